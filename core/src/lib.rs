@@ -1,0 +1,3 @@
+//! streamload-core: the vendor-neutral half of streamload.
+//!
+//! This crate is being built; its contents arrive with the core issue.
