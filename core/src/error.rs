@@ -1,0 +1,211 @@
+//! The one error type of the workspace.
+//!
+//! Callers ask two questions of a failure: *what* went wrong (the [`ErrorKind`]) and *may I try
+//! again* (the [`RetryStatus`]). Vendor crates keep their own private detail and convert at the
+//! crate boundary, adding context pairs (`backend`, `label`, `txn_id`, `table`, …) instead of new
+//! variants. `OutcomeUnknown` is its own status because it must be resolved by asking the server
+//! for the label's state before anything else happens.
+
+use std::fmt;
+
+/// A `Result` with streamload's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Invalid configuration or arguments; nothing was sent.
+    Config,
+    /// A row or value could not be encoded (the context names row and column).
+    Encode,
+    /// The server refused the credentials or the privilege.
+    Unauthorized,
+    /// The database, table or transaction does not exist.
+    NotFound,
+    /// The label is held by another load; the context carries `existing_job_status`.
+    LabelAlreadyExists,
+    /// The server filtered too many rows; the message carries the rejected rows and reasons.
+    DataQuality,
+    /// A deadline passed (connect, read, whole load, or a server-side transaction timeout).
+    Timeout,
+    /// A node is down, overloaded or shutting down.
+    Unavailable,
+    /// Too many running transactions on the database; waiting frees the slot.
+    TxnLimit,
+    /// The server's answer does not follow the protocol (unknown status, unparseable body).
+    Protocol,
+    /// The transaction is already committed, so it cannot be aborted.
+    AlreadyCommitted,
+    /// Data that was prepared is gone (for example a commit found the transaction aborted).
+    DataLoss,
+    /// The server or table does not support the request (deletes on a duplicate table, …).
+    Unsupported,
+    /// Anything else.
+    Unexpected,
+}
+
+/// Whether an operation may be attempted again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RetryStatus {
+    /// Trying again will fail the same way.
+    Permanent,
+    /// Trying again (with the same label) may succeed.
+    Temporary,
+    /// The request may or may not have taken effect; ask the server for the label state first.
+    OutcomeUnknown,
+}
+
+/// streamload's error: a kind, a retry status, a message, context pairs and an optional source.
+///
+/// Never put credentials in the message or the context.
+pub struct Error {
+    kind: ErrorKind,
+    status: RetryStatus,
+    message: String,
+    context: Vec<(&'static str, String)>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// A permanent error of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            status: RetryStatus::Permanent,
+            message: message.into(),
+            context: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// Marks the error as temporary: the same step may be retried under the same label.
+    pub fn temporary(mut self) -> Self {
+        self.status = RetryStatus::Temporary;
+        self
+    }
+
+    /// Marks the error as outcome-unknown: the label state must be asked before a retry.
+    pub fn outcome_unknown(mut self) -> Self {
+        self.status = RetryStatus::OutcomeUnknown;
+        self
+    }
+
+    /// Marks the error as permanent (for example after retries gave up).
+    pub fn permanent(mut self) -> Self {
+        self.status = RetryStatus::Permanent;
+        self
+    }
+
+    /// Adds a context pair such as `("label", label)` or `("backend", "doris")`.
+    pub fn with_context(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.context.push((key, value.to_string()));
+        self
+    }
+
+    /// Sets the underlying cause.
+    pub fn set_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Whether the step may be retried.
+    pub fn retry_status(&self) -> RetryStatus {
+        self.status
+    }
+
+    /// True unless the error is permanent. Outcome-unknown errors are retryable only after the
+    /// label state was checked; the `Sink` driver does that.
+    pub fn is_retryable(&self) -> bool {
+        self.status != RetryStatus::Permanent
+    }
+
+    /// The message, without context.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The value of the first context pair named `key`.
+    pub fn context(&self, key: &str) -> Option<&str> {
+        self.context
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All context pairs, in the order they were added.
+    pub fn context_pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.context.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} ({:?}): {}", self.kind, self.status, self.message)?;
+        if !self.context.is_empty() {
+            f.write_str(" [")?;
+            for (i, (k, v)) in self.context.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{k}={v}")?;
+            }
+            f.write_str("]")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("context", &self.context)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_carries_kind_status_and_context() {
+        let err = Error::new(ErrorKind::DataQuality, "too many filtered rows")
+            .with_context("label", "l1")
+            .with_context("table", "db.t");
+        assert!(!err.is_retryable());
+        assert_eq!(err.context("table"), Some("db.t"));
+        assert_eq!(
+            err.to_string(),
+            "DataQuality (Permanent): too many filtered rows [label=l1, table=db.t]"
+        );
+    }
+
+    #[test]
+    fn retry_status_builders() {
+        let err = Error::new(ErrorKind::Timeout, "read timed out").outcome_unknown();
+        assert_eq!(err.retry_status(), RetryStatus::OutcomeUnknown);
+        assert!(err.is_retryable());
+        assert!(!err.permanent().is_retryable());
+    }
+}
