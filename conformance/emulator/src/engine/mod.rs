@@ -1,0 +1,1 @@
+//! The engine: catalog, transactions, storage. (Being built.)

@@ -1,0 +1,1 @@
+//! The FE and BE HTTP listeners. (Being built.)
