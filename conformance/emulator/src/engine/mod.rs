@@ -1,1 +1,288 @@
-//! The engine: catalog, transactions, storage. (Being built.)
+//! The engine: catalog, DDL, value checks, transactions and labels, table models, SQLite storage.
+//!
+//! It exists so that the HTTP listeners and the MySQL port share one source of truth: a load
+//! staged over HTTP and a `SELECT` over MySQL see the same tables, labels and transactions. The
+//! API is synchronous: [`Engine`] is a cheap-to-clone handle over `Arc<Mutex<..>>` state, called
+//! from async handlers that hold the lock only for the duration of one call.
+
+mod catalog;
+mod convert;
+mod ddl;
+mod schema;
+mod state;
+mod storage;
+mod txn_table;
+mod txn_types;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use schema::{Aggregation, Column, ColumnType, KeysModel, TableSchema, Value};
+pub use txn_types::{
+    BeginError, BeginRequest, EngineError, RowOp, StagedRow, TxnError, TxnInfo, TxnState, WriteMode,
+};
+
+/// Which server the emulator imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Apache Doris.
+    Doris,
+    /// StarRocks.
+    StarRocks,
+}
+
+/// Engine settings. [`EngineConfig::new`] fills each vendor's defaults.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// Which server to imitate.
+    pub flavor: Flavor,
+    /// Where to persist; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// The one user accepted.
+    pub user: String,
+    /// Its password (never printed by `Debug`).
+    pub password: String,
+    /// Running (PREPARE + PRECOMMITTED + COMMITTED) transactions allowed per database.
+    pub max_running_txn_per_db: usize,
+    /// How long a finished (VISIBLE or ABORTED) label is kept.
+    pub label_keep: Duration,
+    /// How long a PRECOMMITTED (StarRocks PREPARED) transaction waits before it is aborted.
+    pub precommit_timeout: Duration,
+    /// Transaction timeout used when a load gives none.
+    pub default_txn_timeout: Duration,
+}
+
+impl EngineConfig {
+    /// The vendor's defaults: Doris 10000 running txns, labels kept 12 h, PRECOMMITTED 3600 s,
+    /// txn timeout 259200 s; StarRocks 1000, 3 d, PREPARED 86400 s, 600 s. User `root`, empty
+    /// password, in memory.
+    pub fn new(flavor: Flavor) -> EngineConfig {
+        match flavor {
+            Flavor::Doris => EngineConfig {
+                flavor,
+                data_dir: None,
+                user: "root".into(),
+                password: String::new(),
+                max_running_txn_per_db: 10_000,
+                label_keep: Duration::from_secs(12 * 3600),
+                precommit_timeout: Duration::from_secs(3600),
+                default_txn_timeout: Duration::from_secs(259_200),
+            },
+            Flavor::StarRocks => EngineConfig {
+                flavor,
+                data_dir: None,
+                user: "root".into(),
+                password: String::new(),
+                max_running_txn_per_db: 1000,
+                label_keep: Duration::from_secs(3 * 24 * 3600),
+                precommit_timeout: Duration::from_secs(86_400),
+                default_txn_timeout: Duration::from_secs(600),
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("flavor", &self.flavor)
+            .field("data_dir", &self.data_dir)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("max_running_txn_per_db", &self.max_running_txn_per_db)
+            .field("label_keep", &self.label_keep)
+            .field("precommit_timeout", &self.precommit_timeout)
+            .field("default_txn_timeout", &self.default_txn_timeout)
+            .finish()
+    }
+}
+
+/// The result of a query: column names and rows of values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryResult {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows; each has one value per column.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// The engine handle. Cheap to clone; all clones share one state.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Mutex<state::Inner>>,
+    flavor: Flavor,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("flavor", &self.flavor)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Opens the engine: in memory, or from `config.data_dir` (created if missing), restoring
+    /// databases, tables, committed rows, labels and PRECOMMITTED transactions.
+    pub fn open(config: EngineConfig) -> Result<Engine, EngineError> {
+        let flavor = config.flavor;
+        let inner = state::Inner::open(config)?;
+        Ok(Engine {
+            inner: Arc::new(Mutex::new(inner)),
+            flavor,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, state::Inner> {
+        // A panic while holding the lock leaves consistent-enough state for an emulator.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Which server is imitated.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// True when `user`/`password` match the configured account.
+    pub fn check_password(&self, user: &str, password: &str) -> bool {
+        let inner = self.lock();
+        inner.config.user == user && inner.config.password == password
+    }
+
+    /// The configured user name.
+    pub fn user(&self) -> String {
+        self.lock().config.user.clone()
+    }
+
+    /// The configured password (for the MySQL handshake check; never log it).
+    pub fn password(&self) -> String {
+        self.lock().config.password.clone()
+    }
+
+    /// The virtual clock: wall clock plus what [`Engine::advance_clock`] added, in ms.
+    pub fn now_ms(&self) -> i64 {
+        self.lock().now_ms()
+    }
+
+    /// Moves the virtual clock forward and expires transactions and labels accordingly.
+    pub fn advance_clock(&self, by: Duration) {
+        let mut inner = self.lock();
+        inner.clock_offset_ms += by.as_millis() as i64;
+        inner.expire();
+    }
+
+    /// The id of a database.
+    pub fn database_id(&self, db: &str) -> Option<i64> {
+        self.lock().catalog.database_id(db)
+    }
+
+    /// Database names, sorted.
+    pub fn databases(&self) -> Vec<String> {
+        self.lock().catalog.database_names()
+    }
+
+    /// Table names of a database, sorted (`None` if the database is unknown).
+    pub fn tables(&self, db: &str) -> Option<Vec<String>> {
+        self.lock().catalog.table_names(db)
+    }
+
+    /// The schema of a table.
+    pub fn table(&self, db: &str, table: &str) -> Option<TableSchema> {
+        self.lock().catalog.table(db, table).cloned()
+    }
+
+    /// `CREATE DATABASE IF NOT EXISTS db`.
+    pub fn create_database(&self, db: &str) -> Result<(), EngineError> {
+        self.lock().create_database(db, true)
+    }
+
+    /// Runs one DDL statement in the vendor's dialect: CREATE DATABASE / TABLE, DROP DATABASE /
+    /// TABLE. Unqualified table names need a `db.` prefix here (the MySQL port passes its
+    /// current database through [`Engine::execute_ddl_in`]).
+    pub fn execute_ddl(&self, sql: &str) -> Result<(), EngineError> {
+        self.execute_ddl_in(None, sql)
+    }
+
+    /// Like [`Engine::execute_ddl`], resolving unqualified names in `current_db`.
+    pub fn execute_ddl_in(&self, current_db: Option<&str>, sql: &str) -> Result<(), EngineError> {
+        let stmt = ddl::parse(sql, self.flavor)?;
+        self.lock().execute_ddl(current_db, stmt)
+    }
+
+    /// Runs a read-only query on SQLite (all databases are attached, so `db.table` works;
+    /// `current_db` resolves unqualified table names).
+    pub fn query(&self, current_db: Option<&str>, sql: &str) -> Result<QueryResult, EngineError> {
+        self.lock().storage.query(current_db, sql)
+    }
+
+    /// Checks a raw field against a column and converts it: `raw` is the text of a CSV field or
+    /// a JSON scalar (`None` = NULL, e.g. `\N`). `Err` carries the server-style reason. With
+    /// `strict_mode` off, a value that fails conversion becomes NULL (then the NOT NULL check
+    /// applies), as the servers do.
+    pub fn convert(
+        &self,
+        column: &Column,
+        raw: Option<&str>,
+        strict_mode: bool,
+    ) -> Result<Value, String> {
+        convert::convert(self.flavor, column, raw, strict_mode)
+    }
+
+    /// Opens a transaction (state PREPARE) after the label and running-limit checks.
+    pub fn begin(&self, req: BeginRequest) -> Result<TxnInfo, BeginError> {
+        self.lock().begin(req)
+    }
+
+    /// Adds rows to a PREPARE transaction.
+    pub fn stage(&self, txn_id: i64, rows: Vec<StagedRow>) -> Result<(), TxnError> {
+        self.lock().stage(txn_id, rows)
+    }
+
+    /// PREPARE -> PRECOMMITTED (StarRocks PREPARED). Idempotent on PRECOMMITTED.
+    pub fn precommit(&self, txn_id: i64) -> Result<TxnInfo, TxnError> {
+        self.lock().precommit(txn_id)
+    }
+
+    /// PREPARE or PRECOMMITTED -> VISIBLE: applies the staged rows per the table model.
+    pub fn commit(&self, txn_id: i64) -> Result<TxnInfo, TxnError> {
+        self.lock().commit(txn_id)
+    }
+
+    /// Aborts a PREPARE or PRECOMMITTED transaction; its rows are dropped.
+    pub fn abort(&self, txn_id: i64, reason: &str) -> Result<TxnInfo, TxnError> {
+        self.lock().abort(txn_id, reason)
+    }
+
+    /// A transaction of a database by id.
+    pub fn txn(&self, db: &str, txn_id: i64) -> Option<TxnInfo> {
+        let mut inner = self.lock();
+        inner.expire();
+        inner
+            .txns
+            .get(txn_id)
+            .filter(|t| t.info.db.eq_ignore_ascii_case(db))
+            .map(|t| t.info.clone())
+    }
+
+    /// A transaction by id, whatever its database.
+    pub fn txn_any(&self, txn_id: i64) -> Option<TxnInfo> {
+        let mut inner = self.lock();
+        inner.expire();
+        inner.txns.get(txn_id).map(|t| t.info.clone())
+    }
+
+    /// The newest transaction of a database holding `label` (expired labels are forgotten).
+    pub fn txn_by_label(&self, db: &str, label: &str) -> Option<TxnInfo> {
+        let mut inner = self.lock();
+        inner.expire();
+        inner.txns.by_label(db, label).map(|t| t.info.clone())
+    }
+
+    /// PREPARE, PRECOMMITTED and COMMITTED transactions of a database.
+    pub fn running_txns(&self, db: &str) -> Vec<TxnInfo> {
+        let mut inner = self.lock();
+        inner.expire();
+        inner.txns.running(db)
+    }
+}

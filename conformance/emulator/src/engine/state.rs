@@ -1,0 +1,309 @@
+//! The engine's state behind the lock: clock, catalog, transactions, storage, and the rules
+//! that move transactions between states.
+
+use super::EngineConfig;
+use super::catalog::Catalog;
+use super::ddl::DdlStatement;
+use super::storage::Storage;
+use super::txn_table::{TxnRecord, TxnTable};
+use super::txn_types::{
+    BeginError, BeginRequest, EngineError, StagedRow, TxnError, TxnInfo, TxnState,
+};
+
+/// Abort reason of a transaction that outlived its timeout (the servers' wording).
+pub(crate) const TIMEOUT_REASON: &str = "timeout by txn manager";
+
+/// Everything the engine knows.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) config: EngineConfig,
+    pub(crate) clock_offset_ms: i64,
+    pub(crate) catalog: Catalog,
+    pub(crate) txns: TxnTable,
+    pub(crate) storage: Storage,
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Inner {
+    pub(crate) fn open(config: EngineConfig) -> Result<Inner, EngineError> {
+        let storage = Storage::open(config.data_dir.as_deref())?;
+        Ok(Inner {
+            config,
+            clock_offset_ms: 0,
+            catalog: Catalog::new(),
+            txns: TxnTable::new(),
+            storage,
+        })
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        wall_ms() + self.clock_offset_ms
+    }
+
+    /// Aborts timed-out transactions and forgets expired labels.
+    pub(crate) fn expire(&mut self) {
+        let now = self.now_ms();
+        let precommit_ms = self.config.precommit_timeout.as_millis() as i64;
+        let keep_ms = self.config.label_keep.as_millis() as i64;
+        let mut to_abort = Vec::new();
+        let mut to_forget = Vec::new();
+        for t in self.txns.iter() {
+            let i = &t.info;
+            match i.state {
+                TxnState::Prepare if i.created_ms + t.timeout_ms <= now => to_abort.push(i.id),
+                TxnState::Precommitted
+                    if i.precommitted_ms.unwrap_or(i.created_ms) + precommit_ms <= now =>
+                {
+                    to_abort.push(i.id)
+                }
+                TxnState::Visible | TxnState::Aborted
+                    if i.finished_ms.unwrap_or(i.created_ms) + keep_ms <= now =>
+                {
+                    to_forget.push(i.id)
+                }
+                _ => {}
+            }
+        }
+        for id in to_abort {
+            let _ = self.finish_abort(id, TIMEOUT_REASON, now);
+        }
+        for id in to_forget {
+            self.txns.remove(id);
+        }
+    }
+
+    pub(crate) fn create_database(
+        &mut self,
+        db: &str,
+        if_not_exists: bool,
+    ) -> Result<(), EngineError> {
+        if self.catalog.database(db).is_some() {
+            return if if_not_exists {
+                Ok(())
+            } else {
+                Err(EngineError::DatabaseExists(db.to_string()))
+            };
+        }
+        self.storage.attach(db)?;
+        self.catalog.add_database(db, None);
+        Ok(())
+    }
+
+    pub(crate) fn execute_ddl(
+        &mut self,
+        current_db: Option<&str>,
+        stmt: DdlStatement,
+    ) -> Result<(), EngineError> {
+        let resolve = |db: Option<String>| -> Result<String, EngineError> {
+            db.or_else(|| current_db.map(str::to_string))
+                .ok_or(EngineError::NoDatabaseSelected)
+        };
+        match stmt {
+            DdlStatement::CreateDatabase {
+                name,
+                if_not_exists,
+            } => self.create_database(&name, if_not_exists),
+            DdlStatement::CreateTable {
+                db,
+                mut schema,
+                if_not_exists,
+            } => {
+                let db = resolve(db)?;
+                let Some(d) = self.catalog.database(&db) else {
+                    return Err(EngineError::UnknownDatabase(db));
+                };
+                schema.db = d.name.clone();
+                if self.catalog.table(&db, &schema.name).is_some() {
+                    return if if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(EngineError::TableExists(schema.name))
+                    };
+                }
+                self.storage.create_table(&schema)?;
+                self.catalog.add_table(schema);
+                Ok(())
+            }
+            DdlStatement::DropDatabase { name, if_exists } => {
+                if self.catalog.database(&name).is_none() {
+                    return if if_exists {
+                        Ok(())
+                    } else {
+                        Err(EngineError::UnknownDatabase(name))
+                    };
+                }
+                self.storage.drop_database(&name)?;
+                self.catalog.remove_database(&name);
+                Ok(())
+            }
+            DdlStatement::DropTable {
+                db,
+                name,
+                if_exists,
+            } => {
+                let db = resolve(db)?;
+                if self.catalog.table(&db, &name).is_none() {
+                    return if if_exists {
+                        Ok(())
+                    } else {
+                        Err(EngineError::UnknownTable(name))
+                    };
+                }
+                self.storage.drop_table(&db, &name)?;
+                self.catalog.remove_table(&db, &name);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn begin(&mut self, req: BeginRequest) -> Result<TxnInfo, BeginError> {
+        self.expire();
+        let Some(db) = self.catalog.database(&req.db) else {
+            return Err(BeginError::UnknownDatabase);
+        };
+        let (db_id, db_name) = (db.id, db.name.clone());
+        let Some(table) = self.catalog.table(&req.db, &req.table) else {
+            return Err(BeginError::UnknownTable);
+        };
+        let table_name = table.name.clone();
+        if let Some(holder) = self.txns.label_holder(&req.db, &req.label) {
+            return Err(BeginError::LabelAlreadyExists {
+                txn_id: holder.info.id,
+                state: holder.info.state,
+            });
+        }
+        let running = self.txns.running_count(&req.db);
+        let limit = self.config.max_running_txn_per_db;
+        if running >= limit {
+            return Err(BeginError::TooManyRunningTxns {
+                db_id,
+                running,
+                limit,
+            });
+        }
+        let info = TxnInfo {
+            id: self.txns.next_id,
+            db: db_name,
+            db_id,
+            table: table_name,
+            label: req.label,
+            state: TxnState::Prepare,
+            abort_reason: None,
+            coordinator_be: req.coordinator_be,
+            rows_staged: 0,
+            created_ms: self.now_ms(),
+            finished_ms: None,
+            precommitted_ms: None,
+        };
+        let timeout = if req.timeout.is_zero() {
+            self.config.default_txn_timeout
+        } else {
+            req.timeout
+        };
+        self.txns.insert(TxnRecord {
+            info: info.clone(),
+            write: req.write,
+            timeout_ms: timeout.as_millis() as i64,
+            rows: Vec::new(),
+        });
+        Ok(info)
+    }
+
+    fn check_open(&self, txn_id: i64) -> Result<&TxnRecord, TxnError> {
+        let t = self.txns.get(txn_id).ok_or(TxnError::NotFound)?;
+        match t.info.state {
+            TxnState::Aborted => Err(TxnError::AlreadyAborted {
+                reason: t.info.abort_reason.clone().unwrap_or_default(),
+            }),
+            TxnState::Committed => Err(TxnError::AlreadyCommitted),
+            TxnState::Visible => Err(TxnError::AlreadyVisible),
+            _ => Ok(t),
+        }
+    }
+
+    pub(crate) fn stage(&mut self, txn_id: i64, rows: Vec<StagedRow>) -> Result<(), TxnError> {
+        self.expire();
+        let t = self.check_open(txn_id)?;
+        if t.info.state != TxnState::Prepare {
+            return Err(TxnError::WrongState(t.info.state));
+        }
+        let width = self
+            .catalog
+            .table(&t.info.db, &t.info.table)
+            .map(|s| s.columns.len())
+            .ok_or_else(|| TxnError::Storage("table was dropped".into()))?;
+        if let Some((i, r)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.values.len() != width)
+        {
+            return Err(TxnError::BadRow(format!(
+                "row {i} has {} values, the table has {width} columns",
+                r.values.len()
+            )));
+        }
+        let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        t.info.rows_staged += rows.len() as u64;
+        t.rows.extend(rows);
+        Ok(())
+    }
+
+    pub(crate) fn precommit(&mut self, txn_id: i64) -> Result<TxnInfo, TxnError> {
+        self.expire();
+        self.check_open(txn_id)?;
+        let now = self.now_ms();
+        let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        if t.info.state == TxnState::Prepare {
+            t.info.state = TxnState::Precommitted;
+            t.info.precommitted_ms = Some(now);
+        }
+        let info = t.info.clone();
+        Ok(info)
+    }
+
+    pub(crate) fn commit(&mut self, txn_id: i64) -> Result<TxnInfo, TxnError> {
+        self.expire();
+        self.check_open(txn_id)?;
+        let now = self.now_ms();
+        let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        let rows = std::mem::take(&mut t.rows);
+        let write = t.write.clone();
+        let (db, table) = (t.info.db.clone(), t.info.table.clone());
+        let schema = self
+            .catalog
+            .table(&db, &table)
+            .cloned()
+            .ok_or_else(|| TxnError::Storage(format!("table {db}.{table} was dropped")))?;
+        if let Err(e) = self.storage.apply(&schema, &write, &rows) {
+            let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+            t.rows = rows;
+            return Err(TxnError::Storage(e.to_string()));
+        }
+        let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        t.info.state = TxnState::Visible;
+        t.info.finished_ms = Some(now);
+        Ok(t.info.clone())
+    }
+
+    pub(crate) fn abort(&mut self, txn_id: i64, reason: &str) -> Result<TxnInfo, TxnError> {
+        self.expire();
+        self.check_open(txn_id)?;
+        let now = self.now_ms();
+        self.finish_abort(txn_id, reason, now)
+    }
+
+    fn finish_abort(&mut self, txn_id: i64, reason: &str, now: i64) -> Result<TxnInfo, TxnError> {
+        let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        t.rows.clear();
+        t.info.state = TxnState::Aborted;
+        t.info.abort_reason = Some(reason.to_string());
+        t.info.finished_ms = Some(now);
+        Ok(t.info.clone())
+    }
+}
