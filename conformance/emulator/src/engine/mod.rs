@@ -5,9 +5,12 @@
 //! API is synchronous: [`Engine`] is a cheap-to-clone handle over `Arc<Mutex<..>>` state, called
 //! from async handlers that hold the lock only for the duration of one call.
 
+mod apply;
 mod catalog;
 mod convert;
 mod ddl;
+mod ddl_types;
+mod lexer;
 mod schema;
 mod state;
 mod storage;

@@ -2,6 +2,7 @@
 //! that move transactions between states.
 
 use super::EngineConfig;
+use super::apply;
 use super::catalog::Catalog;
 use super::ddl::DdlStatement;
 use super::storage::Storage;
@@ -90,8 +91,11 @@ impl Inner {
                 Err(EngineError::DatabaseExists(db.to_string()))
             };
         }
-        self.storage.attach(db)?;
-        self.catalog.add_database(db, None);
+        let id = self.catalog.add_database(db, None);
+        if let Err(e) = self.storage.attach(db, id) {
+            self.catalog.remove_database(db);
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -138,8 +142,9 @@ impl Inner {
                         Err(EngineError::UnknownDatabase(name))
                     };
                 }
-                self.storage.drop_database(&name)?;
-                self.catalog.remove_database(&name);
+                if let Some(d) = self.catalog.remove_database(&name) {
+                    self.storage.drop_database(&d.name, d.id)?;
+                }
                 Ok(())
             }
             DdlStatement::DropTable {
@@ -280,7 +285,12 @@ impl Inner {
             .table(&db, &table)
             .cloned()
             .ok_or_else(|| TxnError::Storage(format!("table {db}.{table} was dropped")))?;
-        if let Err(e) = self.storage.apply(&schema, &write, &rows) {
+        let flavor = self.config.flavor;
+        let applied = self
+            .storage
+            .conn_mut(&db)
+            .and_then(|c| apply::apply(c, flavor, &schema, &write, &rows));
+        if let Err(e) = applied {
             let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
             t.rows = rows;
             return Err(TxnError::Storage(e.to_string()));

@@ -1,46 +1,207 @@
-//! SQLite storage. (Being built.)
+//! SQLite storage: one connection per catalog database, whose data lives in a SQLite database
+//! attached under the catalog name (in memory, or `db_<id>.sqlite` under the data dir).
+//!
+//! Attaching under the catalog name makes `SELECT ... FROM test.student` and, after `USE test`,
+//! `FROM student` work natively; one connection per database sidesteps SQLite's limit of ten
+//! attached databases per connection. A scratch connection answers table-less queries.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 
 use super::QueryResult;
-use super::schema::TableSchema;
-use super::txn_types::{EngineError, StagedRow, WriteMode};
+use super::lexer::{Token, tokenize};
+use super::schema::{ColumnType, KeysModel, TableSchema, Value};
+use super::txn_types::EngineError;
 
-/// The SQLite connection with one attached database per catalog database.
+/// Quotes an SQLite identifier.
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The SQLite declared type (and so the affinity) used for a column type.
+fn sqlite_type(ty: &ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Boolean
+        | ColumnType::TinyInt
+        | ColumnType::SmallInt
+        | ColumnType::Int
+        | ColumnType::BigInt => "INTEGER",
+        ColumnType::Float | ColumnType::Double => "REAL",
+        // No affinity: LARGEINT beyond i64 and decimals stay exact text, small values integers.
+        ColumnType::LargeInt | ColumnType::Decimal { .. } => "",
+        _ => "TEXT",
+    }
+}
+
+/// Binds a [`Value`] for SQLite.
+pub(crate) fn to_sql(v: &Value) -> ToSqlOutput<'_> {
+    match v {
+        Value::Null => ToSqlOutput::Owned(SqlValue::Null),
+        Value::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*b))),
+        Value::Int(i) => match i64::try_from(*i) {
+            Ok(i) => ToSqlOutput::Owned(SqlValue::Integer(i)),
+            Err(_) => ToSqlOutput::Owned(SqlValue::Text(i.to_string())),
+        },
+        Value::Float(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
+        Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+    }
+}
+
+/// Reads an SQLite value back.
+pub(crate) fn from_sql(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i128::from(i)),
+        ValueRef::Real(f) => Value::Float(f),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into()),
+    }
+}
+
+/// All SQLite connections.
 #[derive(Debug)]
-pub(crate) struct Storage {}
+pub(crate) struct Storage {
+    dir: Option<PathBuf>,
+    /// Lower-cased catalog name -> connection with that database attached under its name.
+    dbs: BTreeMap<String, Connection>,
+    scratch: Connection,
+}
 
 impl Storage {
-    pub(crate) fn open(_dir: Option<&Path>) -> Result<Storage, EngineError> {
-        Ok(Storage {})
+    pub(crate) fn open(dir: Option<&Path>) -> Result<Storage, EngineError> {
+        if let Some(d) = dir {
+            std::fs::create_dir_all(d).map_err(|e| {
+                EngineError::Storage(format!("cannot create data dir {}: {e}", d.display()))
+            })?;
+        }
+        Ok(Storage {
+            dir: dir.map(Path::to_path_buf),
+            dbs: BTreeMap::new(),
+            scratch: Connection::open_in_memory()?,
+        })
     }
 
-    pub(crate) fn query(&self, _db: Option<&str>, _sql: &str) -> Result<QueryResult, EngineError> {
-        Err(EngineError::Storage("not built yet".into()))
+    fn file_for(&self, db_id: i64) -> Option<PathBuf> {
+        self.dir
+            .as_ref()
+            .map(|d| d.join(format!("db_{db_id}.sqlite")))
     }
 
-    pub(crate) fn attach(&mut self, _db: &str) -> Result<(), EngineError> {
+    /// Opens the connection of a database (creating its file when persistent).
+    pub(crate) fn attach(&mut self, db: &str, db_id: i64) -> Result<(), EngineError> {
+        let conn = Connection::open_in_memory()?;
+        let target = match self.file_for(db_id) {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None => ":memory:".to_string(),
+        };
+        conn.execute(
+            &format!("ATTACH DATABASE ?1 AS {}", quote_ident(db)),
+            [&target],
+        )?;
+        conn.execute_batch(&format!(
+            "PRAGMA {}.synchronous = OFF; PRAGMA {}.journal_mode = MEMORY;",
+            quote_ident(db),
+            quote_ident(db)
+        ))?;
+        self.dbs.insert(db.to_ascii_lowercase(), conn);
         Ok(())
     }
 
-    pub(crate) fn drop_database(&mut self, _db: &str) -> Result<(), EngineError> {
+    pub(crate) fn conn(&self, db: &str) -> Result<&Connection, EngineError> {
+        self.dbs
+            .get(&db.to_ascii_lowercase())
+            .ok_or_else(|| EngineError::UnknownDatabase(db.to_string()))
+    }
+
+    pub(crate) fn conn_mut(&mut self, db: &str) -> Result<&mut Connection, EngineError> {
+        self.dbs
+            .get_mut(&db.to_ascii_lowercase())
+            .ok_or_else(|| EngineError::UnknownDatabase(db.to_string()))
+    }
+
+    pub(crate) fn drop_database(&mut self, db: &str, db_id: i64) -> Result<(), EngineError> {
+        self.dbs.remove(&db.to_ascii_lowercase());
+        if let Some(p) = self.file_for(db_id) {
+            let _ = std::fs::remove_file(p);
+        }
         Ok(())
     }
 
-    pub(crate) fn create_table(&mut self, _schema: &TableSchema) -> Result<(), EngineError> {
+    pub(crate) fn create_table(&mut self, schema: &TableSchema) -> Result<(), EngineError> {
+        let mut defs: Vec<String> = schema
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", quote_ident(&c.name), sqlite_type(&c.ty)))
+            .collect();
+        if schema.model != KeysModel::Duplicate {
+            let keys: Vec<String> = schema
+                .columns
+                .iter()
+                .filter(|c| c.is_key)
+                .map(|c| quote_ident(&c.name))
+                .collect();
+            defs.push(format!("PRIMARY KEY ({})", keys.join(", ")));
+        }
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {}.{} ({})",
+            quote_ident(&schema.db),
+            quote_ident(&schema.name),
+            defs.join(", ")
+        );
+        self.conn(&schema.db)?.execute(&sql, [])?;
         Ok(())
     }
 
-    pub(crate) fn drop_table(&mut self, _db: &str, _table: &str) -> Result<(), EngineError> {
+    pub(crate) fn drop_table(&mut self, db: &str, table: &str) -> Result<(), EngineError> {
+        let sql = format!(
+            "DROP TABLE IF EXISTS {}.{}",
+            quote_ident(db),
+            quote_ident(table)
+        );
+        self.conn(db)?.execute(&sql, [])?;
         Ok(())
     }
 
-    pub(crate) fn apply(
-        &mut self,
-        _schema: &TableSchema,
-        _write: &WriteMode,
-        _rows: &[StagedRow],
-    ) -> Result<(), EngineError> {
-        Ok(())
+    /// Picks the connection for a query: the first `db.` qualifier naming a known database,
+    /// else the current database, else the scratch connection.
+    fn route(&self, current_db: Option<&str>, sql: &str) -> Result<&Connection, EngineError> {
+        let tokens = tokenize(sql)?;
+        for w in tokens.windows(2) {
+            if let (Token::Word(n) | Token::Quoted(n), Token::Punct('.')) = (&w[0], &w[1])
+                && let Some(c) = self.dbs.get(&n.to_ascii_lowercase())
+            {
+                return Ok(c);
+            }
+        }
+        match current_db {
+            Some(db) => self.conn(db),
+            None => Ok(&self.scratch),
+        }
+    }
+
+    /// Runs a query and collects its rows.
+    pub(crate) fn query(
+        &self,
+        current_db: Option<&str>,
+        sql: &str,
+    ) -> Result<QueryResult, EngineError> {
+        let conn = self.route(current_db, sql)?;
+        let mut stmt = conn
+            .prepare(sql)
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
+        let n = columns.len();
+        let mut rows = Vec::new();
+        let mut it = stmt.query([])?;
+        while let Some(row) = it.next()? {
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                out.push(from_sql(row.get_ref(i)?));
+            }
+            rows.push(out);
+        }
+        Ok(QueryResult { columns, rows })
     }
 }

@@ -1,0 +1,205 @@
+//! Applies the staged rows of a committed transaction per the table model: duplicate (append),
+//! unique / primary (upsert and delete by key, partial update, sequence column, merge
+//! condition), aggregate (per-column SUM / MAX / MIN / REPLACE / REPLACE_IF_NOT_NULL / unions).
+//!
+//! Simple cases (append, plain upsert, delete) are single statements; the rest read the stored
+//! row by key, merge in Rust, and write it back — all inside one SQLite transaction.
+
+use std::cmp::Ordering;
+
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
+
+use super::Flavor;
+use super::convert::{self, decimal_add};
+use super::schema::{Aggregation, ColumnType, KeysModel, TableSchema, Value};
+use super::storage::{from_sql, quote_ident, to_sql};
+use super::txn_types::{EngineError, RowOp, StagedRow, WriteMode};
+
+/// Orders two stored values of one column (NULL lowest; decimals numerically).
+pub(crate) fn compare(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
+            (Ok(fx), Ok(fy)) => fx.partial_cmp(&fy).unwrap_or(Ordering::Equal),
+            _ => x.cmp(y),
+        },
+        _ => {
+            let (fx, fy) = (as_f64(a), as_f64(b));
+            fx.partial_cmp(&fy).unwrap_or(Ordering::Equal)
+        }
+    }
+}
+
+fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Null => f64::NAN,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Text(s) => s.parse().unwrap_or(f64::NAN),
+    }
+}
+
+fn sum(ty: &ColumnType, old: &Value, new: &Value) -> Value {
+    match (old, new) {
+        (Value::Null, v) | (v, Value::Null) => v.clone(),
+        (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(*b)),
+        (Value::Text(a), Value::Text(b)) => match ty {
+            ColumnType::Decimal { scale, .. } => decimal_add(a, b, *scale)
+                .map(Value::Text)
+                .unwrap_or_else(|| Value::Text(b.clone())),
+            _ => Value::Float(as_f64(old) + as_f64(new)),
+        },
+        _ => Value::Float(as_f64(old) + as_f64(new)),
+    }
+}
+
+/// BITMAP_UNION / HLL_UNION over the emulator's text form: a comma-separated set of members.
+fn union(old: &Value, new: &Value) -> Value {
+    let mut set: Vec<String> = Vec::new();
+    for v in [old, new] {
+        if let Value::Text(s) = v {
+            set.extend(s.split(',').filter(|p| !p.is_empty()).map(str::to_string));
+        } else if let Value::Int(i) = v {
+            set.push(i.to_string());
+        }
+    }
+    set.sort_by(|a, b| match (a.parse::<i128>(), b.parse::<i128>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    });
+    set.dedup();
+    if set.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(set.join(","))
+    }
+}
+
+fn fold(agg: Aggregation, ty: &ColumnType, old: &Value, new: &Value) -> Value {
+    match agg {
+        Aggregation::Sum => sum(ty, old, new),
+        Aggregation::Max => match (old, new) {
+            (Value::Null, v) | (v, Value::Null) => v.clone(),
+            _ if compare(new, old) == Ordering::Greater => new.clone(),
+            _ => old.clone(),
+        },
+        Aggregation::Min => match (old, new) {
+            (Value::Null, v) | (v, Value::Null) => v.clone(),
+            _ if compare(new, old) == Ordering::Less => new.clone(),
+            _ => old.clone(),
+        },
+        Aggregation::Replace => new.clone(),
+        Aggregation::ReplaceIfNotNull => match new {
+            Value::Null => old.clone(),
+            v => v.clone(),
+        },
+        Aggregation::HllUnion | Aggregation::BitmapUnion => union(old, new),
+    }
+}
+
+/// Applies rows to one table.
+pub(crate) fn apply(
+    conn: &mut Connection,
+    flavor: Flavor,
+    schema: &TableSchema,
+    write: &WriteMode,
+    rows: &[StagedRow],
+) -> Result<(), EngineError> {
+    let table = format!("{}.{}", quote_ident(&schema.db), quote_ident(&schema.name));
+    let n = schema.columns.len();
+    let defaults: Vec<Value> = schema
+        .columns
+        .iter()
+        .map(|c| match &c.default {
+            Some(d) => convert::convert(flavor, c, Some(d), false).unwrap_or(Value::Null),
+            None => Value::Null,
+        })
+        .collect();
+    let keys = schema.key_indexes();
+    let placeholders = vec!["?"; n].join(", ");
+    let insert = format!("INSERT INTO {table} VALUES ({placeholders})");
+    let upsert = format!("INSERT OR REPLACE INTO {table} VALUES ({placeholders})");
+    let key_where: Vec<String> = keys
+        .iter()
+        .map(|&i| format!("{} = ?", quote_ident(&schema.columns[i].name)))
+        .collect();
+    let key_where = key_where.join(" AND ");
+    let delete = format!("DELETE FROM {table} WHERE {key_where}");
+    let select = format!("SELECT * FROM {table} WHERE {key_where}");
+    let seq_idx = schema
+        .sequence_column
+        .as_deref()
+        .and_then(|s| schema.column_index(s));
+    let cond_idx = write
+        .merge_condition
+        .as_deref()
+        .and_then(|s| schema.column_index(s));
+    let partial = write.partial_columns && schema.model != KeysModel::Duplicate;
+    let needs_read =
+        schema.model == KeysModel::Aggregate || partial || seq_idx.is_some() || cond_idx.is_some();
+
+    let tx = conn.transaction()?;
+    {
+        let mut ins = tx.prepare(if schema.model == KeysModel::Duplicate {
+            &insert
+        } else {
+            &upsert
+        })?;
+        let mut del = tx.prepare(&delete)?;
+        let mut sel = tx.prepare(&select)?;
+        for row in rows {
+            if schema.model == KeysModel::Duplicate && row.op == RowOp::Delete {
+                continue;
+            }
+            let key_vals: Vec<Value> = keys
+                .iter()
+                .map(|&i| row.values[i].clone().unwrap_or_else(|| defaults[i].clone()))
+                .collect();
+            let old: Option<Vec<Value>> = if needs_read && schema.model != KeysModel::Duplicate {
+                sel.query_row(params_from_iter(key_vals.iter().map(to_sql)), |r| {
+                    (0..n).map(|i| r.get_ref(i).map(from_sql)).collect()
+                })
+                .optional()?
+            } else {
+                None
+            };
+            // The sequence column and merge condition keep the greater (ties: the newer row).
+            let guard = seq_idx.or(cond_idx);
+            if let (Some(g), Some(old)) = (guard, &old) {
+                let new_v = row.values[g].clone().unwrap_or_else(|| old[g].clone());
+                if compare(&new_v, &old[g]) == Ordering::Less {
+                    continue;
+                }
+            }
+            if row.op == RowOp::Delete {
+                del.execute(params_from_iter(key_vals.iter().map(to_sql)))?;
+                continue;
+            }
+            let merged: Vec<Value> = (0..n)
+                .map(|i| {
+                    let given = row.values[i].as_ref();
+                    let col = &schema.columns[i];
+                    match (&old, given) {
+                        (Some(old), Some(new)) if !col.is_key => match col.aggregation {
+                            Some(agg) if schema.model == KeysModel::Aggregate => {
+                                fold(agg, &col.ty, &old[i], new)
+                            }
+                            _ => new.clone(),
+                        },
+                        (Some(old), None) if partial => old[i].clone(),
+                        (_, Some(new)) => new.clone(),
+                        (_, None) => defaults[i].clone(),
+                    }
+                })
+                .collect();
+            ins.execute(params_from_iter(merged.iter().map(to_sql)))?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
