@@ -10,7 +10,7 @@ mod catalog;
 mod convert;
 mod ddl;
 mod ddl_types;
-mod lexer;
+pub(crate) mod lexer;
 mod schema;
 mod state;
 mod storage;

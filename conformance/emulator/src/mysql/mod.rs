@@ -1,12 +1,39 @@
-//! The MySQL-protocol port: lets ordinary MySQL clients (mysql_async, pymysql, the mariadb CLI)
-//! run DDL, INSERT and SELECT against the emulator's engine. (Being built.)
+//! The MySQL-protocol port: lets ordinary MySQL clients (mysql_async, pymysql, the mariadb CLI,
+//! JDBC) run DDL, INSERT and SELECT against the emulator's engine, the way users check loaded
+//! rows on a real Doris / StarRocks FE query port.
+//!
+//! Authentication is `mysql_native_password` against the engine's configured user and password.
+//! Prepared statements are supported by substituting the parameters into the text and running
+//! it as a text query (results are then sent in the binary protocol).
+
+mod insert;
+mod reply;
+mod router;
+mod show;
+mod wire;
+
+pub use reply::Reply;
+pub use router::{Session, product_version, server_version};
+
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::engine::Engine;
 
-/// Serves MySQL connections on `listener` until the task is dropped.
+/// Serves MySQL connections on `listener` until the task is dropped; each connection runs on its
+/// own task. Returns only if accepting fails.
 pub async fn serve(listener: tokio::net::TcpListener, engine: Engine) -> std::io::Result<()> {
-    let _ = engine;
+    static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     loop {
-        let (_socket, _) = listener.accept().await?;
+        let (socket, _) = listener.accept().await?;
+        let _ = socket.set_nodelay(true);
+        let engine = engine.clone();
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let (r, w) = socket.into_split();
+            let shim = wire::Shim::new(Session::new(engine, id), id);
+            if let Err(e) = opensrv_mysql::AsyncMysqlIntermediary::run_on(shim, r, w).await {
+                tracing::debug!(connection = id, error = %e, "mysql connection ended");
+            }
+        });
     }
 }

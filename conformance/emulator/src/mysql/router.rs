@@ -1,0 +1,280 @@
+//! Routes one SQL statement of a MySQL session: session chatter (SET, @@variables, version
+//! functions), SHOW / DESC, DDL, INSERT and SELECT (run on SQLite).
+
+use crate::engine::{Engine, EngineError, Flavor, Value};
+
+use super::insert::insert;
+use super::reply::{Reply, text};
+use super::show;
+
+/// The handshake version string: Doris reports a MySQL 5.7 look-alike, StarRocks 8.0.
+pub fn server_version(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::Doris => "5.7.99",
+        Flavor::StarRocks => "8.0.33",
+    }
+}
+
+/// The product version (`select version()` comment on Doris, `current_version()` on StarRocks).
+pub fn product_version(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::Doris => "doris-2.1.8-rc01-emulator",
+        Flavor::StarRocks => "3.5.4-emulator",
+    }
+}
+
+/// A session variable's value, as the servers report it.
+fn variable(flavor: Flavor, name: &str) -> Option<Value> {
+    let n = name.to_ascii_lowercase();
+    let n = n
+        .trim_start_matches("@@")
+        .trim_start_matches("session.")
+        .trim_start_matches("global.");
+    Some(match n {
+        "max_allowed_packet" => Value::Int(16_777_216),
+        "wait_timeout" | "interactive_timeout" => Value::Int(28_800),
+        "net_write_timeout" | "net_read_timeout" => Value::Int(600),
+        "auto_increment_increment" => Value::Int(1),
+        "autocommit" => Value::Int(1),
+        "lower_case_table_names" => Value::Int(0),
+        "query_cache_size" | "query_cache_type" | "performance_schema" => Value::Int(0),
+        "sql_select_limit" => Value::Int(i64::MAX.into()),
+        "version_comment" => text(match flavor {
+            Flavor::Doris => format!("Doris version {}", product_version(flavor)),
+            Flavor::StarRocks => format!("StarRocks version {}", product_version(flavor)),
+        }),
+        "version" => text(server_version(flavor)),
+        "sql_mode" => text("ONLY_FULL_GROUP_BY"),
+        "character_set_client"
+        | "character_set_connection"
+        | "character_set_results"
+        | "character_set_server"
+        | "character_set_database" => text("utf8mb4"),
+        "collation_connection" | "collation_server" | "collation_database" => {
+            text("utf8mb4_0900_bin")
+        }
+        "time_zone" => text("Asia/Shanghai"),
+        "system_time_zone" => text("UTC"),
+        "tx_isolation" | "transaction_isolation" => text("REPEATABLE-READ"),
+        "tx_read_only" | "transaction_read_only" => Value::Int(0),
+        "init_connect" => text(""),
+        "license" => text("Apache License 2.0"),
+        _ => return None,
+    })
+}
+
+/// The names of variables the router knows (for SHOW VARIABLES).
+const VARIABLES: &[&str] = &[
+    "autocommit",
+    "character_set_client",
+    "character_set_connection",
+    "character_set_results",
+    "character_set_server",
+    "collation_connection",
+    "collation_server",
+    "init_connect",
+    "interactive_timeout",
+    "license",
+    "lower_case_table_names",
+    "max_allowed_packet",
+    "net_write_timeout",
+    "performance_schema",
+    "query_cache_size",
+    "query_cache_type",
+    "sql_mode",
+    "system_time_zone",
+    "time_zone",
+    "transaction_isolation",
+    "tx_isolation",
+    "version",
+    "version_comment",
+    "wait_timeout",
+];
+
+/// One client session.
+#[derive(Debug)]
+pub struct Session {
+    engine: Engine,
+    /// The database chosen by `USE` or the handshake.
+    pub current_db: Option<String>,
+    connection_id: u32,
+}
+
+fn engine_error(e: EngineError) -> Reply {
+    let code = match &e {
+        EngineError::Parse(_) => 1064,
+        EngineError::UnknownDatabase(_) => 1049,
+        EngineError::UnknownTable(_) => 1146,
+        EngineError::DatabaseExists(_) => 1007,
+        EngineError::TableExists(_) => 1050,
+        EngineError::NoDatabaseSelected => 1046,
+        _ => 1105,
+    };
+    Reply::Error {
+        code,
+        message: e.to_string(),
+    }
+}
+
+impl Session {
+    /// A session on `engine`.
+    pub fn new(engine: Engine, connection_id: u32) -> Session {
+        Session {
+            engine,
+            current_db: None,
+            connection_id,
+        }
+    }
+
+    /// The engine this session runs on.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// `USE db` / COM_INIT_DB.
+    pub fn use_db(&mut self, db: &str) -> Reply {
+        let db = db.trim().trim_matches('`');
+        if self.engine.database_id(db).is_some() {
+            self.current_db = Some(db.to_string());
+            Reply::ok()
+        } else {
+            Reply::Error {
+                code: 1049,
+                message: format!("Unknown database '{db}'"),
+            }
+        }
+    }
+
+    /// Runs one statement.
+    pub fn execute(&mut self, sql: &str) -> Reply {
+        let sql = sql.trim().trim_end_matches(';').trim();
+        let lower = sql.to_ascii_lowercase();
+        let first = lower.split_whitespace().next().unwrap_or("");
+        let flavor = self.engine.flavor();
+        match first {
+            "" => Reply::ok(),
+            "set" | "begin" | "commit" | "rollback" | "start" | "kill" | "unlock" | "lock" => {
+                Reply::ok()
+            }
+            "use" => self.use_db(&sql[3..]),
+            "create" | "drop" => {
+                match self.engine.execute_ddl_in(self.current_db.as_deref(), sql) {
+                    Ok(()) => Reply::ok(),
+                    Err(e) => engine_error(e),
+                }
+            }
+            "insert" => insert(&self.engine, self.current_db.as_deref(), sql),
+            "show" => show::show(&self.engine, self.current_db.as_deref(), sql, |n| {
+                let known: Vec<(String, Value)> = VARIABLES
+                    .iter()
+                    .filter(|v| n.is_none_or(|p| like(p, v)))
+                    .filter_map(|v| variable(flavor, v).map(|x| (v.to_string(), x)))
+                    .collect();
+                known
+            }),
+            "desc" | "describe" | "explain" if !lower.contains("select") => {
+                show::describe(&self.engine, self.current_db.as_deref(), sql)
+            }
+            "select" if lower.contains("@@") && !lower.contains(" from ") => {
+                self.select_variables(sql)
+            }
+            "select" | "with" | "values" => self.select(sql),
+            _ => Reply::Error {
+                code: 1064,
+                message: format!("statement not supported by the emulator: {sql}"),
+            },
+        }
+    }
+
+    /// `SELECT @@a, @@b [LIMIT 1]`.
+    fn select_variables(&self, sql: &str) -> Reply {
+        let body = &sql[6..];
+        let lower = body.to_ascii_lowercase();
+        let body = match lower.find(" limit ") {
+            Some(i) => &body[..i],
+            None => body,
+        };
+        let mut columns = Vec::new();
+        let mut row = Vec::new();
+        for item in body.split(',') {
+            let item = item.trim();
+            let (expr, alias) = match item.to_ascii_lowercase().find(" as ") {
+                Some(i) => (&item[..i], item[i + 4..].trim().trim_matches('`')),
+                None => (item, item),
+            };
+            let value = variable(self.engine.flavor(), expr.trim()).unwrap_or(Value::Null);
+            columns.push(alias.to_string());
+            row.push(value);
+        }
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        Reply::rows(&columns, vec![row])
+    }
+
+    /// SELECT on SQLite, after replacing the servers' functions SQLite lacks.
+    fn select(&self, sql: &str) -> Reply {
+        let flavor = self.engine.flavor();
+        let db = self
+            .current_db
+            .as_deref()
+            .map(|d| format!("'{}'", d.replace('\'', "''")))
+            .unwrap_or_else(|| "NULL".into());
+        let user = format!("'{}'@'%'", self.engine.user());
+        let subs: [(&str, String); 7] = [
+            (
+                "current_version()",
+                format!("'{}'", product_version(flavor)),
+            ),
+            ("version()", format!("'{}'", server_version(flavor))),
+            ("database()", db),
+            ("connection_id()", self.connection_id.to_string()),
+            ("current_user()", format!("'{}'", user.replace('\'', "''"))),
+            ("user()", format!("'{}'", user.replace('\'', "''"))),
+            ("now()", "datetime('now')".into()),
+        ];
+        let mut rewritten = sql.to_string();
+        for (f, v) in &subs {
+            rewritten = replace_ci(&rewritten, f, v);
+        }
+        match self.engine.query(self.current_db.as_deref(), &rewritten) {
+            Ok(r) => Reply::Rows(r),
+            Err(e) => engine_error(e),
+        }
+    }
+}
+
+/// Case-insensitive replace of an ASCII pattern that is not preceded by a word character.
+fn replace_ci(s: &str, pat: &str, with: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(pos) = lower[i..].find(pat) {
+        let at = i + pos;
+        let prev_ok = at == 0
+            || !lower.as_bytes()[at - 1].is_ascii_alphanumeric()
+                && lower.as_bytes()[at - 1] != b'_';
+        out.push_str(&s[i..at]);
+        if prev_ok {
+            out.push_str(with);
+        } else {
+            out.push_str(&s[at..at + pat.len()]);
+        }
+        i = at + pat.len();
+    }
+    out.push_str(&s[i..]);
+    out
+}
+
+/// SQL LIKE with `%` and `_`, case-insensitive.
+pub(crate) fn like(pattern: &str, s: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((b'%', rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
+            Some((b'_', rest)) => !s.is_empty() && go(rest, &s[1..]),
+            Some((c, rest)) => {
+                s.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &s[1..])
+            }
+        }
+    }
+    go(pattern.as_bytes(), s.as_bytes())
+}

@@ -1,0 +1,163 @@
+//! The MySQL port driven by mysql_async: connect-time variables, DDL in vendor dialects,
+//! INSERT through the engine's models, SELECT with GROUP BY / COUNT(DISTINCT), SHOW, DESC,
+//! version functions, prepared statements and password checks.
+
+use mysql_async::prelude::*;
+use streamload_emulator::engine::{Engine, EngineConfig, Flavor};
+
+async fn start(flavor: Flavor, password: &str) -> (Engine, u16) {
+    let mut config = EngineConfig::new(flavor);
+    config.password = password.to_string();
+    let engine = Engine::open(config).expect("engine");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(streamload_emulator::mysql::serve(listener, engine.clone()));
+    (engine, port)
+}
+
+fn opts(port: u16, password: &str, db: Option<&str>) -> mysql_async::Opts {
+    mysql_async::OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(port)
+        .user(Some("root"))
+        .pass(Some(password))
+        .db_name(db)
+        .into()
+}
+
+#[tokio::test]
+async fn doris_quick_start_through_mysql() {
+    let (_engine, port) = start(Flavor::Doris, "").await;
+    let mut conn = mysql_async::Conn::new(opts(port, "", None))
+        .await
+        .expect("connect");
+    conn.query_drop("CREATE DATABASE IF NOT EXISTS test")
+        .await
+        .expect("db");
+    conn.query_drop(
+        "CREATE TABLE test.student (\n  `id` INT,\n  `name` VARCHAR(256),\n  `age` INT\n)\nUNIQUE KEY(`id`)\nDISTRIBUTED BY HASH(`id`) BUCKETS 1\nPROPERTIES (\n\"replication_allocation\" = \"tag.location.default: 3\"\n);",
+    )
+    .await
+    .expect("create");
+    conn.query_drop("INSERT INTO test.student values(1,\"James\",18);")
+        .await
+        .expect("ins");
+    conn.query_drop("INSERT INTO test.student values(2,\"Emily\",28);")
+        .await
+        .expect("ins");
+    conn.query_drop("INSERT INTO test.student values(2,\"Emma\",29), (3, 'Li', NULL)")
+        .await
+        .expect("ins");
+    let rows: Vec<(i64, String, Option<i64>)> = conn
+        .query("select * from test.student order by id")
+        .await
+        .expect("select");
+    assert_eq!(
+        rows,
+        vec![
+            (1, "James".into(), Some(18)),
+            (2, "Emma".into(), Some(29)),
+            (3, "Li".into(), None)
+        ]
+    );
+    conn.query_drop("USE test").await.expect("use");
+    let n: Option<i64> = conn
+        .query_first("SELECT COUNT(DISTINCT age) FROM student")
+        .await
+        .expect("q");
+    assert_eq!(n, Some(2));
+    let groups: Vec<(Option<i64>, i64)> = conn
+        .query("SELECT age, count(*) FROM student GROUP BY age ORDER BY age")
+        .await
+        .expect("group");
+    assert_eq!(groups, vec![(None, 1), (Some(18), 1), (Some(29), 1)]);
+    let v: String = conn
+        .query_first("select version()")
+        .await
+        .expect("v")
+        .expect("row");
+    assert_eq!(v, "5.7.99");
+    let tables: Vec<String> = conn.query("SHOW TABLES").await.expect("show");
+    assert_eq!(tables, vec!["student".to_string()]);
+    let dbs: Vec<String> = conn.query("SHOW DATABASES").await.expect("show");
+    assert!(dbs.contains(&"test".to_string()));
+    let desc: Vec<(String, String, String, String)> = conn
+        .query_map(
+            "DESC student",
+            |(f, t, n, k, _d, _e): (String, String, String, String, Option<String>, String)| {
+                (f, t, n, k)
+            },
+        )
+        .await
+        .expect("desc");
+    assert_eq!(
+        desc[1],
+        (
+            "name".into(),
+            "varchar(256)".into(),
+            "Yes".into(),
+            "false".into()
+        )
+    );
+    let err = conn
+        .query_drop("INSERT INTO student VALUES (99999999999, 'x', 1)")
+        .await
+        .expect_err("out of range");
+    assert!(err.to_string().contains("strict mode"), "{err}");
+    let err = conn
+        .query_drop("SELECT * FROM nope.t")
+        .await
+        .expect_err("unknown");
+    assert!(!err.to_string().is_empty());
+    // Prepared statements (mysql_async exec*).
+    let name: Option<String> = conn
+        .exec_first("SELECT name FROM student WHERE id = ?", (1,))
+        .await
+        .expect("exec");
+    assert_eq!(name.as_deref(), Some("James"));
+    conn.disconnect().await.expect("bye");
+}
+
+#[tokio::test]
+async fn starrocks_version_variables_and_connect_with_db() {
+    let (engine, port) = start(Flavor::StarRocks, "s3cret").await;
+    engine.create_database("test").expect("db");
+    let mut conn = mysql_async::Conn::new(opts(port, "s3cret", Some("test")))
+        .await
+        .expect("connect with db");
+    let v: String = conn
+        .query_first("select current_version() as ver")
+        .await
+        .expect("v")
+        .expect("row");
+    assert!(v.starts_with("3.5.4-"), "{v}");
+    let (p, w): (i64, i64) = conn
+        .query_first("SELECT @@max_allowed_packet,@@wait_timeout")
+        .await
+        .expect("vars")
+        .expect("row");
+    assert_eq!((p, w), (16_777_216, 28_800));
+    let vars: Vec<(String, String)> = conn
+        .query("SHOW VARIABLES LIKE 'version%'")
+        .await
+        .expect("show");
+    assert!(vars.iter().any(|(n, _)| n == "version_comment"));
+    conn.query_drop(
+        "CREATE TABLE `score_board` (`id` int(11) NOT NULL COMMENT \"\", `name` varchar(65533) NULL DEFAULT \"\" COMMENT \"\", `score` int(11) NOT NULL DEFAULT \"0\" COMMENT \"\") ENGINE=OLAP PRIMARY KEY(`id`) COMMENT \"OLAP\" DISTRIBUTED BY HASH(`id`)",
+    )
+    .await
+    .expect("create");
+    conn.query_drop("INSERT INTO score_board (id, name) VALUES (1, 'starrocks')")
+        .await
+        .expect("ins");
+    let row: Option<(i64, String, i64)> = conn
+        .query_first("SELECT * FROM score_board")
+        .await
+        .expect("q");
+    assert_eq!(row, Some((1, "starrocks".into(), 0)));
+
+    let bad = mysql_async::Conn::new(opts(port, "wrong", None)).await;
+    assert!(bad.is_err(), "a wrong password is refused");
+}
