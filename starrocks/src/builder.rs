@@ -1,0 +1,327 @@
+//! [`StarRocksBuilder`]: the one place where a configuration is validated and a protocol built.
+//!
+//! Setters never fail; `build()` checks everything at once (addresses, label prefix, merge-commit
+//! options, the mode against the delivery guarantee) so a bad option is reported before anything
+//! is sent. `connect()` additionally resolves `sink.version = AUTO` against the server.
+
+use streamload_core::{Error, ErrorKind, Result};
+
+use crate::BACKEND;
+use crate::config::{ConfigKey, Semantic, SinkVersion, StarRocksConfig};
+use crate::protocol::{Mode, StarRocksProtocol};
+
+/// Environment variables read by [`StarRocksBuilder::from_env`], with their option keys.
+const ENV_KEYS: &[(&str, &str)] = &[
+    ("STARROCKS_LOAD_URL", "load-url"),
+    ("STARROCKS_JDBC_URL", "jdbc-url"),
+    ("STARROCKS_DATABASE", "database-name"),
+    ("STARROCKS_TABLE", "table-name"),
+    ("STARROCKS_USER", "username"),
+    ("STARROCKS_PASSWORD", "password"),
+    ("STARROCKS_VERSION", "sink.version"),
+    ("STARROCKS_SEMANTIC", "sink.semantic"),
+    ("STARROCKS_LABEL_PREFIX", "sink.label-prefix"),
+];
+
+/// Builds a [`StarRocksProtocol`].
+#[derive(Debug, Clone, Default)]
+pub struct StarRocksBuilder {
+    config: StarRocksConfig,
+}
+
+impl StarRocksBuilder {
+    /// A builder with the connector's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts from a configuration (for example [`StarRocksConfig::from_options`]).
+    pub fn from_config(config: StarRocksConfig) -> Self {
+        Self { config }
+    }
+
+    /// Reads `STARROCKS_LOAD_URL`, `STARROCKS_JDBC_URL`, `STARROCKS_DATABASE`, `STARROCKS_TABLE`,
+    /// `STARROCKS_USER`, `STARROCKS_PASSWORD`, `STARROCKS_VERSION`, `STARROCKS_SEMANTIC` and
+    /// `STARROCKS_LABEL_PREFIX`; unset variables keep their defaults.
+    pub fn from_env() -> Result<Self> {
+        let mut config = StarRocksConfig::default();
+        for (var, key) in ENV_KEYS {
+            if let Ok(value) = std::env::var(var) {
+                let parsed: ConfigKey = key.parse()?;
+                config
+                    .set(parsed, &value)
+                    .map_err(|e| e.with_context("env", var))?;
+            }
+        }
+        Ok(Self { config })
+    }
+
+    /// FE addresses (`host:port` or URLs), tried in order.
+    pub fn with_load_urls<I: IntoIterator<Item = S>, S: Into<String>>(mut self, urls: I) -> Self {
+        self.config.load_urls = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The MySQL-protocol address (`jdbc:mysql://host:9030` or `host:9030`).
+    pub fn with_jdbc_url(mut self, url: impl Into<String>) -> Self {
+        self.config.jdbc_url = Some(url.into());
+        self
+    }
+
+    /// User name and password.
+    pub fn with_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.config.username = user.into();
+        self.config.password = password.into();
+        self
+    }
+
+    /// Default database and table.
+    pub fn with_table(mut self, database: impl Into<String>, table: impl Into<String>) -> Self {
+        self.config.database = database.into();
+        self.config.table = table.into();
+        self
+    }
+
+    /// The load interface.
+    pub fn with_version(mut self, version: SinkVersion) -> Self {
+        self.config.version = version;
+        self
+    }
+
+    /// The delivery guarantee.
+    pub fn with_semantic(mut self, semantic: Semantic) -> Self {
+        self.config.semantic = semantic;
+        self
+    }
+
+    /// The label prefix.
+    pub fn with_label_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.config.label_prefix = prefix.into();
+        self
+    }
+
+    /// One Stream Load header (`sink.properties.<key>`).
+    pub fn with_property(mut self, key: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.config
+            .properties
+            .insert(key.as_ref().to_ascii_lowercase(), value.into());
+        self
+    }
+
+    /// Any option by its Flink key.
+    pub fn with_option(mut self, key: &str, value: &str) -> Result<Self> {
+        let parsed: ConfigKey = key.parse()?;
+        self.config
+            .set(parsed, value)
+            .map_err(|e| e.with_context("key", key))?;
+        Ok(self)
+    }
+
+    /// Hosts (besides the FEs) that may receive credentials after a redirect.
+    pub fn with_allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        hosts: I,
+    ) -> Self {
+        self.config.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Rewrite `127.0.0.1`/`localhost` redirect targets to the FE's host.
+    pub fn with_rewrite_localhost(mut self, on: bool) -> Self {
+        self.config.rewrite_localhost = on;
+        self
+    }
+
+    /// Per-read and whole-load timeouts in milliseconds.
+    pub fn with_timeouts(
+        mut self,
+        connect_ms: u64,
+        read_ms: Option<u64>,
+        load_ms: Option<u64>,
+    ) -> Self {
+        self.config.connect_timeout_ms = connect_ms;
+        self.config.socket_timeout_ms = read_ms;
+        self.config.load_timeout_ms = load_ms;
+        self
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &StarRocksConfig {
+        &self.config
+    }
+
+    /// Validates and builds. `AUTO` becomes V2 here, as the connector does for at-least-once;
+    /// use [`StarRocksBuilder::connect`] to ask the server.
+    pub fn build(self) -> Result<StarRocksProtocol> {
+        let mode = self.validate()?.unwrap_or(Mode::V2);
+        StarRocksProtocol::new(self.config, mode)
+    }
+
+    /// Validates, resolves `AUTO` (server version over `jdbc-url`, else the begin probe) and
+    /// builds.
+    pub async fn connect(self) -> Result<StarRocksProtocol> {
+        let mode = match self.validate()? {
+            Some(mode) => mode,
+            None => detect(&self.config).await?,
+        };
+        StarRocksProtocol::new(self.config, mode)
+    }
+
+    /// Checks the configuration; returns the mode unless it needs detection.
+    fn validate(&self) -> Result<Option<Mode>> {
+        let c = &self.config;
+        if c.load_urls.is_empty() {
+            return Err(config_error(
+                "load-url",
+                "at least one FE address is required",
+            ));
+        }
+        for url in &c.load_urls {
+            crate::client::parse_node(url).map_err(|e| e.with_context("key", "load-url"))?;
+        }
+        if let Some(jdbc) = &c.jdbc_url {
+            crate::metadata::parse_jdbc(jdbc)?;
+        }
+        streamload_core::LabelGenerator::new(
+            c.label_prefix.clone(),
+            "0",
+            crate::capabilities::LABEL_FORMAT,
+        )
+        .map_err(|e| e.with_context("key", "sink.label-prefix"))?;
+        if let Some(value) = c.property("compression") {
+            if !value.eq_ignore_ascii_case("lz4_frame") {
+                return Err(config_error(
+                    "sink.properties.compression",
+                    "only lz4_frame is supported",
+                ));
+            }
+        }
+        if c.wait_for_continue_timeout_ms == 0 || c.connect_timeout_ms == 0 {
+            return Err(config_error(
+                "sink.connect.timeout-ms",
+                "timeouts must be positive",
+            ));
+        }
+        if c.merge_commit_enabled() {
+            let interval = c
+                .property("merge_commit_interval_ms")
+                .and_then(|v| v.parse::<u64>().ok());
+            if !interval.is_some_and(|ms| ms > 0) {
+                return Err(config_error(
+                    "sink.properties.merge_commit_interval_ms",
+                    "merge commit needs a positive merge_commit_interval_ms",
+                ));
+            }
+            if c.semantic == Semantic::ExactlyOnce {
+                return Err(config_error(
+                    "sink.semantic",
+                    "merge commit is at-least-once only",
+                ));
+            }
+            return Ok(Some(Mode::MergeCommit));
+        }
+        match (c.version, c.semantic) {
+            (SinkVersion::V1, Semantic::ExactlyOnce) => Err(config_error(
+                "sink.version",
+                "exactly-once needs transaction Stream Load (V2 or AUTO)",
+            )),
+            (SinkVersion::V2, _) if c.property("merge_condition").is_some() => Err(config_error(
+                "sink.properties.merge_condition",
+                "merge_condition works with V1 Stream Load only (sink.version = V1)",
+            )),
+            (SinkVersion::V1, _) => Ok(Some(Mode::V1)),
+            (SinkVersion::V2, _) => Ok(Some(Mode::V2)),
+            (SinkVersion::Auto, _) if c.property("merge_condition").is_some() => Ok(Some(Mode::V1)),
+            (SinkVersion::Auto, _) => Ok(None),
+        }
+    }
+}
+
+/// `AUTO`: V2 when the server supports transaction Stream Load, else V1.
+async fn detect(config: &StarRocksConfig) -> Result<Mode> {
+    let by_version = match crate::metadata::server_version(config).await {
+        Ok(Some(version)) => Some(version.supports_transactions()),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::debug!(backend = BACKEND, error = %e, "version query failed; probing over HTTP");
+            None
+        }
+    };
+    let supported = match by_version {
+        Some(supported) => supported,
+        None => {
+            let client = crate::client::HttpClient::new(config)?;
+            crate::version::probe_transactions(&client).await
+        }
+    };
+    if !supported && config.semantic == Semantic::ExactlyOnce {
+        return Err(config_error(
+            "sink.semantic",
+            "exactly-once needs transaction Stream Load, which this server lacks",
+        ));
+    }
+    Ok(if supported { Mode::V2 } else { Mode::V1 })
+}
+
+fn config_error(key: &str, message: &str) -> Error {
+    Error::new(ErrorKind::Config, format!("{key}: {message}"))
+        .with_context("backend", BACKEND)
+        .with_context("key", key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> StarRocksBuilder {
+        StarRocksBuilder::new()
+            .with_load_urls(["127.0.0.1:8030"])
+            .with_credentials("root", "")
+    }
+
+    #[test]
+    fn modes_follow_the_options() {
+        assert_eq!(
+            base().with_version(SinkVersion::V1).build().unwrap().mode(),
+            Mode::V1
+        );
+        assert_eq!(base().build().unwrap().mode(), Mode::V2);
+        let merge = base()
+            .with_property("enable_merge_commit", "true")
+            .with_property("merge_commit_interval_ms", "1000");
+        assert_eq!(merge.build().unwrap().mode(), Mode::MergeCommit);
+        let conditional = base().with_property("merge_condition", "score");
+        assert_eq!(conditional.build().unwrap().mode(), Mode::V1);
+    }
+
+    #[test]
+    fn invalid_combinations_name_the_key() {
+        let err = StarRocksBuilder::new().build().unwrap_err();
+        assert_eq!(err.context("key"), Some("load-url"));
+        let err = base()
+            .with_property("enable_merge_commit", "true")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.context("key"),
+            Some("sink.properties.merge_commit_interval_ms")
+        );
+        let err = base()
+            .with_version(SinkVersion::V1)
+            .with_semantic(Semantic::ExactlyOnce)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.context("key"), Some("sink.version"));
+        let err = base().with_label_prefix("a b").build().unwrap_err();
+        assert_eq!(err.context("key"), Some("sink.label-prefix"));
+        let err = base()
+            .with_property("compression", "zstd")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+}

@@ -1,0 +1,339 @@
+//! Open loads: the streaming chunked body and the V1 / V2 transaction handles.
+//!
+//! A body is a bounded channel feeding `reqwest::Body::wrap_stream`, so `write` waits while the
+//! socket is busy (back-pressure) and memory stays at a few chunks whatever the load size. A V1
+//! load is one `_stream_load` request; a V2 transaction is one or more `/api/transaction/load`
+//! requests, all to the coordinator BE and with identical headers, rolled over when one body
+//! reaches `sink.chunk-limit`. A handle dropped while open schedules a best-effort abort.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue};
+use streamload_core::{
+    Error, ErrorKind, Label, LoadReport, PreparedLoad, Result, Table, Transaction,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::BACKEND;
+use crate::client::{Reply, read_reply, transport_error};
+use crate::protocol::Shared;
+use crate::response::{classify_txn, classify_v1};
+
+/// Chunks queued ahead of the socket per body.
+const CHANNEL_DEPTH: usize = 2;
+
+type BodyItem = std::result::Result<Bytes, std::io::Error>;
+
+/// One streaming HTTP request whose body is fed chunk by chunk.
+pub(crate) struct BodyStream {
+    tx: Option<mpsc::Sender<BodyItem>>,
+    task: Option<JoinHandle<Result<Reply>>>,
+    pub(crate) bytes: u64,
+}
+
+impl fmt::Debug for BodyStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BodyStream")
+            .field("bytes", &self.bytes)
+            .finish()
+    }
+}
+
+impl BodyStream {
+    /// Starts `method url` with a chunked body; the request runs on its own task.
+    pub(crate) fn start(shared: &Shared, method: Method, url: Url, headers: &HeaderMap) -> Self {
+        let (tx, rx) = mpsc::channel::<BodyItem>(CHANNEL_DEPTH);
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let request = shared
+            .client
+            .request(method, url.clone(), headers)
+            .body(reqwest::Body::wrap_stream(stream));
+        let task = tokio::spawn(async move {
+            let reply = request.send().await.map_err(|e| transport_error(e, &url))?;
+            read_reply(reply, url).await
+        });
+        Self {
+            tx: Some(tx),
+            task: Some(task),
+            bytes: 0,
+        }
+    }
+
+    /// Queues one chunk. `Err(reply)` means the server answered before the body was complete.
+    pub(crate) async fn write(&mut self, chunk: Bytes) -> Result<(), Result<Reply>> {
+        let len = chunk.len() as u64;
+        let Some(tx) = &self.tx else {
+            return Err(Err(closed()));
+        };
+        if tx.send(Ok(chunk)).await.is_err() {
+            self.tx = None;
+            return Err(self.wait().await);
+        }
+        self.bytes += len;
+        Ok(())
+    }
+
+    /// Ends the body and waits for the reply.
+    pub(crate) async fn finish(mut self) -> Result<Reply> {
+        self.tx = None;
+        self.wait().await
+    }
+
+    /// Breaks the body so the server sees a truncated request and aborts it.
+    pub(crate) fn cancel(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.try_send(Err(std::io::Error::other("load aborted by the client")));
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    async fn wait(&mut self) -> Result<Reply> {
+        let Some(task) = self.task.take() else {
+            return Err(closed());
+        };
+        task.await.map_err(|e| {
+            Error::new(ErrorKind::Unexpected, "load task failed")
+                .with_context("backend", BACKEND)
+                .set_source(e)
+                .outcome_unknown()
+        })?
+    }
+}
+
+impl Drop for BodyStream {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+fn closed() -> Error {
+    Error::new(ErrorKind::Unexpected, "the load request is already closed")
+        .with_context("backend", BACKEND)
+}
+
+/// Turns "the server answered mid-body" into the error the answer carries.
+fn early_reply(
+    result: Result<Reply>,
+    classify: fn(u16, &[u8]) -> Result<crate::response::LoadBody>,
+) -> Error {
+    match result {
+        Ok(reply) => match classify(reply.status, &reply.body) {
+            Err(e) => e,
+            Ok(_) => Error::new(
+                ErrorKind::Protocol,
+                "the server answered before the body ended",
+            )
+            .with_context("backend", BACKEND),
+        },
+        Err(e) => e,
+    }
+}
+
+/// A V1 Stream Load: one streaming `_stream_load` request to the BE.
+#[derive(Debug)]
+pub(crate) struct V1Transaction {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) table: Table,
+    pub(crate) label: Label,
+    pub(crate) body: Option<BodyStream>,
+}
+
+#[async_trait]
+impl Transaction for V1Transaction {
+    fn label(&self) -> Option<&Label> {
+        Some(&self.label)
+    }
+
+    async fn write(&mut self, chunk: Bytes) -> Result<()> {
+        let body = self.body.as_mut().ok_or_else(closed)?;
+        body.write(chunk)
+            .await
+            .map_err(|early| early_reply(early, classify_v1).with_context("label", &self.label))
+    }
+
+    async fn prepare(self: Box<Self>) -> Result<PreparedLoad> {
+        Err(
+            Error::new(ErrorKind::Unsupported, "V1 Stream Load has no prepare step")
+                .with_context("backend", BACKEND),
+        )
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<LoadReport> {
+        let body = self.body.take().ok_or_else(closed)?;
+        let reply = body
+            .finish()
+            .await
+            .map_err(|e| e.with_context("label", &self.label))?;
+        match classify_v1(reply.status, &reply.body) {
+            Ok(parsed) => Ok(parsed.report()),
+            Err(e) => Err(self
+                .shared
+                .explain(e)
+                .await
+                .with_context("label", &self.label)),
+        }
+    }
+
+    async fn abort(mut self: Box<Self>) -> Result<()> {
+        if let Some(mut body) = self.body.take() {
+            body.cancel();
+        }
+        self.shared.cancel_running(&self.table, &self.label).await
+    }
+}
+
+impl Drop for V1Transaction {
+    fn drop(&mut self) {
+        if let Some(mut body) = self.body.take() {
+            tracing::warn!(backend = BACKEND, label = %self.label, "V1 load dropped while open; breaking its body");
+            body.cancel();
+        }
+    }
+}
+
+/// A V2 transaction: begun, fed by `/load` requests to its coordinator BE, then prepared or
+/// committed.
+#[derive(Debug)]
+pub(crate) struct V2Transaction {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) table: Table,
+    pub(crate) label: Label,
+    pub(crate) txn_id: Option<i64>,
+    /// The coordinator BE (`http://be:port`).
+    pub(crate) coordinator: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) current: Option<BodyStream>,
+    pub(crate) loads: u32,
+    pub(crate) open: bool,
+}
+
+impl V2Transaction {
+    async fn end_current_load(&mut self) -> Result<()> {
+        if let Some(body) = self.current.take() {
+            let reply = body.finish().await?;
+            classify_txn(reply.status, &reply.body)
+                .map_err(|e| e.with_context("label", &self.label))?;
+        }
+        Ok(())
+    }
+
+    fn start_load(&mut self) -> Result<()> {
+        let url = self
+            .coordinator
+            .join("/api/transaction/load")
+            .map_err(|e| {
+                Error::new(ErrorKind::Protocol, "bad coordinator address").set_source(e)
+            })?;
+        let mut headers = self.headers.clone();
+        headers.insert("label", header_value(self.label.as_str()));
+        self.current = Some(BodyStream::start(&self.shared, Method::PUT, url, &headers));
+        self.loads += 1;
+        Ok(())
+    }
+
+    async fn end_body(&mut self) -> Result<()> {
+        if self.loads == 0 {
+            self.start_load()?;
+        }
+        self.end_current_load().await
+    }
+}
+
+#[async_trait]
+impl Transaction for V2Transaction {
+    fn label(&self) -> Option<&Label> {
+        Some(&self.label)
+    }
+
+    async fn write(&mut self, chunk: Bytes) -> Result<()> {
+        let limit = self.shared.config.chunk_limit_bytes;
+        let full = self
+            .current
+            .as_ref()
+            .is_some_and(|b| b.bytes > 0 && b.bytes + chunk.len() as u64 > limit);
+        if full {
+            self.end_current_load().await?;
+        }
+        if self.current.is_none() {
+            self.start_load()?;
+        }
+        let body = self.current.as_mut().ok_or_else(closed)?;
+        body.write(chunk)
+            .await
+            .map_err(|early| early_reply(early, classify_txn).with_context("label", &self.label))
+    }
+
+    async fn prepare(mut self: Box<Self>) -> Result<PreparedLoad> {
+        self.end_body().await?;
+        let prepared = self.shared.prepare_txn(&self.table, &self.label).await;
+        self.open = false;
+        let body = prepared.map_err(|e| e.with_context("label", &self.label))?;
+        let report = body.report();
+        let coordinator = self.coordinator.host_str().map(|h| {
+            format!(
+                "{h}:{}",
+                self.coordinator.port_or_known_default().unwrap_or(0)
+            )
+        });
+        Ok(PreparedLoad {
+            prepared: streamload_core::Prepared {
+                vendor: BACKEND.to_owned(),
+                table: self.table.clone(),
+                label: self.label.clone(),
+                txn_id: report.txn_id.or(self.txn_id),
+                coordinator,
+            },
+            report,
+        })
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<LoadReport> {
+        self.end_body().await?;
+        let committed = self.shared.commit_txn(&self.table, &self.label).await;
+        self.open = false;
+        committed.map_err(|e| e.with_context("label", &self.label))
+    }
+
+    async fn abort(mut self: Box<Self>) -> Result<()> {
+        if let Some(mut body) = self.current.take() {
+            body.cancel();
+        }
+        self.open = false;
+        self.shared.rollback(&self.table, &self.label).await
+    }
+}
+
+impl Drop for V2Transaction {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        if let Some(mut body) = self.current.take() {
+            body.cancel();
+        }
+        tracing::warn!(backend = BACKEND, label = %self.label, "V2 transaction dropped while open; rolling it back");
+        let shared = Arc::clone(&self.shared);
+        let (table, label) = (self.table.clone(), self.label.clone());
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                if let Err(e) = shared.rollback(&table, &label).await {
+                    tracing::warn!(backend = BACKEND, label = %label, error = %e, "best-effort rollback failed");
+                }
+            });
+        }
+    }
+}
+
+pub(crate) fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
