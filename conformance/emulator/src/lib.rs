@@ -1,8 +1,245 @@
 //! streamload-emulator: a local Doris / StarRocks FE+BE emulator.
 //!
-//! It parses requests with its own code and shares no types with the client crates, so a bug
-//! shared with a client cannot cancel itself out.
+//! It behaves on the wire like a Doris or StarRocks cluster — an FE and K BEs on separate HTTP
+//! ports plus a MySQL port — so the client crates (and users' CI) can test Stream Load, 2PC, V2
+//! transactions and merge/group commit without a real server. It parses requests with its own
+//! code and shares no types with the client crates, so a bug shared with a client cannot cancel
+//! itself out.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use streamload_emulator::{Emulator, EmulatorConfig, engine::Flavor};
+//! let emu = Emulator::start(EmulatorConfig::new(Flavor::Doris)).await?;
+//! emu.engine().create_database("db").unwrap();
+//! println!("FE at {}", emu.fe_url());
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
 
 pub mod engine;
 pub mod http;
 pub mod mysql;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::engine::{Engine, EngineConfig, Flavor};
+use crate::http::HttpState;
+pub use crate::http::request_log::{Listener, RequestLog, RequestRecord};
+
+/// How to start an emulator. [`EmulatorConfig::new`] gives loopback, ephemeral ports, one BE,
+/// user `root` with an empty password, in memory.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Doris or StarRocks.
+    pub flavor: Flavor,
+    /// Address every listener binds (and the host written into redirects).
+    pub host: String,
+    /// FE HTTP port (0 = ephemeral).
+    pub fe_http_port: u16,
+    /// First BE HTTP port; BEs use consecutive ports from here (0 = each ephemeral).
+    pub be_http_port: u16,
+    /// Number of BEs.
+    pub backends: usize,
+    /// MySQL port (0 = ephemeral).
+    pub mysql_port: u16,
+    /// The one user.
+    pub user: String,
+    /// Its password (never printed by `Debug`).
+    pub password: String,
+    /// Persist here; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// BEs read and drop load bodies and answer Success without parsing or storing
+    /// (for client benchmarks).
+    pub discard: bool,
+    /// Length of a Doris group-commit window.
+    pub group_commit_interval: Duration,
+}
+
+impl EmulatorConfig {
+    /// Defaults for `flavor`.
+    pub fn new(flavor: Flavor) -> EmulatorConfig {
+        EmulatorConfig {
+            flavor,
+            host: "127.0.0.1".into(),
+            fe_http_port: 0,
+            be_http_port: 0,
+            backends: 1,
+            mysql_port: 0,
+            user: "root".into(),
+            password: String::new(),
+            data_dir: None,
+            discard: false,
+            group_commit_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("flavor", &self.flavor)
+            .field("host", &self.host)
+            .field("fe_http_port", &self.fe_http_port)
+            .field("be_http_port", &self.be_http_port)
+            .field("backends", &self.backends)
+            .field("mysql_port", &self.mysql_port)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("data_dir", &self.data_dir)
+            .field("discard", &self.discard)
+            .field("group_commit_interval", &self.group_commit_interval)
+            .finish()
+    }
+}
+
+/// The entry point.
+#[derive(Debug)]
+pub struct Emulator;
+
+/// A running emulator. Dropping it without [`EmulatorHandle::shutdown`] leaves the listeners
+/// running until the runtime ends.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    fe: SocketAddr,
+    bes: Vec<SocketAddr>,
+    mysql: SocketAddr,
+    user: String,
+    engine: Engine,
+    log: RequestLog,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+fn other_error(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+impl Emulator {
+    /// Binds every listener, then serves in background tasks of the current tokio runtime.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        if config.backends == 0 {
+            return Err(other_error("at least one backend is needed"));
+        }
+        let mut engine_config = EngineConfig::new(config.flavor);
+        engine_config.data_dir = config.data_dir.clone();
+        engine_config.user = config.user.clone();
+        engine_config.password = config.password.clone();
+        let engine = Engine::open(engine_config).map_err(other_error)?;
+
+        let host = config.host.as_str();
+        let fe = TcpListener::bind((host, config.fe_http_port)).await?;
+        let mut bes = Vec::with_capacity(config.backends);
+        for n in 0..config.backends {
+            let port = if config.be_http_port == 0 {
+                0
+            } else {
+                config.be_http_port + n as u16
+            };
+            bes.push(TcpListener::bind((host, port)).await?);
+        }
+        let mysql = TcpListener::bind((host, config.mysql_port)).await?;
+        let fe_addr = fe.local_addr()?;
+        let be_addrs: Vec<SocketAddr> = bes
+            .iter()
+            .map(|l| l.local_addr())
+            .collect::<Result<_, _>>()?;
+        let mysql_addr = mysql.local_addr()?;
+
+        let log = RequestLog::default();
+        let state = Arc::new(HttpState::new(
+            engine.clone(),
+            config.host.clone(),
+            be_addrs.iter().map(|a| a.port()).collect(),
+            log.clone(),
+            config.discard,
+            config.group_commit_interval,
+        ));
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(http::serve(
+            fe,
+            Listener::Fe,
+            Arc::clone(&state),
+            rx.clone(),
+        )));
+        for (n, be) in bes.into_iter().enumerate() {
+            tasks.push(tokio::spawn(http::serve(
+                be,
+                Listener::Be(n),
+                Arc::clone(&state),
+                rx.clone(),
+            )));
+        }
+        let mysql_engine = engine.clone();
+        let mut mysql_rx = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = mysql::serve(mysql, mysql_engine) => {}
+                _ = mysql_rx.changed() => {}
+            }
+        }));
+        let reaper_state = Arc::clone(&state);
+        let mut reaper_rx = rx;
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => http::reap(&reaper_state),
+                    _ = reaper_rx.changed() => return,
+                }
+            }
+        }));
+        Ok(EmulatorHandle {
+            fe: fe_addr,
+            bes: be_addrs,
+            mysql: mysql_addr,
+            user: config.user,
+            engine,
+            log,
+            shutdown,
+            tasks,
+        })
+    }
+}
+
+impl EmulatorHandle {
+    /// `http://host:port` of the FE.
+    pub fn fe_url(&self) -> String {
+        format!("http://{}", self.fe)
+    }
+
+    /// `http://host:port` of every BE, in BE order.
+    pub fn be_urls(&self) -> Vec<String> {
+        self.bes.iter().map(|a| format!("http://{a}")).collect()
+    }
+
+    /// `mysql://user@host:port` of the MySQL port.
+    pub fn mysql_url(&self) -> String {
+        format!("mysql://{}@{}", self.user, self.mysql)
+    }
+
+    /// The engine (catalog, transactions, clock) behind every listener.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Every HTTP request served so far.
+    pub fn request_log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    /// Stops every listener and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

@@ -1,6 +1,113 @@
-//! The `streamload-emulator` binary. (Being built.)
+//! The `streamload-emulator` binary: starts an emulated Doris or StarRocks cluster, prints one
+//! `ready ...` line when every listener is up, and serves until SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use streamload_emulator::engine::Flavor;
+use streamload_emulator::{Emulator, EmulatorConfig};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FlavorArg {
+    Doris,
+    Starrocks,
+}
+
+/// A local Apache Doris / StarRocks FE+BE emulator (Stream Load, 2PC, transactions, a MySQL port).
+#[derive(Debug, Parser)]
+#[command(name = "streamload-emulator", version)]
+struct Args {
+    /// Which server to emulate.
+    #[arg(long, value_enum)]
+    flavor: FlavorArg,
+    /// Address to bind and to advertise.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// FE HTTP port (0 = ephemeral).
+    #[arg(long, default_value_t = 0)]
+    fe_http_port: u16,
+    /// First BE HTTP port; BEs use consecutive ports (0 = ephemeral).
+    #[arg(long, default_value_t = 0)]
+    be_http_port: u16,
+    /// Number of BEs.
+    #[arg(long, default_value_t = 1)]
+    backends: usize,
+    /// MySQL port (0 = ephemeral).
+    #[arg(long, default_value_t = 0)]
+    mysql_port: u16,
+    /// User name.
+    #[arg(long, default_value = "root")]
+    user: String,
+    /// Password.
+    #[arg(long, default_value = "")]
+    password: String,
+    /// Persist data, labels and transactions here.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// BEs read and drop load bodies and answer Success (for benchmarks).
+    #[arg(long)]
+    discard: bool,
+}
 
 fn main() {
-    eprintln!("streamload-emulator: not built yet");
-    std::process::exit(2);
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("streamload-emulator: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(run(args));
+    std::process::exit(code);
+}
+
+async fn run(args: Args) -> i32 {
+    let mut config = EmulatorConfig::new(match args.flavor {
+        FlavorArg::Doris => Flavor::Doris,
+        FlavorArg::Starrocks => Flavor::StarRocks,
+    });
+    config.host = args.host;
+    config.fe_http_port = args.fe_http_port;
+    config.be_http_port = args.be_http_port;
+    config.backends = args.backends;
+    config.mysql_port = args.mysql_port;
+    config.user = args.user;
+    config.password = args.password;
+    config.data_dir = args.data_dir;
+    config.discard = args.discard;
+    let emulator = match Emulator::start(config).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("streamload-emulator: {e}");
+            return 1;
+        }
+    };
+    println!(
+        "ready fe_http={} be_http={} mysql={}",
+        emulator.fe_url(),
+        emulator.be_urls().join(","),
+        emulator.mysql_url()
+    );
+    wait_for_signal().await;
+    emulator.shutdown().await;
+    0
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -1,0 +1,180 @@
+//! Server-side batching windows: Doris group commit and StarRocks merge commit.
+//!
+//! Both merge the loads of one table (with identical parameters) that arrive within a time
+//! window into one transaction with a server-assigned label. A window is opened by its first
+//! request (beginning the transaction), collects the rows of every request, and is committed —
+//! or aborted if a request failed it — when its interval ends. Synchronous requests wait for
+//! that outcome; asynchronous ones answer as soon as their rows are in the window.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::engine::{BeginError, BeginRequest, Engine, StagedRow, TxnError, TxnInfo, WriteMode};
+
+/// How a window ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WindowOutcome {
+    /// Committed and visible.
+    Visible,
+    /// Aborted, with the reason.
+    Aborted(String),
+}
+
+#[derive(Debug, Default)]
+struct WindowInner {
+    closed: bool,
+    failure: Option<String>,
+}
+
+/// One open batching window (one transaction).
+#[derive(Debug)]
+pub(crate) struct Window {
+    pub(crate) txn_id: i64,
+    pub(crate) label: String,
+    opened: Instant,
+    interval: Duration,
+    inner: Mutex<WindowInner>,
+    done: watch::Sender<Option<WindowOutcome>>,
+}
+
+impl Window {
+    /// Adds rows; `Ok(false)` when the window closed meanwhile (use a new one).
+    pub(crate) fn append(&self, engine: &Engine, rows: Vec<StagedRow>) -> Result<bool, TxnError> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.closed {
+            return Ok(false);
+        }
+        engine.stage(self.txn_id, rows)?;
+        Ok(true)
+    }
+
+    /// Marks the whole window failed (merge commit: one bad request fails all).
+    pub(crate) fn fail(&self, reason: &str) -> bool {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.closed {
+            return false;
+        }
+        inner.failure.get_or_insert_with(|| reason.to_string());
+        true
+    }
+
+    /// Milliseconds left before the window closes.
+    pub(crate) fn left_ms(&self) -> u64 {
+        self.interval
+            .saturating_sub(self.opened.elapsed())
+            .as_millis() as u64
+    }
+
+    /// Waits for the window's outcome.
+    pub(crate) async fn wait(&self) -> WindowOutcome {
+        let mut rx = self.done.subscribe();
+        loop {
+            if let Some(outcome) = rx.borrow_and_update().clone() {
+                return outcome;
+            }
+            if rx.changed().await.is_err() {
+                return WindowOutcome::Aborted("window dropped".into());
+            }
+        }
+    }
+}
+
+type Windows = Arc<Mutex<HashMap<String, Arc<Window>>>>;
+
+/// All open windows, by merge key.
+#[derive(Debug)]
+pub(crate) struct Batcher {
+    /// Default window length (Doris group commit interval).
+    pub(crate) default_interval: Duration,
+    windows: Windows,
+}
+
+/// What opening a window needs.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowSpec {
+    pub(crate) key: String,
+    pub(crate) db: String,
+    pub(crate) table: String,
+    pub(crate) label: String,
+    pub(crate) interval: Duration,
+    pub(crate) coordinator_be: usize,
+}
+
+impl Batcher {
+    pub(crate) fn new(default_interval: Duration) -> Batcher {
+        Batcher {
+            default_interval,
+            windows: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The open window for `spec.key`, or a new one (its transaction begun, its close
+    /// scheduled). `make_label` is called only when a window is opened.
+    pub(crate) fn window(
+        &self,
+        engine: &Engine,
+        spec: &WindowSpec,
+    ) -> Result<Arc<Window>, BeginError> {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = windows.get(&spec.key) {
+            return Ok(Arc::clone(w));
+        }
+        let txn: TxnInfo = engine.begin(BeginRequest {
+            db: spec.db.clone(),
+            table: spec.table.clone(),
+            label: spec.label.clone(),
+            timeout: Duration::ZERO,
+            coordinator_be: spec.coordinator_be,
+            write: WriteMode::default(),
+        })?;
+        let (done, _) = watch::channel(None);
+        let window = Arc::new(Window {
+            txn_id: txn.id,
+            label: txn.label,
+            opened: Instant::now(),
+            interval: spec.interval,
+            inner: Mutex::new(WindowInner::default()),
+            done,
+        });
+        windows.insert(spec.key.clone(), Arc::clone(&window));
+        let (engine, all, key, w) = (
+            engine.clone(),
+            Arc::clone(&self.windows),
+            spec.key.clone(),
+            Arc::clone(&window),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(w.interval).await;
+            {
+                let mut map = all.lock().unwrap_or_else(|e| e.into_inner());
+                if map.get(&key).is_some_and(|cur| Arc::ptr_eq(cur, &w)) {
+                    map.remove(&key);
+                }
+            }
+            let failure = {
+                let mut inner = w.inner.lock().unwrap_or_else(|e| e.into_inner());
+                inner.closed = true;
+                inner.failure.clone()
+            };
+            let outcome = match failure {
+                Some(reason) => {
+                    let _ = engine.abort(w.txn_id, &reason);
+                    WindowOutcome::Aborted(reason)
+                }
+                None => match engine.commit(w.txn_id) {
+                    Ok(_) => WindowOutcome::Visible,
+                    Err(e) => {
+                        let reason = e.to_string();
+                        let _ = engine.abort(w.txn_id, &reason);
+                        WindowOutcome::Aborted(reason)
+                    }
+                },
+            };
+            w.done.send_replace(Some(outcome));
+        });
+        Ok(window)
+    }
+}

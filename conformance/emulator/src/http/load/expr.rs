@@ -1,0 +1,548 @@
+//! A small SQL expression language for the `columns` mappings (`c3 = c1 + c2`, `__op = 'delete'`)
+//! and the `where` / `delete` predicates of a load.
+//!
+//! The real servers plan these with their SQL planner; the emulator covers what the references
+//! use — column references, literals, arithmetic, comparisons, AND/OR/NOT, IS [NOT] NULL,
+//! [NOT] IN and a few scalar functions — and rejects anything else with a clear error naming the
+//! construct, instead of guessing.
+
+/// A value during evaluation. Numbers keep their text so `100` is not turned into `100.0`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// SQL NULL.
+    Null,
+    /// A number, as text.
+    Num(String),
+    /// A string.
+    Str(String),
+    /// A boolean (result of a predicate).
+    Bool(bool),
+}
+
+impl Scalar {
+    /// The text a column converter receives (`None` = NULL).
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Scalar::Null => None,
+            Scalar::Num(s) | Scalar::Str(s) => Some(s),
+            Scalar::Bool(b) => Some(if b { "1" } else { "0" }.to_string()),
+        }
+    }
+
+    fn truthy(&self) -> Option<bool> {
+        match self {
+            Scalar::Null => None,
+            Scalar::Bool(b) => Some(*b),
+            Scalar::Num(s) | Scalar::Str(s) => {
+                Some(s.parse::<f64>().map(|v| v != 0.0).unwrap_or(s == "true"))
+            }
+        }
+    }
+}
+
+/// A parsed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A column (source or mapped) by name.
+    Column(String),
+    /// A literal.
+    Literal(Scalar),
+    /// `-e`.
+    Neg(Box<Expr>),
+    /// `NOT e`.
+    Not(Box<Expr>),
+    /// `l op r`.
+    Binary(String, Box<Expr>, Box<Expr>),
+    /// `e IS [NOT] NULL` (the flag is `true` for NOT).
+    IsNull(Box<Expr>, bool),
+    /// `e [NOT] IN (...)`.
+    InList(Box<Expr>, Vec<Expr>, bool),
+    /// `name(args)`.
+    Func(String, Vec<Expr>),
+}
+
+const FUNCTIONS: &[&str] = &[
+    "coalesce", "ifnull", "nvl", "concat", "upper", "lower", "if", "abs",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Ident(String),
+    Num(String),
+    Str(String),
+    Op(String),
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '`' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&x| x == '`')
+                .ok_or("unclosed `")?;
+            tokens.push(Token::Ident(chars[i + 1..i + 1 + end].iter().collect()));
+            i += end + 2;
+        } else if c == '\'' || c == '"' {
+            let mut s = String::new();
+            let mut j = i + 1;
+            loop {
+                match chars.get(j) {
+                    None => return Err(format!("unclosed string literal in `{text}`")),
+                    Some(&x) if x == c && chars.get(j + 1) == Some(&c) => {
+                        s.push(c);
+                        j += 2;
+                    }
+                    Some(&x) if x == c => break,
+                    Some(&x) => {
+                        s.push(x);
+                        j += 1;
+                    }
+                }
+            }
+            tokens.push(Token::Str(s));
+            i = j + 1;
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            tokens.push(Token::Num(chars[start..i].iter().collect()));
+        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            tokens.push(Token::Ident(chars[start..i].iter().collect()));
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            if ["<=", ">=", "!=", "<>", "=="].contains(&two.as_str()) {
+                tokens.push(Token::Op(two));
+                i += 2;
+            } else if "=<>+-*/%(),".contains(c) {
+                tokens.push(Token::Op(c.to_string()));
+                i += 1;
+            } else {
+                return Err(format!("unexpected character '{c}' in `{text}`"));
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek_keyword(&self, word: &str) -> bool {
+        matches!(self.tokens.get(self.pos), Some(Token::Ident(w)) if w.eq_ignore_ascii_case(word))
+    }
+    fn peek_op(&self, op: &str) -> bool {
+        matches!(self.tokens.get(self.pos), Some(Token::Op(o)) if o == op)
+    }
+    fn expect_op(&mut self, op: &str) -> Result<(), String> {
+        if self.peek_op(op) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(format!("expected '{op}'"))
+        }
+    }
+    fn or(&mut self) -> Result<Expr, String> {
+        let mut left = self.and()?;
+        while self.peek_keyword("or") {
+            self.pos += 1;
+            left = Expr::Binary("or".into(), Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut left = self.not()?;
+        while self.peek_keyword("and") {
+            self.pos += 1;
+            left = Expr::Binary("and".into(), Box::new(left), Box::new(self.not()?));
+        }
+        Ok(left)
+    }
+    fn not(&mut self) -> Result<Expr, String> {
+        if self.peek_keyword("not") {
+            self.pos += 1;
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.comparison()
+    }
+    fn comparison(&mut self) -> Result<Expr, String> {
+        let left = self.additive()?;
+        if self.peek_keyword("is") {
+            self.pos += 1;
+            let negated = self.peek_keyword("not");
+            if negated {
+                self.pos += 1;
+            }
+            if !self.peek_keyword("null") {
+                return Err("expected NULL after IS".into());
+            }
+            self.pos += 1;
+            return Ok(Expr::IsNull(Box::new(left), negated));
+        }
+        let negated = self.peek_keyword("not");
+        if negated || self.peek_keyword("in") {
+            self.pos += usize::from(negated);
+            if !self.peek_keyword("in") {
+                return Err("expected IN after NOT".into());
+            }
+            self.pos += 1;
+            self.expect_op("(")?;
+            let mut items = vec![self.additive()?];
+            while self.peek_op(",") {
+                self.pos += 1;
+                items.push(self.additive()?);
+            }
+            self.expect_op(")")?;
+            return Ok(Expr::InList(Box::new(left), items, negated));
+        }
+        for op in ["=", "==", "!=", "<>", "<", "<=", ">", ">="] {
+            if self.peek_op(op) {
+                self.pos += 1;
+                let right = self.additive()?;
+                let op = match op {
+                    "==" => "=",
+                    "<>" => "!=",
+                    other => other,
+                };
+                return Ok(Expr::Binary(op.into(), Box::new(left), Box::new(right)));
+            }
+        }
+        Ok(left)
+    }
+    fn additive(&mut self) -> Result<Expr, String> {
+        let mut left = self.multiplicative()?;
+        while self.peek_op("+") || self.peek_op("-") {
+            let Token::Op(op) = self.tokens[self.pos].clone() else {
+                unreachable!()
+            };
+            self.pos += 1;
+            left = Expr::Binary(op, Box::new(left), Box::new(self.multiplicative()?));
+        }
+        Ok(left)
+    }
+    fn multiplicative(&mut self) -> Result<Expr, String> {
+        let mut left = self.unary()?;
+        while self.peek_op("*") || self.peek_op("/") || self.peek_op("%") {
+            let Token::Op(op) = self.tokens[self.pos].clone() else {
+                unreachable!()
+            };
+            self.pos += 1;
+            left = Expr::Binary(op, Box::new(left), Box::new(self.unary()?));
+        }
+        Ok(left)
+    }
+    fn unary(&mut self) -> Result<Expr, String> {
+        if self.peek_op("-") {
+            self.pos += 1;
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        self.primary()
+    }
+    fn primary(&mut self) -> Result<Expr, String> {
+        let token = self
+            .tokens
+            .get(self.pos)
+            .cloned()
+            .ok_or("unexpected end of expression")?;
+        self.pos += 1;
+        match token {
+            Token::Num(n) => Ok(Expr::Literal(Scalar::Num(n))),
+            Token::Str(s) => Ok(Expr::Literal(Scalar::Str(s))),
+            Token::Op(o) if o == "(" => {
+                let inner = self.or()?;
+                self.expect_op(")")?;
+                Ok(inner)
+            }
+            Token::Op(o) => Err(format!("unexpected '{o}'")),
+            Token::Ident(name) if name.eq_ignore_ascii_case("null") => {
+                Ok(Expr::Literal(Scalar::Null))
+            }
+            Token::Ident(name) if name.eq_ignore_ascii_case("true") => {
+                Ok(Expr::Literal(Scalar::Bool(true)))
+            }
+            Token::Ident(name) if name.eq_ignore_ascii_case("false") => {
+                Ok(Expr::Literal(Scalar::Bool(false)))
+            }
+            Token::Ident(name) if self.peek_op("(") => {
+                self.pos += 1;
+                let lower = name.to_ascii_lowercase();
+                if !FUNCTIONS.contains(&lower.as_str()) {
+                    return Err(format!(
+                        "function {name}() is not supported by the emulator (supported: {})",
+                        FUNCTIONS.join(", ")
+                    ));
+                }
+                let mut args = Vec::new();
+                if !self.peek_op(")") {
+                    args.push(self.or()?);
+                    while self.peek_op(",") {
+                        self.pos += 1;
+                        args.push(self.or()?);
+                    }
+                }
+                self.expect_op(")")?;
+                Ok(Expr::Func(lower, args))
+            }
+            Token::Ident(name) => Ok(Expr::Column(name)),
+        }
+    }
+}
+
+/// Parses an expression; the error names the unsupported construct.
+pub fn parse_expr(text: &str) -> Result<Expr, String> {
+    let mut parser = Parser {
+        tokens: tokenize(text)?,
+        pos: 0,
+    };
+    let expr = parser
+        .or()
+        .map_err(|e| format!("{e} in expression `{text}`"))?;
+    if parser.pos != parser.tokens.len() {
+        return Err(format!("unexpected trailing input in expression `{text}`"));
+    }
+    Ok(expr)
+}
+
+impl Expr {
+    /// Every column name the expression reads.
+    pub fn columns(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Column(c) => out.push(c.clone()),
+            Expr::Literal(_) => {}
+            Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) => e.columns(out),
+            Expr::Binary(_, l, r) => {
+                l.columns(out);
+                r.columns(out);
+            }
+            Expr::InList(e, items, _) => {
+                e.columns(out);
+                items.iter().for_each(|i| i.columns(out));
+            }
+            Expr::Func(_, args) => args.iter().for_each(|a| a.columns(out)),
+        }
+    }
+
+    /// Evaluates with `lookup` resolving column names to their text (`None` = NULL).
+    pub fn eval(&self, lookup: &dyn Fn(&str) -> Option<String>) -> Scalar {
+        match self {
+            Expr::Column(c) => match lookup(c) {
+                None => Scalar::Null,
+                Some(s) => Scalar::Str(s),
+            },
+            Expr::Literal(s) => s.clone(),
+            Expr::Neg(e) => match e.eval(lookup) {
+                Scalar::Null => Scalar::Null,
+                v => arith("-", &Scalar::Num("0".into()), &v),
+            },
+            Expr::Not(e) => e
+                .eval(lookup)
+                .truthy()
+                .map_or(Scalar::Null, |b| Scalar::Bool(!b)),
+            Expr::IsNull(e, negated) => Scalar::Bool((e.eval(lookup) == Scalar::Null) != *negated),
+            Expr::InList(e, items, negated) => {
+                let v = e.eval(lookup);
+                if v == Scalar::Null {
+                    return Scalar::Null;
+                }
+                let found = items
+                    .iter()
+                    .any(|i| compare(&v, &i.eval(lookup)) == Some(std::cmp::Ordering::Equal));
+                Scalar::Bool(found != *negated)
+            }
+            Expr::Binary(op, l, r) => {
+                let (a, b) = (l.eval(lookup), r.eval(lookup));
+                match op.as_str() {
+                    "and" => match (a.truthy(), b.truthy()) {
+                        (Some(false), _) | (_, Some(false)) => Scalar::Bool(false),
+                        (Some(true), Some(true)) => Scalar::Bool(true),
+                        _ => Scalar::Null,
+                    },
+                    "or" => match (a.truthy(), b.truthy()) {
+                        (Some(true), _) | (_, Some(true)) => Scalar::Bool(true),
+                        (Some(false), Some(false)) => Scalar::Bool(false),
+                        _ => Scalar::Null,
+                    },
+                    "+" | "-" | "*" | "/" | "%" => arith(op, &a, &b),
+                    cmp_op => match compare(&a, &b) {
+                        None => Scalar::Null,
+                        Some(ord) => Scalar::Bool(match cmp_op {
+                            "=" => ord.is_eq(),
+                            "!=" => ord.is_ne(),
+                            "<" => ord.is_lt(),
+                            "<=" => ord.is_le(),
+                            ">" => ord.is_gt(),
+                            _ => ord.is_ge(),
+                        }),
+                    },
+                }
+            }
+            Expr::Func(name, args) => call(name, args.iter().map(|a| a.eval(lookup)).collect()),
+        }
+    }
+
+    /// Evaluates as a predicate: NULL counts as false, as in SQL WHERE.
+    pub fn matches(&self, lookup: &dyn Fn(&str) -> Option<String>) -> bool {
+        self.eval(lookup).truthy().unwrap_or(false)
+    }
+}
+
+fn text_of(s: &Scalar) -> Option<String> {
+    s.clone().into_text()
+}
+
+fn compare(a: &Scalar, b: &Scalar) -> Option<std::cmp::Ordering> {
+    let (x, y) = (text_of(a)?, text_of(b)?);
+    match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
+        (Ok(p), Ok(q)) => p.partial_cmp(&q),
+        _ => Some(x.cmp(&y)),
+    }
+}
+
+fn arith(op: &str, a: &Scalar, b: &Scalar) -> Scalar {
+    let (Some(x), Some(y)) = (text_of(a), text_of(b)) else {
+        return Scalar::Null;
+    };
+    if let (Ok(p), Ok(q)) = (x.trim().parse::<i128>(), y.trim().parse::<i128>()) {
+        let value = match op {
+            "+" => p.checked_add(q),
+            "-" => p.checked_sub(q),
+            "*" => p.checked_mul(q),
+            "%" => p.checked_rem(q),
+            _ => None,
+        };
+        if let Some(v) = value {
+            return Scalar::Num(v.to_string());
+        }
+    }
+    match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
+        (Ok(p), Ok(q)) => {
+            let v = match op {
+                "+" => p + q,
+                "-" => p - q,
+                "*" => p * q,
+                "%" => p % q,
+                _ if q == 0.0 => return Scalar::Null,
+                _ => p / q,
+            };
+            Scalar::Num(v.to_string())
+        }
+        _ => Scalar::Null,
+    }
+}
+
+fn call(name: &str, args: Vec<Scalar>) -> Scalar {
+    match name {
+        "coalesce" | "ifnull" | "nvl" => args
+            .into_iter()
+            .find(|a| *a != Scalar::Null)
+            .unwrap_or(Scalar::Null),
+        "concat" => {
+            let parts: Option<Vec<String>> = args.iter().map(text_of).collect();
+            parts.map_or(Scalar::Null, |p| Scalar::Str(p.concat()))
+        }
+        "upper" => args
+            .first()
+            .and_then(text_of)
+            .map_or(Scalar::Null, |s| Scalar::Str(s.to_uppercase())),
+        "lower" => args
+            .first()
+            .and_then(text_of)
+            .map_or(Scalar::Null, |s| Scalar::Str(s.to_lowercase())),
+        "abs" => match args.first().and_then(text_of) {
+            Some(s) => Scalar::Num(s.trim_start_matches('-').to_string()),
+            None => Scalar::Null,
+        },
+        _ => {
+            // "if"
+            let mut args = args.into_iter();
+            let cond = args.next().and_then(|c| c.truthy()).unwrap_or(false);
+            let (then, otherwise) = (
+                args.next().unwrap_or(Scalar::Null),
+                args.next().unwrap_or(Scalar::Null),
+            );
+            if cond { then } else { otherwise }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(name: &str) -> Option<String> {
+        match name {
+            "a" => Some("3".into()),
+            "b" => Some("4".into()),
+            "s" => Some("x".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn arithmetic_keeps_integers_exact() {
+        assert_eq!(
+            parse_expr("a + b * 2").unwrap().eval(&lookup),
+            Scalar::Num("11".into())
+        );
+        assert_eq!(
+            parse_expr("`a` / 2").unwrap().eval(&lookup),
+            Scalar::Num("1.5".into())
+        );
+        assert_eq!(
+            parse_expr("-a").unwrap().eval(&lookup),
+            Scalar::Num("-3".into())
+        );
+    }
+
+    #[test]
+    fn predicates() {
+        assert!(parse_expr("a > 2 and s = 'x'").unwrap().matches(&lookup));
+        assert!(
+            !parse_expr("a > 2 and not s = 'x'")
+                .unwrap()
+                .matches(&lookup)
+        );
+        assert!(
+            parse_expr("z is null or a in (1, 3)")
+                .unwrap()
+                .matches(&lookup)
+        );
+        assert!(!parse_expr("z = 1").unwrap().matches(&lookup));
+        assert!(parse_expr("a <> b").unwrap().matches(&lookup));
+    }
+
+    #[test]
+    fn functions_and_rejections() {
+        assert_eq!(
+            parse_expr("concat(s, 'y')").unwrap().eval(&lookup),
+            Scalar::Str("xy".into())
+        );
+        assert_eq!(
+            parse_expr("ifnull(z, 'd')").unwrap().eval(&lookup),
+            Scalar::Str("d".into())
+        );
+        let err = parse_expr("to_bitmap(a)").unwrap_err();
+        assert!(
+            err.contains("to_bitmap") && err.contains("not supported"),
+            "{err}"
+        );
+        assert!(parse_expr("a +").is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Turning a Stream Load body into rows: separators, CSV and JSON readers, decompression, the
+//! `columns` / `where` expression language, load parameters, and the row mapper.
+
+pub mod columns;
+pub mod csv;
+pub mod decompress;
+pub mod expr;
+pub mod json;
+pub mod params;
+pub mod rows;
+pub mod separator;

@@ -1,0 +1,201 @@
+//! The listeners: a hyper HTTP/1 server per FE/BE port, and the one dispatch point every request
+//! passes through (routing by flavor and listener, then the request log).
+//!
+//! hyper is used directly because the emulator must control when a body is read (the FE never
+//! reads it, so no `100 Continue` is sent), `Connection: close`, and HTTP/1.0. Fault injection
+//! belongs in [`dispatch`], before the handler runs and where the log is written.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::engine::Flavor;
+
+use super::reply::Body;
+use super::request_log::{Listener, RequestRecord};
+use super::state::HttpState;
+use super::{doris_be, doris_fe, sr_be, sr_fe};
+
+/// One request as handlers see it: head, the still-unread body, and bookkeeping.
+#[derive(Debug)]
+pub(crate) struct Req {
+    pub(crate) parts: http::request::Parts,
+    body: Option<Incoming>,
+    pub(crate) body_bytes: u64,
+    pub(crate) remote_ip: String,
+}
+
+impl Req {
+    /// A header value as text (trimmed), if present.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    }
+
+    /// The path split into percent-decoded segments; a trailing slash is ignored.
+    pub(crate) fn segments(&self) -> Vec<String> {
+        self.parts
+            .uri
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect()
+    }
+
+    /// A query parameter.
+    pub(crate) fn query(&self, key: &str) -> Option<String> {
+        let query = self.parts.uri.query()?;
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// Reads the whole body (hyper sends `100 Continue` when asked for it). With `keep` false
+    /// the bytes are counted and dropped.
+    pub(crate) async fn read_body(&mut self, keep: bool) -> Result<Bytes, String> {
+        let Some(mut body) = self.body.take() else {
+            return Ok(Bytes::new());
+        };
+        let mut buf = BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame =
+                frame.map_err(|e| format!("receive body don't equal with body bytes ({e})"))?;
+            if let Ok(data) = frame.into_data() {
+                self.body_bytes += data.len() as u64;
+                if keep {
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+        Ok(buf.freeze())
+    }
+}
+
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&segment[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Accepts connections until `shutdown` flips, serving each with hyper.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    which: Listener,
+    state: Arc<HttpState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, remote)) = accepted else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        let mut conn_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| dispatch(Arc::clone(&state), which, remote, req));
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = conn_shutdown.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+}
+
+/// Every request passes here: route, answer, log.
+async fn dispatch(
+    state: Arc<HttpState>,
+    which: Listener,
+    remote: SocketAddr,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let mut req = Req {
+        parts,
+        body: Some(body),
+        body_bytes: 0,
+        remote_ip: remote.ip().to_string(),
+    };
+    let response = match (state.flavor, which) {
+        (Flavor::Doris, Listener::Fe) => doris_fe::handle(&state, &mut req).await,
+        (Flavor::Doris, Listener::Be(n)) => doris_be::handle(&state, &mut req, n).await,
+        (Flavor::StarRocks, Listener::Fe) => sr_fe::handle(&state, &mut req).await,
+        (Flavor::StarRocks, Listener::Be(n)) => sr_be::handle(&state, &mut req, n).await,
+    };
+    let headers = req
+        .parts
+        .headers
+        .iter()
+        .filter(|(k, _)| *k != http::header::AUTHORIZATION)
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    state.log.push(RequestRecord {
+        seq: 0,
+        listener: which,
+        method: req.parts.method.to_string(),
+        path: req
+            .parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        version: format!("{:?}", req.parts.version),
+        headers,
+        body_bytes: req.body_bytes,
+        status: response.status().as_u16(),
+    });
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("my%20db"), "my db");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("plain"), "plain");
+    }
+}

@@ -1,0 +1,86 @@
+//! What every HTTP handler shares: the engine, the cluster's addresses, the request log, the
+//! error logs, the round-robin BE choice and the per-BE StarRocks transaction contexts.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::engine::{Engine, Flavor};
+
+use super::batcher::Batcher;
+use super::error_log::ErrorLogs;
+use super::request_log::RequestLog;
+use super::sr_txn::TxnContexts;
+
+/// Shared state of all listeners.
+#[derive(Debug)]
+pub(crate) struct HttpState {
+    pub(crate) engine: Engine,
+    pub(crate) flavor: Flavor,
+    pub(crate) host: String,
+    pub(crate) be_ports: Vec<u16>,
+    pub(crate) log: RequestLog,
+    pub(crate) errors: ErrorLogs,
+    pub(crate) discard: bool,
+    rr: AtomicUsize,
+    discard_txn_ids: AtomicI64,
+    /// StarRocks V2 transaction contexts, one map per BE.
+    pub(crate) contexts: Vec<TxnContexts>,
+    /// StarRocks FE label -> coordinator BE cache (db, label).
+    pub(crate) coordinators: Mutex<HashMap<(String, String), usize>>,
+    /// Group commit (Doris) and merge commit (StarRocks) windows.
+    pub(crate) batcher: Batcher,
+}
+
+impl HttpState {
+    pub(crate) fn new(
+        engine: Engine,
+        host: String,
+        be_ports: Vec<u16>,
+        log: RequestLog,
+        discard: bool,
+        group_commit_interval: Duration,
+    ) -> HttpState {
+        let flavor = engine.flavor();
+        let contexts = be_ports.iter().map(|_| TxnContexts::default()).collect();
+        HttpState {
+            engine,
+            flavor,
+            host,
+            be_ports,
+            log,
+            errors: ErrorLogs::default(),
+            discard,
+            rr: AtomicUsize::new(0),
+            discard_txn_ids: AtomicI64::new(1),
+            contexts,
+            coordinators: Mutex::new(HashMap::new()),
+            batcher: Batcher::new(group_commit_interval),
+        }
+    }
+
+    /// `host:port` of BE `n`.
+    pub(crate) fn be_authority(&self, n: usize) -> String {
+        format!("{}:{}", self.host, self.be_ports[n])
+    }
+
+    /// The next BE, round-robin.
+    pub(crate) fn pick_be(&self) -> usize {
+        self.rr.fetch_add(1, Ordering::Relaxed) % self.be_ports.len()
+    }
+
+    /// `ErrorURL` for a stored error log, served by BE `be`.
+    pub(crate) fn error_url(&self, be: usize, lines: Vec<String>) -> String {
+        let file = self.errors.store(self.flavor, lines);
+        format!(
+            "http://{}/api/_load_error_log?file={file}",
+            self.be_authority(be)
+        )
+    }
+
+    /// A transaction id for `--discard` loads, which begin no real transaction.
+    pub(crate) fn discard_txn_id(&self) -> i64 {
+        self.discard_txn_ids.fetch_add(1, Ordering::Relaxed)
+    }
+}
