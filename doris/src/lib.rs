@@ -1,3 +1,31 @@
-//! streamload-doris: Apache Doris Stream Load client on top of `streamload-core`.
+//! streamload-doris: the Apache Doris Stream Load client of streamload.
 //!
-//! Not implemented yet: this crate compiles so the workspace does, and exports nothing.
+//! Implements `streamload_core::LoadProtocol` and `Transaction` over Doris' HTTP Stream Load:
+//! the FE → BE redirect done by us, streaming two-phase loads (exactly-once), batch loads
+//! (at-least-once) and group commit, deletes through `__DORIS_DELETE_SIGN__`, and recovery of
+//! precommitted transactions after a crash.
+#![doc = include_str!("../docs.md")]
+#![warn(missing_docs)]
+
+mod builder;
+mod capabilities;
+mod client;
+mod config;
+mod error_log;
+mod headers;
+mod nodes;
+mod protocol;
+mod recovery;
+mod redirect;
+mod response;
+mod schema;
+mod transaction;
+
+/// Vendor name used in error context and `Prepared::vendor`.
+pub(crate) const BACKEND: &str = "doris";
+
+pub use builder::DorisBuilder;
+pub use capabilities::{DORIS_LABEL_FORMAT, capabilities};
+pub use config::{ConfigKey, DorisConfig, DorisMode, GroupCommitMode};
+pub use protocol::DorisProtocol;
+pub use schema::{DELETE_SIGN, delete_column};

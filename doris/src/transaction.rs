@@ -1,0 +1,250 @@
+//! `impl Transaction` for Doris: one streaming chunked PUT to a BE.
+//!
+//! `write` hands chunks to a bounded channel that is the request body, so a slow BE blocks the
+//! writer instead of growing memory (at most `buffer_count` chunks are queued). `prepare` /
+//! `finish` end the body and classify the BE's answer; `abort` drops the connection (the BE rolls
+//! the load back) and also aborts by label, because the BE's rollback is best-effort. A handle
+//! dropped while open does the same in a spawned task, and logs it.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use streamload_core::{
+    Error, ErrorKind, Label, LoadReport, Prepared, PreparedLoad, Result, Table, Transaction,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::BACKEND;
+use crate::client::transport_error;
+use crate::error_log::with_rejected_rows;
+use crate::nodes::host_port;
+use crate::protocol::{Shared, TxnRef};
+use crate::response::{StreamLoadResponse, classify_load};
+
+type Answer = Result<(StatusCode, Bytes)>;
+
+/// An open Doris load.
+pub(crate) struct DorisTransaction {
+    shared: Arc<Shared>,
+    table: Table,
+    label: Option<Label>,
+    two_phase: bool,
+    coordinator: String,
+    sender: Option<mpsc::Sender<Bytes>>,
+    response: Option<JoinHandle<Answer>>,
+}
+
+impl std::fmt::Debug for DorisTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DorisTransaction")
+            .field("table", &self.table)
+            .field("label", &self.label)
+            .field("two_phase", &self.two_phase)
+            .field("coordinator", &self.coordinator)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DorisTransaction {
+    /// Opens the streaming request to `target` and returns the handle that feeds it.
+    pub(crate) fn start(
+        shared: Arc<Shared>,
+        table: Table,
+        label: Option<Label>,
+        two_phase: bool,
+        target: Url,
+        headers: HeaderMap,
+    ) -> Self {
+        let (sender, receiver) = mpsc::channel::<Bytes>(shared.config.buffer_count.max(1));
+        let chunks = futures::stream::unfold(receiver, |mut rx| async move {
+            rx.recv()
+                .await
+                .map(|chunk| (Ok::<_, Infallible>(chunk), rx))
+        });
+        let coordinator = host_port(&target);
+        let request =
+            shared
+                .client
+                .stream_load(target, headers, reqwest::Body::wrap_stream(chunks));
+        let response = tokio::spawn(async move {
+            let resp = request.send().await.map_err(transport_error)?;
+            let status = resp.status();
+            let body = resp.bytes().await.map_err(transport_error)?;
+            Ok((status, body))
+        });
+        Self {
+            shared,
+            table,
+            label,
+            two_phase,
+            coordinator,
+            sender: Some(sender),
+            response: Some(response),
+        }
+    }
+
+    fn context(&self, e: Error) -> Error {
+        let e = e
+            .with_context("table", &self.table)
+            .with_context("node", &self.coordinator);
+        match &self.label {
+            Some(label) => e.with_context("label", label),
+            None => e,
+        }
+    }
+
+    /// Ends the body and waits (at most the read timeout) for the BE's verdict.
+    async fn end(&mut self) -> Result<StreamLoadResponse> {
+        self.sender = None;
+        let handle = self
+            .response
+            .take()
+            .ok_or_else(|| Error::new(ErrorKind::Unexpected, "load already ended"))?;
+        let waited = tokio::time::timeout(self.shared.client.read_timeout, handle).await;
+        let (status, body) = match waited {
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "no answer to the load after its body ended",
+                )
+                .with_context("backend", BACKEND)
+                .outcome_unknown());
+            }
+            Ok(Err(join)) => {
+                return Err(Error::new(ErrorKind::Unexpected, "load task failed")
+                    .outcome_unknown()
+                    .set_source(join));
+            }
+            Ok(Ok(answer)) => answer?,
+        };
+        let response = match classify_load(status, &body) {
+            Ok(r) => r,
+            Err(e) => return Err(with_rejected_rows(&self.shared.client, e).await),
+        };
+        if let Some(label) = &self.label
+            && response.label != label.as_str()
+        {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!("server answered for label {:?}", response.label),
+            )
+            .with_context("backend", BACKEND));
+        }
+        Ok(response)
+    }
+}
+
+#[async_trait]
+impl Transaction for DorisTransaction {
+    fn label(&self) -> Option<&Label> {
+        self.label.as_ref()
+    }
+
+    async fn write(&mut self, chunk: Bytes) -> Result<()> {
+        let sender = self
+            .sender
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Unexpected, "write after the body ended"))?;
+        if sender.send(chunk).await.is_ok() {
+            return Ok(());
+        }
+        // The request ended before the body did: the server answered early or the link broke.
+        let e = match self.end().await {
+            Err(e) => e,
+            Ok(_) => Error::new(
+                ErrorKind::Protocol,
+                "the server finished the load before its body ended",
+            ),
+        };
+        Err(self.context(e))
+    }
+
+    async fn prepare(mut self: Box<Self>) -> Result<PreparedLoad> {
+        let response = self.end().await.map_err(|e| self.context(e))?;
+        let label = self
+            .label
+            .clone()
+            .ok_or_else(|| Error::new(ErrorKind::Config, "prepare needs a label"))?;
+        if !self.two_phase || !response.is_two_phase() {
+            return Err(self.context(Error::new(
+                ErrorKind::Protocol,
+                "prepare of a load that the server did not run as two-phase",
+            )));
+        }
+        let txn_id = response.txn_id().ok_or_else(|| {
+            self.context(Error::new(
+                ErrorKind::Protocol,
+                "precommitted load without TxnId",
+            ))
+        })?;
+        let prepared = Prepared {
+            vendor: BACKEND.to_owned(),
+            table: self.table.clone(),
+            label,
+            txn_id: Some(txn_id),
+            coordinator: Some(self.coordinator.clone()),
+        };
+        Ok(PreparedLoad {
+            prepared,
+            report: response.report(),
+        })
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<LoadReport> {
+        let response = self.end().await.map_err(|e| self.context(e))?;
+        if response.is_two_phase() {
+            // Never leave a precommitted transaction behind by mistake.
+            let e = Error::new(
+                ErrorKind::Protocol,
+                "finish of a two-phase load; use prepare",
+            );
+            return Err(self.context(e));
+        }
+        Ok(response.report())
+    }
+
+    async fn abort(mut self: Box<Self>) -> Result<()> {
+        self.sender = None;
+        if let Some(handle) = self.response.take() {
+            handle.abort();
+        }
+        let Some(label) = self.label.clone() else {
+            return Ok(());
+        };
+        self.shared
+            .abort(&self.table, TxnRef::Label(&label), Some(&self.coordinator))
+            .await
+            .map_err(|e| self.context(e))
+    }
+}
+
+impl Drop for DorisTransaction {
+    fn drop(&mut self) {
+        let Some(handle) = self.response.take() else {
+            return;
+        };
+        self.sender = None;
+        handle.abort();
+        let Some(label) = self.label.clone() else {
+            return;
+        };
+        tracing::warn!(label = %label, table = %self.table, "open load dropped; aborting it");
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let shared = Arc::clone(&self.shared);
+        let table = self.table.clone();
+        let coordinator = self.coordinator.clone();
+        runtime.spawn(async move {
+            if let Err(e) = shared.abort(&table, TxnRef::Label(&label), Some(&coordinator)).await {
+                tracing::warn!(label = %label, error = %e, "best-effort abort of a dropped load failed");
+            }
+        });
+    }
+}
