@@ -11,6 +11,7 @@ mod convert;
 mod ddl;
 mod ddl_types;
 pub(crate) mod lexer;
+mod persist;
 mod schema;
 mod state;
 mod storage;
@@ -210,7 +211,7 @@ impl Engine {
     /// Like [`Engine::execute_ddl`], resolving unqualified names in `current_db`.
     pub fn execute_ddl_in(&self, current_db: Option<&str>, sql: &str) -> Result<(), EngineError> {
         let stmt = ddl::parse(sql, self.flavor)?;
-        self.lock().execute_ddl(current_db, stmt)
+        self.lock().execute_ddl(current_db, stmt, sql)
     }
 
     /// Runs a read-only query on SQLite (all databases are attached, so `db.table` works;

@@ -4,7 +4,9 @@
 use super::EngineConfig;
 use super::apply;
 use super::catalog::Catalog;
+use super::ddl;
 use super::ddl::DdlStatement;
+use super::persist::Meta;
 use super::storage::Storage;
 use super::txn_table::{TxnRecord, TxnTable};
 use super::txn_types::{
@@ -22,7 +24,11 @@ pub(crate) struct Inner {
     pub(crate) catalog: Catalog,
     pub(crate) txns: TxnTable,
     pub(crate) storage: Storage,
+    pub(crate) meta: Meta,
 }
+
+/// Abort reason of a PREPARE transaction found when the emulator restarts.
+pub(crate) const RESTART_REASON: &str = "transaction aborted because the server restarted";
 
 fn wall_ms() -> i64 {
     std::time::SystemTime::now()
@@ -34,13 +40,49 @@ fn wall_ms() -> i64 {
 impl Inner {
     pub(crate) fn open(config: EngineConfig) -> Result<Inner, EngineError> {
         let storage = Storage::open(config.data_dir.as_deref())?;
-        Ok(Inner {
+        let meta = Meta::open(config.data_dir.as_deref())?;
+        let restored = meta.restore()?;
+        let mut inner = Inner {
             config,
             clock_offset_ms: 0,
             catalog: Catalog::new(),
             txns: TxnTable::new(),
             storage,
-        })
+            meta,
+        };
+        for (name, id) in restored.databases {
+            inner.catalog.add_database(&name, Some(id));
+            inner.storage.attach(&name, id)?;
+        }
+        for (db, sql) in restored.tables {
+            if let DdlStatement::CreateTable { mut schema, .. } =
+                ddl::parse(&sql, inner.config.flavor)?
+            {
+                schema.db = db;
+                inner.storage.create_table(&schema)?;
+                inner.catalog.add_table(schema);
+            }
+        }
+        let now = inner.now_ms();
+        for mut t in restored.txns {
+            if t.info.state == TxnState::Prepare {
+                t.info.state = TxnState::Aborted;
+                t.info.abort_reason = Some(RESTART_REASON.into());
+                t.info.finished_ms = Some(now);
+                inner.meta.save_txn(&t)?;
+            }
+            inner.txns.insert(t);
+        }
+        Ok(inner)
+    }
+
+    /// Writes a transaction's state to the data dir (logged, not fatal, on failure).
+    fn persist(&self, txn_id: i64) {
+        if let Some(t) = self.txns.get(txn_id)
+            && let Err(e) = self.meta.save_txn(t)
+        {
+            tracing::warn!(txn_id, error = %e, "cannot persist transaction");
+        }
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
@@ -76,6 +118,9 @@ impl Inner {
         }
         for id in to_forget {
             self.txns.remove(id);
+            if let Err(e) = self.meta.forget_txn(id) {
+                tracing::warn!(txn_id = id, error = %e, "cannot forget transaction");
+            }
         }
     }
 
@@ -92,7 +137,11 @@ impl Inner {
             };
         }
         let id = self.catalog.add_database(db, None);
-        if let Err(e) = self.storage.attach(db, id) {
+        if let Err(e) = self
+            .storage
+            .attach(db, id)
+            .and_then(|()| self.meta.save_database(db, id))
+        {
             self.catalog.remove_database(db);
             return Err(e);
         }
@@ -103,6 +152,7 @@ impl Inner {
         &mut self,
         current_db: Option<&str>,
         stmt: DdlStatement,
+        sql: &str,
     ) -> Result<(), EngineError> {
         let resolve = |db: Option<String>| -> Result<String, EngineError> {
             db.or_else(|| current_db.map(str::to_string))
@@ -131,6 +181,7 @@ impl Inner {
                     };
                 }
                 self.storage.create_table(&schema)?;
+                self.meta.save_table(&schema.db, &schema.name, sql)?;
                 self.catalog.add_table(schema);
                 Ok(())
             }
@@ -144,6 +195,7 @@ impl Inner {
                 }
                 if let Some(d) = self.catalog.remove_database(&name) {
                     self.storage.drop_database(&d.name, d.id)?;
+                    self.meta.drop_database(&d.name)?;
                 }
                 Ok(())
             }
@@ -161,7 +213,9 @@ impl Inner {
                     };
                 }
                 self.storage.drop_table(&db, &name)?;
-                self.catalog.remove_table(&db, &name);
+                if let Some(t) = self.catalog.remove_table(&db, &name) {
+                    self.meta.drop_table(&t.db, &t.name)?;
+                }
                 Ok(())
             }
         }
@@ -217,6 +271,7 @@ impl Inner {
             timeout_ms: timeout.as_millis() as i64,
             rows: Vec::new(),
         });
+        self.persist(info.id);
         Ok(info)
     }
 
@@ -269,6 +324,7 @@ impl Inner {
             t.info.precommitted_ms = Some(now);
         }
         let info = t.info.clone();
+        self.persist(txn_id);
         Ok(info)
     }
 
@@ -298,7 +354,9 @@ impl Inner {
         let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
         t.info.state = TxnState::Visible;
         t.info.finished_ms = Some(now);
-        Ok(t.info.clone())
+        let info = t.info.clone();
+        self.persist(txn_id);
+        Ok(info)
     }
 
     pub(crate) fn abort(&mut self, txn_id: i64, reason: &str) -> Result<TxnInfo, TxnError> {
@@ -314,6 +372,8 @@ impl Inner {
         t.info.state = TxnState::Aborted;
         t.info.abort_reason = Some(reason.to_string());
         t.info.finished_ms = Some(now);
-        Ok(t.info.clone())
+        let info = t.info.clone();
+        self.persist(txn_id);
+        Ok(info)
     }
 }

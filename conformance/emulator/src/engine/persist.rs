@@ -1,0 +1,246 @@
+//! Catalog and transaction persistence for `--data-dir`: databases, table DDL, the transaction
+//! and label table, and the staged rows of PRECOMMITTED transactions, in `meta.sqlite`.
+//!
+//! Table rows live in the per-database files of [`super::storage`]; this file holds what is
+//! needed to rebuild the catalog and the transaction table on restart. Without a data dir every
+//! call is a no-op.
+
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+
+use super::schema::Value;
+use super::txn_table::TxnRecord;
+use super::txn_types::{EngineError, RowOp, StagedRow, TxnInfo, TxnState, WriteMode};
+
+/// The metadata store.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    conn: Option<Connection>,
+}
+
+/// What a restart restores.
+#[derive(Debug, Default)]
+pub(crate) struct Restored {
+    /// (name, id)
+    pub(crate) databases: Vec<(String, i64)>,
+    /// (db, DDL text)
+    pub(crate) tables: Vec<(String, String)>,
+    pub(crate) txns: Vec<TxnRecord>,
+}
+
+fn encode(values: &[Option<Value>]) -> String {
+    let items: Vec<serde_json::Value> = values
+        .iter()
+        .map(|v| match v {
+            None => serde_json::Value::Null,
+            Some(Value::Null) => "N".into(),
+            Some(Value::Bool(b)) => format!("B{}", u8::from(*b)).into(),
+            Some(Value::Int(i)) => format!("I{i}").into(),
+            Some(Value::Float(f)) => format!("F{f}").into(),
+            Some(Value::Text(s)) => format!("T{s}").into(),
+        })
+        .collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+fn decode(text: &str) -> Vec<Option<Value>> {
+    let items: Vec<Option<String>> = serde_json::from_str(text).unwrap_or_default();
+    items
+        .into_iter()
+        .map(|item| {
+            let s = item?;
+            let (tag, rest) = s.split_at(1.min(s.len()));
+            Some(match tag {
+                "B" => Value::Bool(rest == "1"),
+                "I" => rest.parse().map(Value::Int).unwrap_or(Value::Null),
+                "F" => rest.parse().map(Value::Float).unwrap_or(Value::Null),
+                "T" => Value::Text(rest.to_string()),
+                _ => Value::Null,
+            })
+        })
+        .collect()
+}
+
+impl Meta {
+    pub(crate) fn open(dir: Option<&Path>) -> Result<Meta, EngineError> {
+        let Some(dir) = dir else {
+            return Ok(Meta { conn: None });
+        };
+        let conn = Connection::open(dir.join("meta.sqlite"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             CREATE TABLE IF NOT EXISTS databases (name TEXT PRIMARY KEY, id INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS tables (db TEXT, name TEXT, ddl TEXT NOT NULL,
+                 PRIMARY KEY (db, name));
+             CREATE TABLE IF NOT EXISTS txns (id INTEGER PRIMARY KEY, db TEXT, db_id INTEGER,
+                 tbl TEXT, label TEXT, state TEXT, abort_reason TEXT, coordinator_be INTEGER,
+                 rows_staged INTEGER, created_ms INTEGER, finished_ms INTEGER,
+                 precommitted_ms INTEGER, timeout_ms INTEGER, partial INTEGER,
+                 merge_condition TEXT);
+             CREATE TABLE IF NOT EXISTS staged (txn_id INTEGER, seq INTEGER, op INTEGER,
+                 vals TEXT, PRIMARY KEY (txn_id, seq));",
+        )?;
+        Ok(Meta { conn: Some(conn) })
+    }
+
+    pub(crate) fn save_database(&self, name: &str, id: i64) -> Result<(), EngineError> {
+        if let Some(c) = &self.conn {
+            c.execute(
+                "INSERT OR REPLACE INTO databases VALUES (?1, ?2)",
+                params![name, id],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn drop_database(&self, name: &str) -> Result<(), EngineError> {
+        if let Some(c) = &self.conn {
+            c.execute("DELETE FROM databases WHERE name = ?1", [name])?;
+            c.execute("DELETE FROM tables WHERE db = ?1", [name])?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn save_table(&self, db: &str, name: &str, ddl: &str) -> Result<(), EngineError> {
+        if let Some(c) = &self.conn {
+            c.execute(
+                "INSERT OR REPLACE INTO tables VALUES (?1, ?2, ?3)",
+                params![db, name, ddl],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn drop_table(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        if let Some(c) = &self.conn {
+            c.execute(
+                "DELETE FROM tables WHERE db = ?1 AND name = ?2",
+                params![db, name],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes a transaction's state; staged rows are written when it becomes PRECOMMITTED and
+    /// removed when it finishes.
+    pub(crate) fn save_txn(&self, rec: &TxnRecord) -> Result<(), EngineError> {
+        let Some(c) = &self.conn else {
+            return Ok(());
+        };
+        let i = &rec.info;
+        c.execute(
+            "INSERT OR REPLACE INTO txns VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+            params![
+                i.id,
+                i.db,
+                i.db_id,
+                i.table,
+                i.label,
+                i.state.doris_name(),
+                i.abort_reason,
+                i.coordinator_be as i64,
+                i.rows_staged as i64,
+                i.created_ms,
+                i.finished_ms,
+                i.precommitted_ms,
+                rec.timeout_ms,
+                rec.write.partial_columns,
+                rec.write.merge_condition,
+            ],
+        )?;
+        match i.state {
+            TxnState::Precommitted => {
+                let tx = c.unchecked_transaction()?;
+                tx.execute("DELETE FROM staged WHERE txn_id = ?1", [i.id])?;
+                {
+                    let mut st = tx.prepare("INSERT INTO staged VALUES (?1, ?2, ?3, ?4)")?;
+                    for (seq, row) in rec.rows.iter().enumerate() {
+                        let op = i64::from(row.op == RowOp::Delete);
+                        st.execute(params![i.id, seq as i64, op, encode(&row.values)])?;
+                    }
+                }
+                tx.commit()?;
+            }
+            TxnState::Visible | TxnState::Aborted => {
+                c.execute("DELETE FROM staged WHERE txn_id = ?1", [i.id])?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) fn forget_txn(&self, id: i64) -> Result<(), EngineError> {
+        if let Some(c) = &self.conn {
+            c.execute("DELETE FROM txns WHERE id = ?1", [id])?;
+            c.execute("DELETE FROM staged WHERE txn_id = ?1", [id])?;
+        }
+        Ok(())
+    }
+
+    /// Reads everything back.
+    pub(crate) fn restore(&self) -> Result<Restored, EngineError> {
+        let Some(c) = &self.conn else {
+            return Ok(Restored::default());
+        };
+        let mut out = Restored::default();
+        let mut st = c.prepare("SELECT name, id FROM databases ORDER BY id")?;
+        out.databases = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut st = c.prepare("SELECT db, ddl FROM tables")?;
+        out.tables = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut st = c.prepare("SELECT * FROM txns ORDER BY id")?;
+        let txns: Vec<TxnRecord> = st
+            .query_map([], |r| {
+                let state: String = r.get(5)?;
+                Ok(TxnRecord {
+                    info: TxnInfo {
+                        id: r.get(0)?,
+                        db: r.get(1)?,
+                        db_id: r.get(2)?,
+                        table: r.get(3)?,
+                        label: r.get(4)?,
+                        state: TxnState::from_doris_name(&state).unwrap_or(TxnState::Aborted),
+                        abort_reason: r.get(6)?,
+                        coordinator_be: r.get::<_, i64>(7)? as usize,
+                        rows_staged: r.get::<_, i64>(8)? as u64,
+                        created_ms: r.get(9)?,
+                        finished_ms: r.get(10)?,
+                        precommitted_ms: r.get(11)?,
+                    },
+                    timeout_ms: r.get(12)?,
+                    write: WriteMode {
+                        partial_columns: r.get(13)?,
+                        merge_condition: r.get(14)?,
+                    },
+                    rows: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut st = c.prepare("SELECT op, vals FROM staged WHERE txn_id = ?1 ORDER BY seq")?;
+        for mut t in txns {
+            if t.info.state == TxnState::Precommitted {
+                t.rows = st
+                    .query_map([t.info.id], |r| {
+                        let op: i64 = r.get(0)?;
+                        let vals: String = r.get(1)?;
+                        Ok(StagedRow {
+                            op: if op == 1 {
+                                RowOp::Delete
+                            } else {
+                                RowOp::Upsert
+                            },
+                            values: decode(&vals),
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+            }
+            out.txns.push(t);
+        }
+        Ok(out)
+    }
+}
