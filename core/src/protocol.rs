@@ -152,3 +152,31 @@ pub trait Transaction: Send + fmt::Debug {
     /// Aborts the transaction. Idempotent; already aborted is `Ok`.
     async fn abort(self: Box<Self>) -> Result<()>;
 }
+
+/// A shared protocol is a protocol, so `Sink<Arc<dyn LoadProtocol>>` works.
+#[async_trait]
+impl<T: LoadProtocol + ?Sized> LoadProtocol for std::sync::Arc<T> {
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+    async fn describe(&self, table: &Table) -> Result<TableDescription> {
+        (**self).describe(table).await
+    }
+    async fn begin(
+        &self,
+        table: &Table,
+        label: Option<Label>,
+        options: &LoadOptions,
+    ) -> Result<Box<dyn Transaction>> {
+        (**self).begin(table, label, options).await
+    }
+    async fn commit(&self, prepared: &Prepared) -> Result<()> {
+        (**self).commit(prepared).await
+    }
+    async fn abort(&self, prepared: &Prepared) -> Result<()> {
+        (**self).abort(prepared).await
+    }
+    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        (**self).label_state(db, label).await
+    }
+}

@@ -1,0 +1,167 @@
+//! The CSV row writer: values straight into the chunk buffer, checked or enclosed.
+//!
+//! Connectors that do no quoting silently break rows whenever a value contains the separator;
+//! here such a value is either enclosed (when an enclose character is configured) or a typed
+//! error naming row and column. The common case — a value with none of the special bytes — is
+//! one `memchr` scan and a copy.
+
+use memchr::memmem;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::CsvFormat;
+
+use super::writer::{FloatText, RowWriter};
+
+/// Text the servers read as NULL in CSV.
+const NULL: &[u8] = b"\\N";
+
+/// Precomputed CSV settings.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvSettings {
+    separator: Vec<u8>,
+    delimiter: Vec<u8>,
+    enclose: Option<u8>,
+    escape: Option<u8>,
+    /// Bytes that start something special (up to three, for `memchr3`).
+    specials: Vec<u8>,
+}
+
+impl CsvSettings {
+    pub(crate) fn new(format: &CsvFormat) -> Result<Self> {
+        if format.column_separator.is_empty() || format.line_delimiter.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "CSV column separator and line delimiter must not be empty",
+            ));
+        }
+        if format.column_separator == format.line_delimiter {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "CSV column separator and line delimiter must differ",
+            ));
+        }
+        let mut specials = vec![format.column_separator[0], format.line_delimiter[0]];
+        specials.extend(format.enclose);
+        specials.extend(format.escape);
+        specials.sort_unstable();
+        specials.dedup();
+        Ok(Self {
+            separator: format.column_separator.clone(),
+            delimiter: format.line_delimiter.clone(),
+            enclose: format.enclose,
+            escape: format.escape,
+            specials,
+        })
+    }
+
+    fn has_special(&self, v: &[u8]) -> bool {
+        match self.specials.as_slice() {
+            [a] => memchr::memchr(*a, v).is_some(),
+            [a, b] => memchr::memchr2(*a, *b, v).is_some(),
+            [a, b, c] => memchr::memchr3(*a, *b, *c, v).is_some(),
+            many => v.iter().any(|b| many.contains(b)),
+        }
+    }
+
+    /// True when `v`, followed by a separator or delimiter, would not read back as `v`: it
+    /// contains one, or ends with the start of a multi-byte one.
+    fn breaks_row(&self, v: &[u8]) -> bool {
+        [&self.separator, &self.delimiter].into_iter().any(|token| {
+            memmem::find(v, token).is_some() || (1..token.len()).any(|n| v.ends_with(&token[..n]))
+        })
+    }
+}
+
+/// Writes one CSV row into `out`.
+#[derive(Debug)]
+pub(crate) struct CsvRow<'a> {
+    settings: &'a CsvSettings,
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> CsvRow<'a> {
+    pub(crate) fn new(settings: &'a CsvSettings, out: &'a mut Vec<u8>) -> Self {
+        Self {
+            settings,
+            out,
+            first: true,
+        }
+    }
+
+    fn enclosed(&mut self, quote: u8, v: &[u8]) {
+        self.out.push(quote);
+        for &b in v {
+            if b == quote {
+                self.out.push(self.settings.escape.unwrap_or(quote));
+            } else if Some(b) == self.settings.escape {
+                self.out.push(b);
+            }
+            self.out.push(b);
+        }
+        self.out.push(quote);
+    }
+}
+
+impl RowWriter for CsvRow<'_> {
+    fn column(&mut self, _name: &str) {
+        if !self.first {
+            self.out.extend_from_slice(&self.settings.separator);
+        }
+        self.first = false;
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(NULL);
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.out.push(if v { b'1' } else { b'0' });
+    }
+
+    fn integer<I: itoa::Integer>(&mut self, v: I) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn large_integer<I: itoa::Integer>(&mut self, v: I) {
+        self.integer(v);
+    }
+
+    fn float(&mut self, v: FloatText<'_>) {
+        self.out.extend_from_slice(v.0.as_bytes());
+    }
+
+    fn text(&mut self, v: &[u8]) -> std::result::Result<(), String> {
+        if !self.settings.has_special(v) && v != NULL {
+            self.out.extend_from_slice(v);
+            return Ok(());
+        }
+        let breaks = self.settings.breaks_row(v);
+        let quote_inside = self.settings.enclose.is_some_and(|q| v.contains(&q));
+        match self.settings.enclose {
+            Some(quote) if breaks || quote_inside || v == NULL => {
+                self.enclosed(quote, v);
+                Ok(())
+            }
+            None if breaks => Err(
+                "the value contains the column separator or line delimiter; configure an \
+                 enclose character or another separator"
+                    .to_owned(),
+            ),
+            None if v == NULL => Err("the text \\N would be read as NULL".to_owned()),
+            _ => {
+                self.out.extend_from_slice(v);
+                Ok(())
+            }
+        }
+    }
+
+    fn nested_json(&mut self, json: &str) -> std::result::Result<(), String> {
+        self.text(json.as_bytes())
+    }
+
+    fn end_row(&mut self) {
+        self.out.extend_from_slice(&self.settings.delimiter);
+    }
+}

@@ -1,0 +1,96 @@
+//! The JSON row writer: one object per row, for JSON lines and JSON array bodies.
+//!
+//! String escaping is serde_json's; what this file adds is the type policy that plain
+//! `serde_json` does not apply (LARGEINT as strings, NaN rejected instead of `null`, bytes only
+//! when they are UTF-8, nested values embedded as JSON rather than as quoted text).
+
+use serde::Serializer as _;
+
+use super::writer::{FloatText, RowWriter};
+
+/// Writes one JSON object into `out`.
+#[derive(Debug)]
+pub(crate) struct JsonRow<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> JsonRow<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Self { out, first: true }
+    }
+
+    fn string(&mut self, v: &str) {
+        let mut ser = serde_json::Serializer::new(&mut *self.out);
+        // Writing into a Vec cannot fail.
+        let _ = ser.serialize_str(v);
+    }
+}
+
+/// True when `name` can be written between quotes as is.
+fn plain_name(name: &str) -> bool {
+    name.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
+impl RowWriter for JsonRow<'_> {
+    fn column(&mut self, name: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        if plain_name(name) {
+            self.out.push(b'"');
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.push(b'"');
+        } else {
+            self.string(name);
+        }
+        self.out.push(b':');
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+    }
+
+    fn integer<I: itoa::Integer>(&mut self, v: I) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn large_integer<I: itoa::Integer>(&mut self, v: I) {
+        self.out.push(b'"');
+        self.integer(v);
+        self.out.push(b'"');
+    }
+
+    fn float(&mut self, v: FloatText<'_>) {
+        self.out.extend_from_slice(v.0.as_bytes());
+    }
+
+    fn text(&mut self, v: &[u8]) -> Result<(), String> {
+        match std::str::from_utf8(v) {
+            Ok(s) => {
+                self.string(s);
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "bytes are not UTF-8 and JSON cannot carry them: {e}"
+            )),
+        }
+    }
+
+    fn nested_json(&mut self, json: &str) -> Result<(), String> {
+        self.out.extend_from_slice(json.as_bytes());
+        Ok(())
+    }
+
+    fn end_row(&mut self) {
+        self.out.push(b'}');
+    }
+}

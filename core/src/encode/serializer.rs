@@ -1,0 +1,475 @@
+//! A serde `Serializer` that writes a struct row straight into a [`RowWriter`].
+//!
+//! No intermediate `serde_json::Value` or `String` per row: the top level walks the struct's
+//! fields (field order = columns) and each scalar goes through the type policy to the writer.
+//! Only nested values (arrays, maps, structs inside a column) take the detour through
+//! `serde_json::Value`, because they are written as JSON text in either format.
+
+use std::fmt;
+
+use serde::ser::{self, Impossible, Serialize};
+
+use super::EncodeOptions;
+use super::types::{TIMESTAMP_TOKEN, timestamp_text};
+use super::writer::{RowWriter, float_text};
+
+/// Why a row could not be encoded, and in which column.
+#[derive(Debug)]
+pub(crate) struct EncodeFailure {
+    pub(crate) column: Option<String>,
+    pub(crate) message: String,
+}
+
+impl fmt::Display for EncodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EncodeFailure {}
+
+impl ser::Error for EncodeFailure {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Self {
+            column: None,
+            message: msg.to_string(),
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> EncodeFailure {
+    EncodeFailure {
+        column: None,
+        message: message.into(),
+    }
+}
+
+type Res = Result<(), EncodeFailure>;
+
+/// Column names of a serde row: learned from the first row, checked on the others.
+#[derive(Debug, Default)]
+pub(crate) struct StructColumns {
+    pub(crate) names: Vec<&'static str>,
+    pub(crate) learned: bool,
+}
+
+/// Serializes one row (a struct) into `writer`.
+pub(crate) struct RowSerializer<'a, W> {
+    pub(crate) writer: &'a mut W,
+    pub(crate) columns: &'a mut StructColumns,
+    pub(crate) options: &'a EncodeOptions,
+}
+
+/// The fields of the row being written.
+pub(crate) struct RowFields<'a, W> {
+    row: RowSerializer<'a, W>,
+    index: usize,
+}
+
+macro_rules! not_a_row {
+    ($($method:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<Self::Ok, Self::Error> {
+            Err(fail("a row must serialize as a struct whose fields are the columns"))
+        })*
+    };
+}
+
+impl<'a, W: RowWriter> ser::Serializer for RowSerializer<'a, W> {
+    type Ok = ();
+    type Error = EncodeFailure;
+    type SerializeSeq = Impossible<(), EncodeFailure>;
+    type SerializeTuple = Impossible<(), EncodeFailure>;
+    type SerializeTupleStruct = Impossible<(), EncodeFailure>;
+    type SerializeTupleVariant = Impossible<(), EncodeFailure>;
+    type SerializeMap = Impossible<(), EncodeFailure>;
+    type SerializeStruct = RowFields<'a, W>;
+    type SerializeStructVariant = Impossible<(), EncodeFailure>;
+
+    not_a_row!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
+    );
+
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Res {
+        value.serialize(self)
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Res {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Res {
+        Err(fail("a row must be a struct, not an enum variant"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, EncodeFailure> {
+        Err(fail("a row must be a struct, not a sequence"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, EncodeFailure> {
+        Err(fail("a row must be a struct, not a tuple"))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, EncodeFailure> {
+        Err(fail("a row must be a struct with named fields"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, EncodeFailure> {
+        Err(fail("a row must be a struct, not an enum variant"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, EncodeFailure> {
+        Err(fail("a row must be a struct; use a dynamic row for maps"))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, EncodeFailure> {
+        Ok(RowFields {
+            row: self,
+            index: 0,
+        })
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, EncodeFailure> {
+        Err(fail("a row must be a struct, not an enum variant"))
+    }
+}
+
+impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
+    type Ok = ();
+    type Error = EncodeFailure;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Res {
+        let columns = &mut *self.row.columns;
+        if columns.learned {
+            let expected = columns.names.get(self.index).copied();
+            if expected != Some(key) {
+                return Err(EncodeFailure {
+                    column: Some(key.to_owned()),
+                    message: format!(
+                        "field {key:?} is at position {} but the first row had {expected:?} \
+                         there (skipped or reordered fields break column order)",
+                        self.index
+                    ),
+                });
+            }
+        } else {
+            columns.names.push(key);
+        }
+        self.index += 1;
+        self.row.writer.column(key);
+        value
+            .serialize(ValueSerializer {
+                writer: &mut *self.row.writer,
+                options: self.row.options,
+            })
+            .map_err(|mut e| {
+                e.column.get_or_insert_with(|| key.to_owned());
+                e
+            })
+    }
+
+    fn end(self) -> Res {
+        let columns = self.row.columns;
+        if columns.learned && self.index != columns.names.len() {
+            return Err(fail(format!(
+                "the row has {} fields but the first row had {}",
+                self.index,
+                columns.names.len()
+            )));
+        }
+        columns.learned = true;
+        Ok(())
+    }
+}
+
+/// Serializes one column value.
+pub(crate) struct ValueSerializer<'a, W> {
+    pub(crate) writer: &'a mut W,
+    pub(crate) options: &'a EncodeOptions,
+}
+
+impl<W: RowWriter> ValueSerializer<'_, W> {
+    fn float(self, v: f64) -> Res {
+        let mut buf = zmij::Buffer::new();
+        let text = float_text(v, &mut buf).map_err(fail)?;
+        self.writer.float(text.as_text());
+        Ok(())
+    }
+
+    fn nested(self, value: serde_json::Value) -> Res {
+        let json = serde_json::to_string(&value).map_err(|e| fail(e.to_string()))?;
+        self.writer.nested_json(&json).map_err(fail)
+    }
+}
+
+use serde_json::value::Serializer as JsonSer;
+
+impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
+    type Ok = ();
+    type Error = EncodeFailure;
+    type SerializeSeq = Nested<'a, W, <JsonSer as ser::Serializer>::SerializeSeq>;
+    type SerializeTuple = Nested<'a, W, <JsonSer as ser::Serializer>::SerializeTuple>;
+    type SerializeTupleStruct = Nested<'a, W, <JsonSer as ser::Serializer>::SerializeTupleStruct>;
+    type SerializeTupleVariant = Nested<'a, W, <JsonSer as ser::Serializer>::SerializeTupleVariant>;
+    type SerializeMap = Nested<'a, W, <JsonSer as ser::Serializer>::SerializeMap>;
+    type SerializeStruct = Nested<'a, W, <JsonSer as ser::Serializer>::SerializeStruct>;
+    type SerializeStructVariant =
+        Nested<'a, W, <JsonSer as ser::Serializer>::SerializeStructVariant>;
+
+    fn serialize_bool(self, v: bool) -> Res {
+        self.writer.bool(v);
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_i16(self, v: i16) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_i32(self, v: i32) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_i64(self, v: i64) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Res {
+        self.writer.large_integer(v);
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_u16(self, v: u16) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_u32(self, v: u32) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_u64(self, v: u64) -> Res {
+        self.writer.integer(v);
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Res {
+        self.writer.large_integer(v);
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Res {
+        if !v.is_finite() {
+            return Err(fail(format!(
+                "{v} is not a finite number; NaN and infinity are rejected"
+            )));
+        }
+        // The shortest f32 text, read as f64, is what the user wrote.
+        let mut buf = zmij::Buffer::new();
+        let short: f64 = buf.format_finite(v).parse().unwrap_or(f64::from(v));
+        self.float(short)
+    }
+    fn serialize_f64(self, v: f64) -> Res {
+        self.float(v)
+    }
+    fn serialize_char(self, v: char) -> Res {
+        self.writer
+            .text(v.encode_utf8(&mut [0; 4]).as_bytes())
+            .map_err(fail)
+    }
+    fn serialize_str(self, v: &str) -> Res {
+        self.writer.text(v.as_bytes()).map_err(fail)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Res {
+        self.writer.text(v).map_err(fail)
+    }
+    fn serialize_none(self) -> Res {
+        self.writer.null();
+        Ok(())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Res {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Res {
+        self.writer.null();
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Res {
+        self.writer.null();
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
+        self.writer.text(variant.as_bytes()).map_err(fail)
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Res {
+        if name == TIMESTAMP_TOKEN {
+            let micros = serde_json::to_value(value)
+                .ok()
+                .and_then(|v| v.as_i64())
+                .ok_or_else(|| fail("timestamp without microseconds"))?;
+            let text = timestamp_text(micros, &self.options.time_zone)
+                .map_err(|e| fail(e.message().to_owned()))?;
+            return self.writer.text(text.as_bytes()).map_err(fail);
+        }
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Res {
+        let json = JsonSer
+            .serialize_newtype_variant(name, index, variant, value)
+            .map_err(|e| fail(e.to_string()))?;
+        self.nested(json)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, EncodeFailure> {
+        Nested::start(self, JsonSer.serialize_seq(len))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, EncodeFailure> {
+        Nested::start(self, JsonSer.serialize_tuple(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct, EncodeFailure> {
+        Nested::start(self, JsonSer.serialize_tuple_struct(name, len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant, EncodeFailure> {
+        Nested::start(
+            self,
+            JsonSer.serialize_tuple_variant(name, index, variant, len),
+        )
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, EncodeFailure> {
+        Nested::start(self, JsonSer.serialize_map(len))
+    }
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, EncodeFailure> {
+        Nested::start(self, JsonSer.serialize_struct(name, len))
+    }
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStructVariant, EncodeFailure> {
+        Nested::start(
+            self,
+            JsonSer.serialize_struct_variant(name, index, variant, len),
+        )
+    }
+}
+
+/// A nested value being collected as `serde_json::Value`, then written as JSON text.
+pub(crate) struct Nested<'a, W, C> {
+    parent: ValueSerializer<'a, W>,
+    inner: C,
+}
+
+impl<'a, W: RowWriter, C> Nested<'a, W, C> {
+    fn start(
+        parent: ValueSerializer<'a, W>,
+        inner: Result<C, serde_json::Error>,
+    ) -> Result<Self, EncodeFailure> {
+        let inner = inner.map_err(|e| fail(e.to_string()))?;
+        Ok(Self { parent, inner })
+    }
+}
+
+fn json_err(e: serde_json::Error) -> EncodeFailure {
+    fail(e.to_string())
+}
+
+macro_rules! nested_impl {
+    ($trait:ident, $method:ident $(, $key:ty)?) => {
+        impl<W: RowWriter, C> ser::$trait for Nested<'_, W, C>
+        where
+            C: ser::$trait<Ok = serde_json::Value, Error = serde_json::Error>,
+        {
+            type Ok = ();
+            type Error = EncodeFailure;
+            fn $method<T: ?Sized + Serialize>(&mut self, $(key: $key,)? value: &T) -> Res {
+                self.inner.$method($(nested_impl!(@key key $key),)? value).map_err(json_err)
+            }
+            fn end(self) -> Res {
+                let json = self.inner.end().map_err(json_err)?;
+                self.parent.nested(json)
+            }
+        }
+    };
+    (@key $k:ident $t:ty) => { $k };
+}
+
+nested_impl!(SerializeSeq, serialize_element);
+nested_impl!(SerializeTuple, serialize_element);
+nested_impl!(SerializeTupleStruct, serialize_field);
+nested_impl!(SerializeTupleVariant, serialize_field);
+nested_impl!(SerializeStruct, serialize_field, &'static str);
+nested_impl!(SerializeStructVariant, serialize_field, &'static str);
+
+impl<W: RowWriter, C> ser::SerializeMap for Nested<'_, W, C>
+where
+    C: ser::SerializeMap<Ok = serde_json::Value, Error = serde_json::Error>,
+{
+    type Ok = ();
+    type Error = EncodeFailure;
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Res {
+        self.inner.serialize_key(key).map_err(json_err)
+    }
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Res {
+        self.inner.serialize_value(value).map_err(json_err)
+    }
+    fn end(self) -> Res {
+        let json = self.inner.end().map_err(json_err)?;
+        self.parent.nested(json)
+    }
+}

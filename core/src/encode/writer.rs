@@ -1,0 +1,64 @@
+//! The seam between "what a value is" and "how a format writes it".
+//!
+//! The serde serializer, the dynamic [`super::Value`] rows and the delete column all speak to a
+//! [`RowWriter`]; CSV and JSON implement it. Keeping the type policy on one side and the byte
+//! layout on the other means each type rule is written (and tested) once for both formats.
+
+/// Float text that was already checked to be finite and plain.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FloatText<'a>(pub(crate) &'a str);
+
+/// Writes the values of one row, column by column.
+pub(crate) trait RowWriter {
+    /// Starts the next column (CSV: separator; JSON: `,"name":`).
+    fn column(&mut self, name: &str);
+    /// NULL.
+    fn null(&mut self);
+    /// A boolean (`1`/`0` in CSV, `true`/`false` in JSON).
+    fn bool(&mut self, v: bool);
+    /// An integer that fits JSON numbers safely.
+    fn integer<I: itoa::Integer>(&mut self, v: I);
+    /// A 128-bit integer (LARGEINT): a string in JSON so no reader rounds it.
+    fn large_integer<I: itoa::Integer>(&mut self, v: I);
+    /// A finite float.
+    fn float(&mut self, v: FloatText<'_>);
+    /// Text or bytes; `Err` carries the reason the value cannot be written.
+    fn text(&mut self, v: &[u8]) -> Result<(), String>;
+    /// An array, map or struct value as JSON text.
+    fn nested_json(&mut self, json: &str) -> Result<(), String>;
+    /// Ends the row.
+    fn end_row(&mut self);
+}
+
+/// Formats a float as plain text, or says why it cannot be loaded.
+pub(crate) fn float_text(v: f64, buf: &mut zmij::Buffer) -> Result<FloatTextOwned<'_>, String> {
+    if !v.is_finite() {
+        return Err(format!(
+            "{v} is not a finite number; NaN and infinity are rejected"
+        ));
+    }
+    let short = buf.format_finite(v);
+    if short.contains(['e', 'E']) {
+        Ok(FloatTextOwned::Owned(format!("{v}")))
+    } else {
+        Ok(FloatTextOwned::Borrowed(short))
+    }
+}
+
+/// Float text from [`float_text`]: the shortest form, or the plain (exponent-free) form.
+#[derive(Debug)]
+pub(crate) enum FloatTextOwned<'a> {
+    /// The shortest round-trip form.
+    Borrowed(&'a str),
+    /// The plain form for very large or small magnitudes.
+    Owned(String),
+}
+
+impl FloatTextOwned<'_> {
+    pub(crate) fn as_text(&self) -> FloatText<'_> {
+        match self {
+            FloatTextOwned::Borrowed(s) => FloatText(s),
+            FloatTextOwned::Owned(s) => FloatText(s),
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! The `Sink`: the user API that turns rows into loads.
+//!
+//! It owns what vendors should not have to write: per-table encoders and buffers, the global
+//! memory budget, flush triggers, labels, and the commit state machine. Each table's loads run
+//! on its own task (see `worker.rs`), one at a time, which keeps per-key order; tables load in
+//! parallel. `tables.rs` holds the per-table plumbing, `recover.rs` the restart path.
+
+mod checkpoint;
+mod recover;
+mod steps;
+mod tables;
+mod worker;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::budget::{Charge, MemoryBudget};
+use crate::buffer::Chunk;
+use crate::config::{Delivery, SinkConfig};
+use crate::encode::{Encoder, Value};
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::{Compression, Format, JsonFormat};
+use crate::label::LabelGenerator;
+use crate::metrics::{SinkStats, Stats};
+use crate::protocol::LoadProtocol;
+use crate::ratelimit::RateLimits;
+use crate::row::{Op, RowKind};
+use crate::table::Table;
+
+pub use self::checkpoint::{Checkpoint, TableCursor};
+use self::steps::Shared;
+use self::tables::TableState;
+use self::worker::Command;
+
+/// Writes rows of many tables through a [`LoadProtocol`].
+///
+/// * Batched mode ([`Delivery::Batched`]): each table's rows are loaded in batches, flushed by
+///   rows, bytes or age (checked on every write and by [`Sink::flush_due`]) or by
+///   [`Sink::flush`]. Each batch has a deterministic label (`{prefix}_{table}_{writer}_{seq}`,
+///   seq from [`SinkConfig::batch_sequence_start`]) kept across its retries. At-least-once.
+/// * Checkpointed mode ([`Delivery::Checkpointed`]): each table has one streaming transaction
+///   per checkpoint, labelled with the id of the checkpoint that will seal it;
+///   [`Sink::prepare`] precommits them all and returns a [`Checkpoint`] to store,
+///   [`Sink::commit`] commits it, [`Sink::recover`] restarts from one. Exactly-once.
+///
+/// A failed load makes the next call for its table (or `flush` / `prepare`) return the error;
+/// in batched mode the failed batch's rows are not retried further and must be replayed by the
+/// caller. Dropping a `Sink` aborts its open transactions.
+#[derive(Debug)]
+pub struct Sink<P: LoadProtocol + 'static> {
+    shared: Arc<Shared<P>>,
+    generator: LabelGenerator,
+    tables: HashMap<Table, TableState>,
+    /// Checkpointed mode: the label sequence of transactions opened now.
+    checkpoint_seq: u64,
+}
+
+impl<P: LoadProtocol + 'static> Sink<P> {
+    /// A sink writing through `protocol`. In checkpointed mode prefer [`Sink::recover`], which
+    /// also aborts what an earlier run left open.
+    pub fn new(protocol: P, config: SinkConfig) -> Result<Self> {
+        Self::with_checkpoint_seq(protocol, config, 1)
+    }
+
+    fn with_checkpoint_seq(protocol: P, config: SinkConfig, checkpoint_seq: u64) -> Result<Self> {
+        let caps = protocol.capabilities();
+        check_capabilities(&caps, &config)?;
+        let generator = config.label_generator(caps.label_format)?;
+        let shared = Shared {
+            protocol: Arc::new(protocol),
+            caps,
+            stats: Stats::default(),
+            budget: MemoryBudget::new(config.memory_budget),
+            limits: RateLimits::new(config.bytes_per_second, config.loads_per_second),
+            load_slots: Arc::new(Semaphore::new(config.max_concurrent_loads)),
+            config,
+        };
+        Ok(Self {
+            shared: Arc::new(shared),
+            generator,
+            tables: HashMap::new(),
+            checkpoint_seq,
+        })
+    }
+
+    /// The protocol.
+    pub fn protocol(&self) -> &P {
+        &self.shared.protocol
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SinkConfig {
+        &self.shared.config
+    }
+
+    /// A snapshot of the counters (works without a metrics recorder).
+    pub fn stats(&self) -> SinkStats {
+        self.shared.stats.snapshot()
+    }
+
+    /// Writes one serde row (a struct; field order = columns) to `table`.
+    ///
+    /// `Op::Delete` needs the table's delete column (`TableDescription::delete_column` and
+    /// `SinkConfig::enable_delete`); without it the row is an `Unsupported` error, never
+    /// dropped or upserted.
+    pub async fn write<T: Serialize + ?Sized>(
+        &mut self,
+        table: &Table,
+        op: Op,
+        row: &T,
+    ) -> Result<()> {
+        self.add_row(table, op, |encoder, out| encoder.encode(out, op, row))
+            .await
+    }
+
+    /// Writes one change-stream row: its [`RowKind`] is mapped to an [`Op`] with the configured
+    /// `ignore_update_before`; a skipped update-before image is `Ok` and writes nothing.
+    pub async fn write_change<T: Serialize + ?Sized>(
+        &mut self,
+        table: &Table,
+        kind: RowKind,
+        row: &T,
+    ) -> Result<()> {
+        match kind.to_op(self.shared.config.ignore_update_before) {
+            Some(op) => self.write(table, op, row).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Writes one dynamic row: `values[i]` is column `columns[i]`.
+    pub async fn write_values<S: AsRef<str>>(
+        &mut self,
+        table: &Table,
+        op: Op,
+        columns: &[S],
+        values: &[Value],
+    ) -> Result<()> {
+        self.add_row(table, op, |encoder, out| {
+            encoder.encode_values(out, op, columns, values)
+        })
+        .await
+    }
+
+    /// Writes pre-encoded rows in the configured format: whole rows only (CSV bytes end with
+    /// the line delimiter), no delete column added. Arrow bodies go one `write_encoded` per
+    /// load, followed by `flush`. Not available for JSON arrays (use JSON lines).
+    pub async fn write_encoded(&mut self, table: &Table, bytes: Bytes, rows: u64) -> Result<()> {
+        match &self.shared.config.format {
+            Format::Json(JsonFormat::Array) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "write_encoded cannot join JSON arrays; use JSON lines",
+                ));
+            }
+            Format::Csv(csv) if !bytes.is_empty() && !bytes.ends_with(&csv.line_delimiter) => {
+                return Err(Error::new(
+                    ErrorKind::Encode,
+                    "pre-encoded CSV must end with the line delimiter (whole rows only)",
+                )
+                .with_context("table", table));
+            }
+            _ => {}
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.ensure_table(table).await?;
+        self.check_failed(table).await?;
+        self.shared.stats.written(rows, bytes.len());
+        let charge = self.charge(table, bytes.len()).await?;
+        let state = self.state(table)?;
+        state.buffer.push_chunk(Chunk {
+            bytes,
+            rows,
+            charge,
+        });
+        self.after_rows(table).await
+    }
+
+    async fn add_row<F>(&mut self, table: &Table, op: Op, encode: F) -> Result<()>
+    where
+        F: FnOnce(&mut Encoder, &mut Vec<u8>) -> Result<()>,
+    {
+        self.ensure_table(table).await?;
+        self.check_failed(table).await?;
+        let self_contained = self.shared.caps.multi_load_per_txn;
+        let chunk_bytes = self.shared.config.chunk_bytes;
+        let state = self.state(table)?;
+        let encoder = state.encoder.as_mut().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "Arrow bodies are written with write_encoded",
+            )
+        })?;
+        if op == Op::Delete && !state.has_delete_column {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "delete of a row in a table without a delete column (or with deletes disabled)",
+            )
+            .with_context("table", table)
+            .with_context("row", encoder.rows() + 1));
+        }
+        let start = state.buffer.current.len();
+        encode(encoder, &mut state.buffer.current).map_err(|e| e.with_context("table", table))?;
+        let len = state.buffer.current.len() - start;
+        if self_contained && state.buffer.current.len() >= chunk_bytes {
+            encoder.finish_body(&mut state.buffer.current);
+        }
+        self.shared.stats.written(1, len);
+        match self.shared.budget.try_charge(len) {
+            Some(charge) => self.state(table)?.buffer.rows_added(1, charge),
+            None => {
+                self.state(table)?.buffer.rows_added(1, Charge::default());
+                let charge = self.charge(table, len).await?;
+                self.state(table)?.buffer.add_charge(charge);
+            }
+        }
+        self.after_rows(table).await
+    }
+
+    /// Charges `len` bytes; when the budget is exhausted, ships this table's buffer and the
+    /// largest other one so memory comes back, then waits.
+    async fn charge(&mut self, table: &Table, len: usize) -> Result<Charge> {
+        if let Some(charge) = self.shared.budget.try_charge(len) {
+            return Ok(charge);
+        }
+        self.shared.stats.memory_wait();
+        self.flush_table(table).await?;
+        let largest = self
+            .tables
+            .iter()
+            .filter(|(t, s)| *t != table && s.buffer.bytes() > 0)
+            .max_by_key(|(_, s)| s.buffer.bytes())
+            .map(|(t, _)| t.clone());
+        if let Some(other) = largest {
+            self.flush_table(&other).await?;
+        }
+        Ok(self.shared.budget.charge(len).await)
+    }
+
+    /// Flush triggers after rows were added to `table`.
+    async fn after_rows(&mut self, table: &Table) -> Result<()> {
+        let config = &self.shared.config;
+        let (max_rows, max_bytes, interval) =
+            (config.max_rows, config.max_bytes, config.flush_interval);
+        let delivery = config.delivery;
+        let state = self.state(table)?;
+        let aged = state.buffer.age().is_some_and(|age| age >= interval);
+        match delivery {
+            Delivery::Checkpointed => {
+                if aged {
+                    state.buffer.seal();
+                }
+                if state.buffer.has_sealed() {
+                    self.ship(table).await?;
+                }
+            }
+            Delivery::Batched => {
+                let full =
+                    state.buffer.rows() >= max_rows || state.buffer.bytes() as u64 >= max_bytes;
+                if full || aged {
+                    self.flush_table(table).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes tables whose oldest buffered row is older than the flush interval. Call it
+    /// periodically (for example from a `tokio::time::interval`) when writes may pause.
+    pub async fn flush_due(&mut self) -> Result<()> {
+        let interval = self.shared.config.flush_interval;
+        let due: Vec<Table> = self
+            .tables
+            .iter()
+            .filter(|(_, s)| s.buffer.age().is_some_and(|age| age >= interval))
+            .map(|(t, _)| t.clone())
+            .collect();
+        for table in due {
+            self.flush_table(&table).await?;
+        }
+        Ok(())
+    }
+
+    /// Batched mode: loads everything buffered and waits until every load has finished.
+    /// Checkpointed mode: sends everything buffered to the open transactions (it does not
+    /// commit; that is `prepare` + `commit`). Returns the first failure of any table.
+    pub async fn flush(&mut self) -> Result<()> {
+        let tables: Vec<Table> = self.tables.keys().cloned().collect();
+        for table in &tables {
+            self.flush_table(table).await?;
+        }
+        let mut first = Ok(());
+        for table in &tables {
+            let result = self.sync(table).await;
+            if first.is_ok() {
+                first = result;
+            }
+        }
+        first
+    }
+
+    /// Prepares (precommits) every open transaction and returns the checkpoint to store.
+    ///
+    /// Checkpoint ids must increase. Rows written after `prepare` returns go to transactions
+    /// labelled with `checkpoint_id + 1`. When any table fails, the transactions prepared by
+    /// this call are aborted and the error is returned: restore the previous checkpoint.
+    pub async fn prepare(&mut self, checkpoint_id: u64) -> Result<Checkpoint> {
+        if self.shared.config.delivery != Delivery::Checkpointed {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "prepare needs checkpointed delivery (sink.semantic = exactly-once)",
+            ));
+        }
+        if checkpoint_id < self.checkpoint_seq {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "checkpoint ids must increase: got {checkpoint_id}, expected at least {}",
+                    self.checkpoint_seq
+                ),
+            ));
+        }
+        let tables: Vec<Table> = self.tables.keys().cloned().collect();
+        let mut replies = Vec::new();
+        for table in &tables {
+            let state = self.state(table)?;
+            state.end_body();
+            state.buffer.seal();
+            self.ship(table).await?;
+            let (reply, answer) = oneshot::channel();
+            self.send(table, Command::Prepare(reply)).await?;
+            replies.push(answer);
+        }
+        let mut prepared = Vec::new();
+        let mut failure = None;
+        for answer in replies {
+            match answer.await {
+                Ok(Ok(Some(load))) => prepared.push(load.prepared),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    failure.get_or_insert(e);
+                }
+                Err(_) => {
+                    failure.get_or_insert(Error::new(ErrorKind::Unexpected, "table task ended"));
+                }
+            }
+        }
+        self.checkpoint_seq = checkpoint_id + 1;
+        for state in self.tables.values_mut() {
+            state.open_seq = None;
+        }
+        if let Some(err) = failure {
+            for p in &prepared {
+                if let Err(e) = self.shared.protocol.abort(p).await {
+                    tracing::warn!(label = %p.label, error = %e, "Abort of a prepared load failed.");
+                }
+            }
+            return Err(err);
+        }
+        Ok(Checkpoint {
+            id: checkpoint_id,
+            prepared,
+            tables: self.cursors(checkpoint_id + 1),
+        })
+    }
+
+    /// Commits a checkpoint's transactions. Idempotent: commit it again after a crash.
+    pub async fn commit(&self, checkpoint: &Checkpoint) -> Result<()> {
+        for prepared in &checkpoint.prepared {
+            self.shared.commit(prepared).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the sink. Batched mode: flushes and waits for every load. Checkpointed mode: aborts
+    /// open transactions (rows written since the last `prepare` are discarded).
+    pub async fn close(mut self) -> Result<()> {
+        let result = match self.shared.config.delivery {
+            Delivery::Batched => self.flush().await,
+            Delivery::Checkpointed => {
+                let tables: Vec<Table> = self.tables.keys().cloned().collect();
+                for table in &tables {
+                    let (reply, done) = oneshot::channel();
+                    self.send(table, Command::Abort(reply)).await?;
+                    let _ = done.await;
+                }
+                Ok(())
+            }
+        };
+        for (_, state) in self.tables.drain() {
+            drop(state.commands);
+            let _ = state.task.await;
+        }
+        result
+    }
+}
+
+fn check_capabilities(caps: &crate::Capabilities, config: &SinkConfig) -> Result<()> {
+    let bad =
+        |msg: &str| Err(Error::new(ErrorKind::Config, msg).with_context("vendor", caps.vendor));
+    if config.delivery == Delivery::Checkpointed && !caps.two_phase_commit {
+        return bad("checkpointed delivery needs a protocol with two-phase commit");
+    }
+    if config.delivery == Delivery::Checkpointed && caps.server_batched {
+        return bad("server-batched protocols are at-least-once; use batched delivery");
+    }
+    if config.compression == Compression::Lz4Frame {
+        let ok = match config.format {
+            Format::Csv(_) => caps.lz4_csv,
+            Format::Json(_) => caps.lz4_json,
+            Format::ArrowStream => false,
+        };
+        if !ok {
+            return bad("this protocol does not accept LZ4 bodies in this format");
+        }
+    }
+    if config.format == Format::ArrowStream && !caps.arrow {
+        return bad("this protocol does not accept Arrow bodies");
+    }
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! The retried protocol steps every load is made of: begin, label state, abort, commit.
+//!
+//! Each applies the retry rules once, in one place: backoff only while the error is retryable,
+//! always under the same label, and the label's state decides after an outcome-unknown failure
+//! or a `LabelAlreadyExists` refusal (see [`crate::retry::decide`]).
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::budget::MemoryBudget;
+use crate::capabilities::Capabilities;
+use crate::config::SinkConfig;
+use crate::error::{Error, ErrorKind, Result, RetryStatus};
+use crate::label::Label;
+use crate::metrics::Stats;
+use crate::protocol::{LoadOptions, LoadProtocol, Transaction};
+use crate::ratelimit::RateLimits;
+use crate::report::{LabelState, Prepared};
+use crate::retry::{Backoff, Cause, Decision, Situation, decide};
+use crate::table::Table;
+
+/// What every table worker shares.
+#[derive(Debug)]
+pub(crate) struct Shared<P: ?Sized> {
+    pub(crate) protocol: Arc<P>,
+    pub(crate) caps: Capabilities,
+    pub(crate) config: SinkConfig,
+    pub(crate) stats: Stats,
+    pub(crate) budget: MemoryBudget,
+    pub(crate) limits: RateLimits,
+    pub(crate) load_slots: Arc<Semaphore>,
+}
+
+/// The result of [`Shared::begin`].
+pub(crate) enum Begun {
+    /// A transaction is open.
+    Open(Box<dyn Transaction>),
+    /// The label's load is already committed and may be concluded done.
+    AlreadyLoaded,
+}
+
+impl<P: LoadProtocol + ?Sized> Shared<P> {
+    /// A handle naming `label` of `table`, for abort / commit by label.
+    pub(crate) fn by_label(&self, table: &Table, label: &Label) -> Prepared {
+        Prepared {
+            vendor: self.caps.vendor.to_owned(),
+            table: table.clone(),
+            label: label.clone(),
+            txn_id: None,
+            coordinator: None,
+        }
+    }
+
+    async fn pause(&self, backoff: &mut Backoff, table: &Table, err: Error) -> Result<()> {
+        match backoff.next_delay(&err) {
+            Some(delay) => {
+                self.stats.retry(table);
+                tracing::warn!(table = %table, error = %err, ?delay, "Retrying a load step.");
+                tokio::time::sleep(delay).await;
+                Ok(())
+            }
+            None => Err(err.permanent()),
+        }
+    }
+
+    /// The state of `label`, retrying transient failures (the query is read-only).
+    pub(crate) async fn label_state(&self, table: &Table, label: &Label) -> Result<LabelState> {
+        let mut backoff = Backoff::new(&self.config.retry);
+        loop {
+            match self.protocol.label_state(&table.db, label).await {
+                Ok(state) => return Ok(state),
+                Err(e) => self.pause(&mut backoff, table, e).await?,
+            }
+        }
+    }
+
+    /// Aborts the transaction holding `label`, retrying transient failures (abort is
+    /// idempotent). `AlreadyCommitted` is returned as is for the caller to judge.
+    pub(crate) async fn abort_label(&self, table: &Table, label: &Label) -> Result<()> {
+        let handle = self.by_label(table, label);
+        let mut backoff = Backoff::new(&self.config.retry);
+        loop {
+            match self.protocol.abort(&handle).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::AlreadyCommitted => return Err(e),
+                Err(e) => self.pause(&mut backoff, table, e).await?,
+            }
+        }
+    }
+
+    /// Commits a prepared transaction. Commit is idempotent; after an outcome-unknown failure
+    /// the label's state decides: committed is done, precommitted is committed again, aborted
+    /// or unknown is `DataLoss`.
+    pub(crate) async fn commit(&self, prepared: &Prepared) -> Result<()> {
+        let mut backoff = Backoff::new(&self.config.retry);
+        loop {
+            let err = match self.protocol.commit(prepared).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if err.retry_status() == RetryStatus::OutcomeUnknown {
+                let state = self.label_state(&prepared.table, &prepared.label).await?;
+                match state {
+                    LabelState::Committed | LabelState::Visible => return Ok(()),
+                    LabelState::Precommitted | LabelState::Prepare => {}
+                    LabelState::Aborted | LabelState::Unknown => {
+                        return Err(Error::new(
+                            ErrorKind::DataLoss,
+                            format!("prepared transaction is {state:?}; its rows are lost"),
+                        )
+                        .with_context("table", &prepared.table)
+                        .with_context("label", &prepared.label)
+                        .set_source(err));
+                    }
+                }
+            }
+            self.pause(&mut backoff, &prepared.table, err).await?;
+        }
+    }
+
+    /// Begins a load of `table` under `label`.
+    ///
+    /// `ours_before` says whether an earlier attempt of ours may have used the label; it is set
+    /// once a transaction is open or an attempt's outcome is unknown.
+    pub(crate) async fn begin(
+        &self,
+        table: &Table,
+        label: Option<&Label>,
+        options: &LoadOptions,
+        ours_before: &mut bool,
+    ) -> Result<Begun> {
+        let mut backoff = Backoff::new(&self.config.retry);
+        loop {
+            self.limits.before_load().await;
+            let err = match self.protocol.begin(table, label.cloned(), options).await {
+                Ok(txn) => {
+                    *ours_before = true;
+                    return Ok(Begun::Open(txn));
+                }
+                Err(e) => e,
+            };
+            let Some(label) = label else {
+                self.pause(&mut backoff, table, err).await?;
+                continue;
+            };
+            let cause = if err.kind() == ErrorKind::LabelAlreadyExists {
+                Cause::LabelAlreadyExists
+            } else if err.retry_status() == RetryStatus::OutcomeUnknown {
+                *ours_before = true;
+                Cause::OutcomeUnknown
+            } else {
+                self.pause(&mut backoff, table, err).await?;
+                continue;
+            };
+            let state = self.label_state(table, label).await?;
+            let situation = Situation {
+                cause,
+                ours_before: *ours_before,
+                in_prepared_checkpoint: false,
+                skip_loaded: self.config.skip_loaded_batches && !options.two_phase,
+            };
+            match decide(state, situation) {
+                Decision::Done if !options.two_phase => return Ok(Begun::AlreadyLoaded),
+                Decision::Done | Decision::FailLabelTaken | Decision::Commit => {
+                    return Err(Error::new(
+                        ErrorKind::LabelAlreadyExists,
+                        format!(
+                            "label {label} is held by a {state:?} load that this writer did not \
+                             start; use another label prefix, writer id or batch sequence start"
+                        ),
+                    )
+                    .with_context("table", table)
+                    .with_context("label", label)
+                    .with_context("state", format!("{state:?}"))
+                    .set_source(err));
+                }
+                Decision::AbortThenRetry => match self.abort_label(table, label).await {
+                    Err(e) if e.kind() == ErrorKind::AlreadyCommitted && !options.two_phase => {
+                        return Ok(Begun::AlreadyLoaded);
+                    }
+                    other => other?,
+                },
+                Decision::RetrySameLabel => {}
+            }
+            self.pause(&mut backoff, table, err.temporary()).await?;
+        }
+    }
+}
