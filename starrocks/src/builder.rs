@@ -192,13 +192,13 @@ impl StarRocksBuilder {
             crate::capabilities::LABEL_FORMAT,
         )
         .map_err(|e| e.with_context("key", "sink.label-prefix"))?;
-        if let Some(value) = c.property("compression") {
-            if !value.eq_ignore_ascii_case("lz4_frame") {
-                return Err(config_error(
-                    "sink.properties.compression",
-                    "only lz4_frame is supported",
-                ));
-            }
+        if let Some(value) = c.property("compression")
+            && !value.eq_ignore_ascii_case("lz4_frame")
+        {
+            return Err(config_error(
+                "sink.properties.compression",
+                "only lz4_frame is supported",
+            ));
         }
         if c.wait_for_continue_timeout_ms == 0 || c.connect_timeout_ms == 0 {
             return Err(config_error(
@@ -210,7 +210,7 @@ impl StarRocksBuilder {
             let interval = c
                 .property("merge_commit_interval_ms")
                 .and_then(|v| v.parse::<u64>().ok());
-            if !interval.is_some_and(|ms| ms > 0) {
+            if interval.is_none_or(|ms| ms == 0) {
                 return Err(config_error(
                     "sink.properties.merge_commit_interval_ms",
                     "merge commit needs a positive merge_commit_interval_ms",

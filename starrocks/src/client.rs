@@ -231,13 +231,15 @@ impl HttpClient {
             .with_context("backend", BACKEND)
             .with_context("target", &next));
         }
-        if self.rewrite_localhost && is_loopback(&next) && !is_loopback(from) {
-            if let Some(host) = from.host_str() {
-                let host = host.to_owned();
-                next.set_host(Some(&host)).map_err(|e| {
-                    Error::new(ErrorKind::Protocol, "cannot rewrite redirect host").set_source(e)
-                })?;
-            }
+        if self.rewrite_localhost
+            && is_loopback(&next)
+            && !is_loopback(from)
+            && let Some(host) = from.host_str()
+        {
+            let host = host.to_owned();
+            next.set_host(Some(&host)).map_err(|e| {
+                Error::new(ErrorKind::Protocol, "cannot rewrite redirect host").set_source(e)
+            })?;
         }
         self.check_host(&next)?;
         Ok(next)
@@ -388,12 +390,14 @@ mod tests {
     use super::*;
 
     fn client(allowed: &[&str], rewrite: bool) -> HttpClient {
-        let mut config = StarRocksConfig::default();
-        config.load_urls = vec!["fe1:8030".into(), "https://fe2:8443".into()];
-        config.allowed_hosts = allowed.iter().map(|s| s.to_string()).collect();
-        config.rewrite_localhost = rewrite;
-        config.username = "root".into();
-        config.password = "pw".into();
+        let config = StarRocksConfig {
+            load_urls: vec!["fe1:8030".into(), "https://fe2:8443".into()],
+            allowed_hosts: allowed.iter().map(|s| s.to_string()).collect(),
+            rewrite_localhost: rewrite,
+            username: "root".into(),
+            password: "pw".into(),
+            ..StarRocksConfig::default()
+        };
         HttpClient::new(&config).unwrap()
     }
 

@@ -180,9 +180,10 @@ pub(crate) fn classify_message(message: &str) -> (ErrorKind, RetryStatus) {
         || has("batch write")
     {
         (K::Config, R::Permanent)
-    } else if has("only primary key table") || has("primary key size exceed") {
-        (K::Unsupported, R::Permanent)
-    } else if has("not implemented") {
+    } else if has("only primary key table")
+        || has("primary key size exceed")
+        || has("not implemented")
+    {
         (K::Unsupported, R::Permanent)
     } else if has("concurrent limit")
         || has("cuncurrent limit")
