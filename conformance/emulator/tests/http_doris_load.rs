@@ -1,0 +1,537 @@
+//! Doris BE `_stream_load` and `_stream_load_2pc` at the byte level: response fields in order,
+//! statuses and messages for success and each error, the rows that land, ErrorURL, 2PC texts.
+
+mod http_support;
+
+use http_support::{authority, basic, ddl, request, request_version, rows, start};
+use streamload_emulator::EmulatorHandle;
+use streamload_emulator::engine::Flavor;
+
+const DORIS_KEYS: &[&str] = &[
+    "TxnId",
+    "Label",
+    "Comment",
+    "TwoPhaseCommit",
+    "Status",
+    "Message",
+    "NumberTotalRows",
+    "NumberLoadedRows",
+    "NumberFilteredRows",
+    "NumberUnselectedRows",
+    "LoadBytes",
+    "LoadTimeMs",
+    "BeginTxnTimeMs",
+    "StreamLoadPutTimeMs",
+    "ReadDataTimeMs",
+    "WriteDataTimeMs",
+    "ReceiveDataTimeMs",
+    "CommitAndPublishTimeMs",
+];
+
+async fn doris_with_table() -> (EmulatorHandle, String) {
+    let emu = start(Flavor::Doris, 1).await;
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (k INT NOT NULL, v VARCHAR(5), n INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let be = authority(&emu.be_urls()[0]);
+    (emu, be)
+}
+
+async fn load(be: &str, headers: &[(&str, &str)], body: &[u8]) -> http_support::RawResponse {
+    let auth = basic("root", "");
+    let mut all = vec![("Authorization", auth.as_str())];
+    all.extend_from_slice(headers);
+    request(be, "PUT", "/api/db/t/_stream_load", &all, Some(body)).await
+}
+
+#[tokio::test]
+async fn csv_load_succeeds_with_exact_fields_and_label_reuse_is_refused() {
+    let (emu, be) = doris_with_table().await;
+    let body = b"1,a,10\n2,b,20\n3,\\N,30\n";
+    let r = load(
+        &be,
+        &[
+            ("label", "l1"),
+            ("column_separator", ","),
+            ("comment", "hi"),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.ends_with("}\n"),
+        "pretty JSON plus newline: {:?}",
+        r.body
+    );
+    assert!(r.body.starts_with("{\n    \"TxnId\": "));
+    assert_eq!(r.keys(), DORIS_KEYS);
+    let j = r.json();
+    assert_eq!(j["Status"], "Success");
+    assert_eq!(j["Message"], "OK");
+    assert_eq!(j["Label"], "l1");
+    assert_eq!(j["Comment"], "hi");
+    assert_eq!(j["TwoPhaseCommit"], "false");
+    assert_eq!(j["NumberTotalRows"], 3);
+    assert_eq!(j["NumberLoadedRows"], 3);
+    assert_eq!(j["LoadBytes"], body.len());
+    let txn_id = j["TxnId"].as_i64().unwrap();
+    assert!(txn_id > 0);
+    assert_eq!(
+        rows(&emu, "SELECT k, v, n FROM t ORDER BY k"),
+        ["1|a|10", "2|b|20", "3|NULL|30"]
+    );
+
+    let again = load(&be, &[("label", "l1"), ("column_separator", ",")], body)
+        .await
+        .json();
+    assert_eq!(again["Status"], "Label Already Exists");
+    assert_eq!(again["ExistingJobStatus"], "FINISHED");
+    assert_eq!(again["TxnId"], -1);
+    assert_eq!(
+        again["Message"],
+        format!(
+            "[LABEL_ALREADY_EXISTS]TStatus: errCode = 2, detailMessage = Label [l1] has already been used, relate to txn [{txn_id}]"
+        )
+    );
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["3"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn filtered_rows_fail_the_load_and_the_error_url_lists_them() {
+    let (emu, be) = doris_with_table().await;
+    let body = b"1,a,10\n2,toolong,20\n3\n4,d,x\n";
+    let r = load(
+        &be,
+        &[
+            ("label", "f1"),
+            ("column_separator", ","),
+            ("strict_mode", "true"),
+        ],
+        body,
+    )
+    .await;
+    let j = r.json();
+    assert_eq!(j["Status"], "Fail");
+    assert_eq!(j["Message"], "[DATA_QUALITY_ERROR]too many filtered rows");
+    assert_eq!(j["NumberTotalRows"], 4);
+    assert_eq!(j["NumberFilteredRows"], 3);
+    assert_eq!(j["NumberLoadedRows"], 0);
+    assert!(j["FirstErrorMsg"].as_str().unwrap().contains("Reason:"));
+    let url = j["ErrorURL"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&format!(
+            "http://{be}/api/_load_error_log?file=__shard_0/error_log_insert_stmt_"
+        )),
+        "{url}"
+    );
+    let path = url.trim_start_matches(&format!("http://{be}"));
+    let log = request(&be, "GET", path, &[], None).await;
+    assert_eq!(log.status, 200);
+    assert_eq!(log.body.lines().count(), 3, "{}", log.body);
+    assert!(log.body.contains("src line [3]"), "{}", log.body);
+    assert!(
+        log.body
+            .contains("actual column number in csv file is less than schema column number")
+    );
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["0"]);
+
+    // The failed label is reusable; a tolerant ratio loads the good row.
+    let r = load(
+        &be,
+        &[
+            ("label", "f1"),
+            ("column_separator", ","),
+            ("max_filter_ratio", "0.9"),
+        ],
+        body,
+    )
+    .await;
+    let j = r.json();
+    assert_eq!(j["Status"], "Success");
+    assert_eq!(
+        j["NumberLoadedRows"], 2,
+        "non-strict: x becomes NULL; {}",
+        r.body
+    );
+    assert!(j["ErrorURL"].is_string());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn header_phase_errors_have_no_txn() {
+    let (emu, be) = doris_with_table().await;
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &[("label", "x")],
+        Some(b"1\n"),
+    )
+    .await;
+    let j = r.json();
+    assert_eq!(
+        (j["Status"].as_str(), j["TxnId"].as_i64()),
+        (Some("Fail"), Some(-1))
+    );
+    assert_eq!(j["Message"], "[NOT_AUTHORIZED]no valid Basic authorization");
+    let r = load(&be, &[("strict_mode", "maybe")], b"1\n").await.json();
+    assert_eq!(
+        r["Message"],
+        "[INVALID_ARGUMENT]Invalid strict mode format. Must be bool type"
+    );
+    let auth = basic("root", "");
+    let r = request(
+        &be,
+        "PUT",
+        "/api/nodb/t/_stream_load",
+        &[("Authorization", &auth)],
+        Some(b"1\n"),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["Message"],
+        "[NOT_FOUND]TStatus: errCode = 7, detailMessage = unknown database, database=nodb"
+    );
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/nope/_stream_load",
+        &[("Authorization", &auth)],
+        Some(b"1\n"),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["Message"],
+        "[NOT_FOUND]TStatus: errCode = 7, detailMessage = table not found, tableName=nope"
+    );
+    let r = load(&be, &[("label", "bad label")], b"1\n").await.json();
+    assert!(
+        r["Message"]
+            .as_str()
+            .unwrap()
+            .contains("Label format error"),
+        "{r}"
+    );
+    let wrong = basic("root", "pw");
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &[("Authorization", &wrong)],
+        Some(b"1\n"),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["Message"],
+        "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = Access denied for user 'root@127.0.0.1' (using password: YES)"
+    );
+    let r = load(&be, &[("columns", "k, v, n = to_bitmap(k)")], b"1\n")
+        .await
+        .json();
+    assert!(r["Message"].as_str().unwrap().contains("to_bitmap"), "{r}");
+    assert!(
+        r["TxnId"].as_i64().unwrap() > 0,
+        "planner errors come after begin: {r}"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn json_columns_where_and_http10_trailing_slash() {
+    let (emu, be) = doris_with_table().await;
+    let body =
+        br#"[{"id":1,"name":"a","x":5},{"id":2,"name":"b","x":50},{"id":3,"name":"c","x":7}]"#;
+    let r = load(
+        &be,
+        &[
+            ("format", "json"),
+            ("strip_outer_array", "true"),
+            ("jsonpaths", r#"["$.id","$.name","$.x"]"#),
+            ("columns", "k, v, tmp, n = tmp * 2"),
+            ("where", "tmp < 10"),
+        ],
+        body,
+    )
+    .await;
+    let j = r.json();
+    assert_eq!(j["Status"], "Success", "{}", r.body);
+    assert_eq!(
+        (
+            j["NumberLoadedRows"].as_u64(),
+            j["NumberUnselectedRows"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        rows(&emu, "SELECT k, v, n FROM t ORDER BY k"),
+        ["1|a|10", "3|c|14"]
+    );
+
+    let auth = basic("root", "");
+    let r = request_version(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load/",
+        "HTTP/1.0",
+        &[("Authorization", &auth), ("column_separator", "\\x01")],
+        Some(b"9\x01z\x0199\n"),
+    )
+    .await;
+    assert_eq!(r.json()["Status"], "Success", "{}", r.body);
+    assert_eq!(rows(&emu, "SELECT v FROM t WHERE k = 9"), ["z"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn compressed_bodies() {
+    use std::io::Write;
+    let (emu, be) = doris_with_table().await;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"1\ta\t1\n").unwrap();
+    let r = load(&be, &[("compress_type", "gz")], &gz.finish().unwrap())
+        .await
+        .json();
+    assert_eq!(r["Status"], "Success", "{r}");
+    let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz.write_all(b"{\"k\":2,\"v\":\"b\",\"n\":2}\n").unwrap();
+    let framed = lz.finish().unwrap();
+    let r = load(
+        &be,
+        &[("compress_type", "lz4"), ("format", "json")],
+        &framed,
+    )
+    .await
+    .json();
+    assert_eq!(r["Status"], "Success", "{r}");
+    assert_eq!(
+        r["LoadBytes"],
+        framed.len(),
+        "LoadBytes counts compressed bytes"
+    );
+    assert_eq!(rows(&emu, "SELECT k, v FROM t ORDER BY k"), ["1|a", "2|b"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_phase_commit_and_its_texts() {
+    let (emu, be) = doris_with_table().await;
+    let fe = authority(&emu.fe_url());
+    let auth = basic("root", "");
+    let r = load(
+        &be,
+        &[("label", "p1"), ("two_phase_commit", "true")],
+        b"1\ta\t1\n",
+    )
+    .await
+    .json();
+    assert_eq!(
+        (r["Status"].as_str(), r["TwoPhaseCommit"].as_str()),
+        (Some("Success"), Some("true"))
+    );
+    let id = r["TxnId"].as_i64().unwrap();
+    assert_eq!(
+        rows(&emu, "SELECT count(*) FROM t"),
+        ["0"],
+        "precommitted data is invisible"
+    );
+    let state = request(
+        &fe,
+        "GET",
+        "/api/db/get_load_state?label=p1",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(state.json()["data"], "PRECOMMITTED");
+    let again = load(&be, &[("label", "p1"), ("two_phase_commit", "true")], b"")
+        .await
+        .json();
+    assert_eq!(again["ExistingJobStatus"], "PRECOMMITTED");
+
+    let id_text = id.to_string();
+    let commit = |op: &'static str| {
+        let (be, auth, id_text) = (be.clone(), auth.clone(), id_text.clone());
+        async move {
+            request(
+                &be,
+                "PUT",
+                "/api/db/_stream_load_2pc",
+                &[
+                    ("Authorization", &auth),
+                    ("txn_id", &id_text),
+                    ("txn_operation", op),
+                ],
+                Some(b""),
+            )
+            .await
+        }
+    };
+    let r = commit("commit").await;
+    assert_eq!(
+        r.body,
+        format!(
+            "{{\n    \"status\": \"Success\",\n    \"msg\": \"transaction [{id}] commit successfully.\"\n}}"
+        )
+    );
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["1"]);
+    let r = commit("commit").await.json();
+    assert_eq!(r["status"], "ANALYSIS_ERROR");
+    assert_eq!(
+        r["msg"],
+        format!(
+            "TStatus: errCode = 2, detailMessage = transaction [{id}] is already visible, not pre-committed."
+        )
+    );
+    let r = commit("abort").await.json();
+    assert_eq!(
+        r["msg"],
+        format!(
+            "TStatus: errCode = 2, detailMessage = transaction [{id}] is already VISIBLE, could not abort."
+        )
+    );
+    let r = commit("rollback").await.json();
+    assert_eq!(
+        (r["status"].as_str(), r["msg"].as_str()),
+        (
+            Some("INTERNAL_ERROR"),
+            Some("transaction operation should be 'commit' or 'abort'")
+        )
+    );
+
+    // Abort by label, then commit of the aborted txn.
+    let r = load(
+        &be,
+        &[("label", "p2"), ("two_phase_commit", "true")],
+        b"2\tb\t2\n",
+    )
+    .await
+    .json();
+    let id2 = r["TxnId"].as_i64().unwrap();
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/_stream_load_2pc",
+        &[
+            ("Authorization", &auth),
+            ("label", "p2"),
+            ("txn_operation", "abort"),
+        ],
+        Some(b""),
+    )
+    .await
+    .json();
+    assert_eq!(r["msg"], "label [p2] abort successfully.");
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/_stream_load_2pc",
+        &[
+            ("Authorization", &auth),
+            ("txn_id", &id2.to_string()),
+            ("txn_operation", "commit"),
+        ],
+        Some(b""),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["msg"],
+        format!(
+            "TStatus: errCode = 2, detailMessage = transaction [{id2}] is already aborted. abort reason: User Abort"
+        )
+    );
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/_stream_load_2pc",
+        &[
+            ("Authorization", &auth),
+            ("txn_id", "999999"),
+            ("txn_operation", "commit"),
+        ],
+        Some(b""),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["msg"],
+        "TStatus: errCode = 2, detailMessage = transaction [999999] not found"
+    );
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/_stream_load_2pc",
+        &[
+            ("Authorization", &auth),
+            ("label", "nolabel"),
+            ("txn_operation", "commit"),
+        ],
+        Some(b""),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["msg"],
+        "TStatus: errCode = 2, detailMessage = transaction not found, label=nolabel"
+    );
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["1"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn group_commit_merges_loads_into_a_server_labelled_txn() {
+    let (emu, be) = doris_with_table().await;
+    let r = load(
+        &be,
+        &[("label", "g1"), ("group_commit", "sync_mode")],
+        b"1\ta\t1\n",
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["Message"],
+        "[INVALID_ARGUMENT]label and group_commit can't be set at the same time"
+    );
+    let (a, b) = tokio::join!(
+        load(&be, &[("group_commit", "sync_mode")], b"1\ta\t1\n"),
+        load(&be, &[("group_commit", "sync_mode")], b"2\tb\t2\n"),
+    );
+    let (a, b) = (a.json(), b.json());
+    assert_eq!(a["Status"], "Success", "{a}");
+    assert_eq!(a["GroupCommit"], true);
+    assert!(a.get("TwoPhaseCommit").is_none() && a.get("BeginTxnTimeMs").is_none());
+    assert!(a["Label"].as_str().unwrap().starts_with("group_commit_"));
+    assert_eq!(a["Label"], b["Label"], "one window, one transaction");
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["2"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn be_sends_100_continue_before_reading_the_body() {
+    use tokio::io::AsyncWriteExt;
+    let (emu, be) = doris_with_table().await;
+    let mut stream = tokio::net::TcpStream::connect(&be).await.unwrap();
+    let auth = basic("root", "");
+    let head = format!(
+        "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: {be}\r\nAuthorization: {auth}\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buf)
+        .await
+        .unwrap();
+    assert_eq!(&buf[..n], b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(b"5\te\t55\n").await.unwrap();
+    let mut rest = Vec::new();
+    let r = http_support::read_response(&mut stream, &mut rest).await;
+    assert_eq!(r.json()["Status"], "Success", "{}", r.body);
+    let record = emu.request_log().entries().pop().unwrap();
+    assert_eq!(record.body_bytes, 7);
+    emu.shutdown().await;
+}
