@@ -236,7 +236,8 @@ impl DorisClient {
                 .base_request(&self.control, method.clone(), &url)
                 .headers(headers.clone());
             if method == Method::PUT {
-                req = req.body(Bytes::new());
+                // hyper sends no framing header for an empty body; Doris BEs require one.
+                req = req.header(header::CONTENT_LENGTH, "0").body(Bytes::new());
             }
             let resp = req.send().await.map_err(transport_error)?;
             let status = resp.status();
@@ -315,6 +316,7 @@ impl DorisClient {
             let resp = self
                 .base_request(&self.control, Method::PUT, &url)
                 .headers(headers.clone())
+                .header(header::CONTENT_LENGTH, "0")
                 .body(Bytes::new())
                 .send()
                 .await

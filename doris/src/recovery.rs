@@ -101,7 +101,7 @@ pub(crate) async fn probe_abort(shared: &Shared, table: &Table, label: &Label) -
                 .await?;
             Ok(Probed::AbortedHolder)
         }
-        Err(e) => Err(e.with_context("label", label)),
+        Err(e) => Err(e),
     }
 }
 
