@@ -326,3 +326,43 @@ fn values_are_checked_against_declared_types() {
         Ok(Value::Int(i128::MAX))
     );
 }
+
+#[test]
+fn sequence_type_adds_a_hidden_sequence_column() {
+    let e = engine(Flavor::Doris);
+    e.execute_ddl(
+        "CREATE TABLE test.h (k INT, v VARCHAR(5)) UNIQUE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1 \
+         PROPERTIES (\"function_column.sequence_type\" = \"bigint\")",
+    )
+    .expect("ddl");
+    let t = e.table("test", "h").expect("t");
+    assert_eq!(t.sequence_column.as_deref(), Some("__DORIS_SEQUENCE_COL__"));
+    let seq = t.column("__DORIS_SEQUENCE_COL__").expect("hidden column");
+    assert!(seq.hidden);
+    assert_eq!(seq.ty, ColumnType::BigInt);
+    assert_eq!(t.visible_columns().count(), 2);
+    load(
+        &e,
+        "h",
+        "a",
+        WriteMode::default(),
+        vec![up(&[i(1), s("new"), i(9)])],
+    );
+    load(
+        &e,
+        "h",
+        "b",
+        WriteMode::default(),
+        vec![up(&[i(1), s("old"), i(2)])],
+    );
+    let r = e.query(Some("test"), "SELECT * FROM h").expect("q");
+    assert_eq!(
+        r.columns,
+        vec!["k".to_string(), "v".to_string()],
+        "SELECT * hides it"
+    );
+    assert_eq!(r.rows, vec![vec![Value::Int(1), Value::Text("new".into())]]);
+    e.execute_ddl("DROP TABLE test.h").expect("drop");
+    e.execute_ddl("CREATE TABLE test.h (k INT) DUPLICATE KEY(k)")
+        .expect("name reusable");
+}

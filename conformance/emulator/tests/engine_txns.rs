@@ -136,6 +136,22 @@ fn prepare_and_precommit_timeouts_abort_on_the_virtual_clock() {
 }
 
 #[test]
+fn a_transaction_may_carry_its_own_precommit_timeout() {
+    let e = engine(EngineConfig::new(Flavor::StarRocks));
+    let short = e.begin(req("short")).expect("begin");
+    e.precommit_with_timeout(short.id, Duration::from_secs(30))
+        .expect("prepare");
+    let default = e.begin(req("default")).expect("begin");
+    e.precommit(default.id).expect("prepare");
+    e.advance_clock(Duration::from_secs(31));
+    assert_eq!(e.txn("db1", short.id).expect("t").state, TxnState::Aborted);
+    assert_eq!(
+        e.txn("db1", default.id).expect("t").state,
+        TxnState::Precommitted
+    );
+}
+
+#[test]
 fn running_transactions_are_limited_per_database() {
     let mut config = EngineConfig::new(Flavor::Doris);
     config.max_running_txn_per_db = 2;

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use super::Flavor;
 use super::convert::{self, decimal_add};
 use super::schema::{Aggregation, ColumnType, KeysModel, TableSchema, Value};
-use super::storage::{from_sql, quote_ident, to_sql};
+use super::storage::{data_table_name, from_sql, quote_ident, to_sql};
 use super::txn_types::{EngineError, RowOp, StagedRow, WriteMode};
 
 /// Orders two stored values of one column (NULL lowest; decimals numerically).
@@ -110,7 +110,11 @@ pub(crate) fn apply(
     write: &WriteMode,
     rows: &[StagedRow],
 ) -> Result<(), EngineError> {
-    let table = format!("{}.{}", quote_ident(&schema.db), quote_ident(&schema.name));
+    let table = format!(
+        "{}.{}",
+        quote_ident(&schema.db),
+        quote_ident(&data_table_name(schema))
+    );
     let n = schema.columns.len();
     let defaults: Vec<Value> = schema
         .columns

@@ -114,6 +114,7 @@ fn column_def(cur: &mut Cursor, flavor: Flavor) -> Result<Column, EngineError> {
         aggregation: None,
         default: None,
         comment: None,
+        hidden: false,
     };
     loop {
         let agg = match cur.peek() {
@@ -355,7 +356,21 @@ fn build_schema(
             };
             Some(c.name.clone())
         }
-        (None, Some(_)) => Some(DORIS_SEQUENCE_COL.to_string()),
+        (None, Some(ty)) => {
+            let mut cur = Cursor::new(ty)?;
+            let ty = parse_type(&mut cur, flavor)?;
+            columns.push(Column {
+                name: DORIS_SEQUENCE_COL.to_string(),
+                ty,
+                nullable: true,
+                is_key: false,
+                aggregation: None,
+                default: None,
+                comment: None,
+                hidden: true,
+            });
+            Some(DORIS_SEQUENCE_COL.to_string())
+        }
         (None, None) => None,
     };
     if sequence_column.is_some() && model != KeysModel::Unique {

@@ -245,7 +245,17 @@ impl Engine {
 
     /// PREPARE -> PRECOMMITTED (StarRocks PREPARED). Idempotent on PRECOMMITTED.
     pub fn precommit(&self, txn_id: i64) -> Result<TxnInfo, TxnError> {
-        self.lock().precommit(txn_id)
+        self.lock().precommit(txn_id, None)
+    }
+
+    /// Like [`Engine::precommit`], with this transaction's own PRECOMMITTED timeout (StarRocks
+    /// `prepared_timeout`) instead of `EngineConfig::precommit_timeout`.
+    pub fn precommit_with_timeout(
+        &self,
+        txn_id: i64,
+        timeout: Duration,
+    ) -> Result<TxnInfo, TxnError> {
+        self.lock().precommit(txn_id, Some(timeout))
     }
 
     /// PREPARE or PRECOMMITTED -> VISIBLE: applies the staged rows per the table model.

@@ -78,7 +78,7 @@ impl Meta {
                  tbl TEXT, label TEXT, state TEXT, abort_reason TEXT, coordinator_be INTEGER,
                  rows_staged INTEGER, created_ms INTEGER, finished_ms INTEGER,
                  precommitted_ms INTEGER, timeout_ms INTEGER, partial INTEGER,
-                 merge_condition TEXT);
+                 merge_condition TEXT, precommit_timeout_ms INTEGER);
              CREATE TABLE IF NOT EXISTS staged (txn_id INTEGER, seq INTEGER, op INTEGER,
                  vals TEXT, PRIMARY KEY (txn_id, seq));",
         )?;
@@ -131,7 +131,7 @@ impl Meta {
         };
         let i = &rec.info;
         c.execute(
-            "INSERT OR REPLACE INTO txns VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+            "INSERT OR REPLACE INTO txns VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
             params![
                 i.id,
                 i.db,
@@ -148,6 +148,7 @@ impl Meta {
                 rec.timeout_ms,
                 rec.write.partial_columns,
                 rec.write.merge_condition,
+                rec.precommit_timeout_ms,
             ],
         )?;
         match i.state {
@@ -213,6 +214,7 @@ impl Meta {
                         precommitted_ms: r.get(11)?,
                     },
                     timeout_ms: r.get(12)?,
+                    precommit_timeout_ms: r.get(15)?,
                     write: WriteMode {
                         partial_columns: r.get(13)?,
                         merge_condition: r.get(14)?,

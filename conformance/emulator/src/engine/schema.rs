@@ -170,6 +170,10 @@ pub struct Column {
     pub default: Option<String>,
     /// `COMMENT '...'`.
     pub comment: Option<String>,
+    /// A hidden column (Doris `__DORIS_SEQUENCE_COL__` of a table declared with
+    /// `function_column.sequence_type`): loads may fill it by name, `SELECT *`, `DESC` and
+    /// positional CSV mapping skip it.
+    pub hidden: bool,
 }
 
 /// A table in the catalog.
@@ -202,6 +206,16 @@ impl TableSchema {
     /// The column by name (case-insensitive).
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.column_index(name).map(|i| &self.columns[i])
+    }
+
+    /// True when some column is hidden.
+    pub fn has_hidden_columns(&self) -> bool {
+        self.columns.iter().any(|c| c.hidden)
+    }
+
+    /// The visible columns, in declaration order.
+    pub fn visible_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(|c| !c.hidden)
     }
 
     /// Indexes of the key columns, in declaration order.

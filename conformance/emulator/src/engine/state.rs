@@ -101,7 +101,9 @@ impl Inner {
             match i.state {
                 TxnState::Prepare if i.created_ms + t.timeout_ms <= now => to_abort.push(i.id),
                 TxnState::Precommitted
-                    if i.precommitted_ms.unwrap_or(i.created_ms) + precommit_ms <= now =>
+                    if i.precommitted_ms.unwrap_or(i.created_ms)
+                        + t.precommit_timeout_ms.unwrap_or(precommit_ms)
+                        <= now =>
                 {
                     to_abort.push(i.id)
                 }
@@ -205,17 +207,16 @@ impl Inner {
                 if_exists,
             } => {
                 let db = resolve(db)?;
-                if self.catalog.table(&db, &name).is_none() {
+                let Some(schema) = self.catalog.table(&db, &name).cloned() else {
                     return if if_exists {
                         Ok(())
                     } else {
                         Err(EngineError::UnknownTable(name))
                     };
-                }
-                self.storage.drop_table(&db, &name)?;
-                if let Some(t) = self.catalog.remove_table(&db, &name) {
-                    self.meta.drop_table(&t.db, &t.name)?;
-                }
+                };
+                self.storage.drop_table(&schema)?;
+                self.catalog.remove_table(&db, &name);
+                self.meta.drop_table(&schema.db, &schema.name)?;
                 Ok(())
             }
         }
@@ -269,6 +270,7 @@ impl Inner {
             info: info.clone(),
             write: req.write,
             timeout_ms: timeout.as_millis() as i64,
+            precommit_timeout_ms: None,
             rows: Vec::new(),
         });
         self.persist(info.id);
@@ -314,11 +316,18 @@ impl Inner {
         Ok(())
     }
 
-    pub(crate) fn precommit(&mut self, txn_id: i64) -> Result<TxnInfo, TxnError> {
+    pub(crate) fn precommit(
+        &mut self,
+        txn_id: i64,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<TxnInfo, TxnError> {
         self.expire();
         self.check_open(txn_id)?;
         let now = self.now_ms();
         let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        if let Some(d) = timeout {
+            t.precommit_timeout_ms = Some(d.as_millis() as i64);
+        }
         if t.info.state == TxnState::Prepare {
             t.info.state = TxnState::Precommitted;
             t.info.precommitted_ms = Some(now);

@@ -36,6 +36,16 @@ fn sqlite_type(ty: &ColumnType) -> &'static str {
     }
 }
 
+/// The SQLite table holding a table's rows: the table's own name, or `__base_<name>` behind a
+/// view when the table has hidden columns.
+pub(crate) fn data_table_name(schema: &TableSchema) -> String {
+    if schema.has_hidden_columns() {
+        format!("__base_{}", schema.name)
+    } else {
+        schema.name.clone()
+    }
+}
+
 /// Binds a [`Value`] for SQLite.
 pub(crate) fn to_sql(v: &Value) -> ToSqlOutput<'_> {
     match v {
@@ -144,23 +154,49 @@ impl Storage {
                 .collect();
             defs.push(format!("PRIMARY KEY ({})", keys.join(", ")));
         }
+        let db = quote_ident(&schema.db);
         let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {}.{} ({})",
-            quote_ident(&schema.db),
-            quote_ident(&schema.name),
+            "CREATE TABLE IF NOT EXISTS {db}.{} ({})",
+            quote_ident(&data_table_name(schema)),
             defs.join(", ")
         );
-        self.conn(&schema.db)?.execute(&sql, [])?;
+        let conn = self.conn(&schema.db)?;
+        conn.execute(&sql, [])?;
+        if schema.has_hidden_columns() {
+            // Queries see a view without the hidden columns, as the servers show them.
+            let visible: Vec<String> = schema
+                .visible_columns()
+                .map(|c| quote_ident(&c.name))
+                .collect();
+            conn.execute(
+                &format!(
+                    "CREATE VIEW IF NOT EXISTS {db}.{} AS SELECT {} FROM {}",
+                    quote_ident(&schema.name),
+                    visible.join(", "),
+                    quote_ident(&data_table_name(schema)),
+                ),
+                [],
+            )?;
+        }
         Ok(())
     }
 
-    pub(crate) fn drop_table(&mut self, db: &str, table: &str) -> Result<(), EngineError> {
-        let sql = format!(
-            "DROP TABLE IF EXISTS {}.{}",
-            quote_ident(db),
-            quote_ident(table)
-        );
-        self.conn(db)?.execute(&sql, [])?;
+    pub(crate) fn drop_table(&mut self, schema: &TableSchema) -> Result<(), EngineError> {
+        let db = quote_ident(&schema.db);
+        let conn = self.conn(&schema.db)?;
+        if schema.has_hidden_columns() {
+            conn.execute(
+                &format!("DROP VIEW IF EXISTS {db}.{}", quote_ident(&schema.name)),
+                [],
+            )?;
+        }
+        conn.execute(
+            &format!(
+                "DROP TABLE IF EXISTS {db}.{}",
+                quote_ident(&data_table_name(schema))
+            ),
+            [],
+        )?;
         Ok(())
     }
 

@@ -14,6 +14,9 @@ pub(crate) struct TxnRecord {
     pub(crate) write: WriteMode,
     /// PREPARE timeout in ms.
     pub(crate) timeout_ms: i64,
+    /// PRECOMMITTED timeout in ms for this transaction (StarRocks `prepared_timeout`); `None`
+    /// uses the configured default.
+    pub(crate) precommit_timeout_ms: Option<i64>,
     /// Rows staged so far (dropped once VISIBLE or ABORTED).
     pub(crate) rows: Vec<StagedRow>,
 }

@@ -58,7 +58,9 @@ fn run(engine: &Engine, current_db: Option<&str>, sql: &str) -> Result<u64, Stri
             })
             .collect::<Result<_, _>>()?
     } else {
-        (0..schema.columns.len()).collect()
+        (0..schema.columns.len())
+            .filter(|&i| !schema.columns[i].hidden)
+            .collect()
     };
     if !(cur.eat_kw("VALUES") || cur.eat_kw("VALUE")) {
         return Err("only INSERT ... VALUES is supported".into());

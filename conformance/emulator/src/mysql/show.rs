@@ -123,8 +123,7 @@ pub(crate) fn describe(engine: &Engine, current_db: Option<&str>, sql: &str) -> 
         Err(r) => return r,
     };
     let rows = t
-        .columns
-        .iter()
+        .visible_columns()
         .map(|c| {
             vec![
                 text(c.name.clone()),
@@ -142,8 +141,7 @@ pub(crate) fn describe(engine: &Engine, current_db: Option<&str>, sql: &str) -> 
 /// Renders a table back as DDL in the vendor's layout.
 pub(crate) fn create_table_sql(t: &TableSchema) -> String {
     let cols: Vec<String> = t
-        .columns
-        .iter()
+        .visible_columns()
         .map(|c| {
             let mut s = format!("  `{}` {}", c.name, c.ty.sql_name());
             if let Some(a) = c.aggregation {
@@ -173,8 +171,13 @@ pub(crate) fn create_table_sql(t: &TableSchema) -> String {
         KeysModel::Aggregate => "AGGREGATE",
     };
     let mut props = vec!["\"replication_num\" = \"1\"".to_string()];
-    if let Some(s) = &t.sequence_column {
-        props.push(format!("\"function_column.sequence_col\" = \"{s}\""));
+    match (&t.sequence_column, t.columns.iter().find(|c| c.hidden)) {
+        (Some(_), Some(hidden)) => props.push(format!(
+            "\"function_column.sequence_type\" = \"{}\"",
+            hidden.ty.sql_name()
+        )),
+        (Some(s), None) => props.push(format!("\"function_column.sequence_col\" = \"{s}\"")),
+        _ => {}
     }
     if t.model == KeysModel::Unique {
         props.push(format!(
