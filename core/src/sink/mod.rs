@@ -11,6 +11,13 @@ mod steps;
 mod tables;
 mod worker;
 
+#[cfg(test)]
+mod test_protocol;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_checkpoint;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -1,0 +1,401 @@
+//! Batched-mode driver tests against the recording protocol: flush triggers, the memory
+//! budget, the label-state decisions of the retry rules, deletes, formats.
+
+use std::io::Read;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::Sink;
+use super::test_protocol::{Call, Recording, Step};
+use crate::config::{Delivery, SinkConfig, SinkConfigBuilder};
+use crate::error::{Error, ErrorKind};
+use crate::format::{Compression, Format, JsonFormat};
+use crate::report::LabelState;
+use crate::retry::RetryConfig;
+use crate::row::{Op, RowKind};
+use crate::table::Table;
+
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    name: String,
+}
+
+fn row(id: i64) -> Row {
+    Row {
+        id,
+        name: format!("n{id}"),
+    }
+}
+
+fn table() -> Table {
+    Table::new("db", "t")
+}
+
+fn fast_retries() -> RetryConfig {
+    RetryConfig {
+        max_retries: 2,
+        min_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        txn_limit_wait: Duration::from_secs(5),
+    }
+}
+
+fn builder() -> SinkConfigBuilder {
+    SinkConfig::builder()
+        .with_label_prefix("app")
+        .with_writer_id("w")
+        .with_delivery(Delivery::Batched)
+        .with_retry(fast_retries())
+}
+
+fn label(seq: u64) -> String {
+    format!("app_db_t_w_{seq}")
+}
+
+async fn write_rows(sink: &mut Sink<Recording>, ids: std::ops::Range<i64>) {
+    for id in ids {
+        sink.write(&table(), Op::Upsert, &row(id)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn batches_flush_by_rows_under_sequential_labels() {
+    let protocol = Recording::new();
+    let config = builder().with_max_rows(2).build().unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 1..6).await;
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(1)), "1\tn1\t0\n2\tn2\t0\n");
+    assert_eq!(protocol.visible_text(&label(2)), "3\tn3\t0\n4\tn4\t0\n");
+    assert_eq!(protocol.visible_text(&label(3)), "5\tn5\t0\n");
+    let options = protocol.server().options[&label(1)].clone();
+    assert_eq!(
+        options.columns.unwrap(),
+        ["id", "name", "__DORIS_DELETE_SIGN__"]
+    );
+    assert!(!options.two_phase);
+    let stats = sink.stats();
+    assert_eq!((stats.rows_written, stats.loads_succeeded), (5, 3));
+    assert_eq!(stats.rows_loaded, 5);
+    sink.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn batches_flush_by_bytes() {
+    let protocol = Recording::new();
+    let config = builder().with_max_bytes(20).build().unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    // Each row is 9 bytes: "1\tn1\t0\n" plus the id digits.
+    write_rows(&mut sink, 1..7).await;
+    sink.flush().await.unwrap();
+    assert_eq!(
+        protocol.visible_text(&label(1)),
+        "1\tn1\t0\n2\tn2\t0\n3\tn3\t0\n"
+    );
+    assert_eq!(
+        protocol.visible_text(&label(2)),
+        "4\tn4\t0\n5\tn5\t0\n6\tn6\t0\n"
+    );
+}
+
+#[tokio::test]
+async fn old_rows_are_flushed_by_age() {
+    let protocol = Recording::new();
+    let config = builder()
+        .with_flush_interval(Duration::from_millis(30))
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    sink.flush_due().await.unwrap();
+    assert!(protocol.calls().is_empty(), "flushed too early");
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    sink.flush_due().await.unwrap();
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(1)), "1\tn1\t0\n");
+}
+
+#[tokio::test]
+async fn writers_wait_for_the_memory_budget_and_lose_nothing() {
+    let mut protocol = Recording::new();
+    protocol.write_delay = Duration::from_millis(5);
+    let config = builder()
+        .with_chunk_bytes(32)
+        .with_memory_budget(64)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 0..60).await;
+    sink.flush().await.unwrap();
+    let stats = sink.stats();
+    assert!(stats.memory_waits > 0, "{stats:?}");
+    let server = protocol.server();
+    let loaded: usize = server
+        .visible
+        .values()
+        .map(|b| b.iter().filter(|c| **c == b'\n').count())
+        .sum();
+    assert_eq!(loaded, 60);
+}
+
+#[tokio::test]
+async fn unknown_outcome_with_a_visible_label_is_not_loaded_twice() {
+    let protocol = Recording::new();
+    let lost_answer = Error::new(ErrorKind::Timeout, "read timed out").outcome_unknown();
+    protocol.fail(Step::Finish, lost_answer, true);
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..3).await;
+    sink.flush().await.unwrap();
+    let begins = protocol
+        .calls()
+        .iter()
+        .filter(|c| matches!(c, Call::Begin(_)))
+        .count();
+    assert_eq!(begins, 1);
+    assert!(protocol.calls().contains(&Call::State(label(1))));
+    assert_eq!(protocol.visible_text(&label(1)), "1\tn1\t0\n2\tn2\t0\n");
+    assert_eq!(sink.stats().loads_skipped, 1);
+}
+
+#[tokio::test]
+async fn unknown_outcome_with_an_aborted_label_retries_the_same_label() {
+    let protocol = Recording::new();
+    let reset = Error::new(ErrorKind::Unavailable, "connection reset").outcome_unknown();
+    protocol.fail(Step::Finish, reset, false);
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    sink.flush().await.unwrap();
+    let begins: Vec<_> = protocol
+        .calls()
+        .into_iter()
+        .filter(|c| matches!(c, Call::Begin(_)))
+        .collect();
+    assert_eq!(begins, [Call::Begin(label(1)), Call::Begin(label(1))]);
+    assert_eq!(protocol.visible_text(&label(1)), "1\tn1\t0\n");
+    assert_eq!(sink.stats().retries, 1);
+}
+
+#[tokio::test]
+async fn unknown_begin_outcome_with_an_open_label_aborts_then_retries() {
+    let protocol = Recording::new();
+    let timeout = Error::new(ErrorKind::Timeout, "begin timed out").outcome_unknown();
+    protocol.fail(Step::Begin, timeout, true);
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    sink.flush().await.unwrap();
+    let calls = protocol.calls();
+    let abort_at = calls
+        .iter()
+        .position(|c| c == &Call::Abort(label(1)))
+        .unwrap();
+    let second_begin = calls
+        .iter()
+        .rposition(|c| c == &Call::Begin(label(1)))
+        .unwrap();
+    assert!(abort_at < second_begin, "{calls:?}");
+    assert_eq!(protocol.visible_text(&label(1)), "1\tn1\t0\n");
+}
+
+#[tokio::test]
+async fn a_first_attempt_never_takes_a_committed_label_as_done() {
+    let protocol = Recording::new();
+    protocol
+        .server()
+        .states
+        .insert(label(1), LabelState::Visible);
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    let err = sink.flush().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LabelAlreadyExists);
+    assert_eq!(err.context("label"), Some(label(1).as_str()));
+    assert_eq!(sink.stats().loads_failed, 1);
+}
+
+#[tokio::test]
+async fn resume_mode_skips_batches_already_loaded() {
+    let protocol = Recording::new();
+    protocol
+        .server()
+        .states
+        .insert(label(1), LabelState::Visible);
+    let config = builder()
+        .with_skip_loaded_batches(true)
+        .with_max_rows(1)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 1..3).await;
+    sink.flush().await.unwrap();
+    assert_eq!(sink.stats().loads_skipped, 1);
+    assert_eq!(protocol.visible_text(&label(2)), "2\tn2\t0\n");
+}
+
+#[tokio::test]
+async fn batch_sequence_start_moves_the_labels() {
+    let protocol = Recording::new();
+    let config = builder().with_batch_sequence_start(1000).build().unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(1000)), "1\tn1\t0\n");
+}
+
+#[tokio::test(start_paused = true)]
+async fn txn_limit_is_waited_out_beyond_max_retries() {
+    let protocol = Recording::new();
+    for _ in 0..6 {
+        let busy = Error::new(ErrorKind::TxnLimit, "too many running txns").temporary();
+        protocol.fail(Step::Begin, busy, false);
+    }
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(1)), "1\tn1\t0\n");
+    assert_eq!(sink.stats().retries, 6);
+}
+
+#[tokio::test]
+async fn permanent_errors_fail_the_batch_and_surface_on_flush() {
+    let protocol = Recording::new();
+    let rejected = Error::new(ErrorKind::DataQuality, "too many filtered rows");
+    protocol.fail(Step::Finish, rejected, false);
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..2).await;
+    let err = sink.flush().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DataQuality);
+    assert_eq!(err.context("table"), Some("db.t"));
+    assert_eq!(sink.stats().loads_failed, 1);
+    // The failure is reported once; the sink keeps working.
+    write_rows(&mut sink, 2..3).await;
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(2)), "2\tn2\t0\n");
+}
+
+#[tokio::test]
+async fn deletes_carry_the_delete_sign_or_fail_typed() {
+    let protocol = Recording::new();
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    sink.write(&table(), Op::Delete, &row(7)).await.unwrap();
+    sink.write_change(&table(), RowKind::UpdateBefore, &row(8))
+        .await
+        .unwrap();
+    sink.write_change(&table(), RowKind::UpdateAfter, &row(8))
+        .await
+        .unwrap();
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(1)), "7\tn7\t1\n8\tn8\t0\n");
+
+    let mut no_column = Recording::new();
+    no_column.delete_column = false;
+    let mut sink = Sink::new(no_column, builder().build().unwrap()).unwrap();
+    sink.write(&table(), Op::Upsert, &row(1)).await.unwrap();
+    let err = sink.write(&table(), Op::Delete, &row(2)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert_eq!(err.context("table"), Some("db.t"));
+    assert_eq!(err.context("row"), Some("2"));
+
+    let disabled = builder().with_enable_delete(false).build().unwrap();
+    let mut sink = Sink::new(Recording::new(), disabled).unwrap();
+    let err = sink.write(&table(), Op::Delete, &row(2)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[tokio::test]
+async fn bad_values_name_table_row_and_column() {
+    #[derive(Serialize)]
+    struct Measure {
+        id: i64,
+        value: f64,
+    }
+    let mut sink = Sink::new(Recording::new(), builder().build().unwrap()).unwrap();
+    let good = Measure { id: 1, value: 0.5 };
+    sink.write(&table(), Op::Upsert, &good).await.unwrap();
+    let bad = Measure {
+        id: 2,
+        value: f64::NAN,
+    };
+    let err = sink.write(&table(), Op::Upsert, &bad).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Encode);
+    assert_eq!(err.context("row"), Some("2"));
+    assert_eq!(err.context("column"), Some("value"));
+    assert_eq!(err.context("table"), Some("db.t"));
+}
+
+#[tokio::test]
+async fn lz4_bodies_decode_to_the_rows() {
+    let protocol = Recording::new();
+    let config = builder()
+        .with_compression(Compression::Lz4Frame)
+        .with_chunk_bytes(16)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 1..20).await;
+    sink.flush().await.unwrap();
+    let body = protocol.server().visible[&label(1)].clone();
+    let mut plain = String::new();
+    lz4_flex::frame::FrameDecoder::new(&body[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    let expected: String = (1..20).map(|i| format!("{i}\tn{i}\t0\n")).collect();
+    assert_eq!(plain, expected);
+}
+
+#[tokio::test]
+async fn json_array_bodies_are_whole_arrays() {
+    let protocol = Recording::new();
+    let config = builder()
+        .with_format(Format::Json(JsonFormat::Array))
+        .with_max_rows(3)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write_rows(&mut sink, 1..6).await;
+    sink.flush().await.unwrap();
+    for (seq, ids) in [(1, vec![1, 2, 3]), (2, vec![4, 5])] {
+        let body: serde_json::Value =
+            serde_json::from_str(&protocol.visible_text(&label(seq))).unwrap();
+        let got: Vec<i64> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(got, ids);
+    }
+}
+
+#[tokio::test]
+async fn server_batched_loads_carry_no_label() {
+    let mut protocol = Recording::new();
+    protocol.caps.server_batched = true;
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write_rows(&mut sink, 1..3).await;
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text("server_1"), "1\tn1\t0\n2\tn2\t0\n");
+}
+
+#[tokio::test]
+async fn pre_encoded_bytes_and_dynamic_rows_share_the_load() {
+    use crate::encode::Value;
+    let protocol = Recording::new();
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    let columns = ["id", "name"];
+    let values = [Value::Int(1), Value::from("a")];
+    sink.write_values(&table(), Op::Upsert, &columns, &values)
+        .await
+        .unwrap();
+    sink.write_encoded(&table(), bytes::Bytes::from_static(b"2\tb\t0\n"), 1)
+        .await
+        .unwrap();
+    let torn = sink
+        .write_encoded(&table(), bytes::Bytes::from_static(b"3\tc"), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(torn.kind(), ErrorKind::Encode);
+    sink.flush().await.unwrap();
+    assert_eq!(protocol.visible_text(&label(1)), "1\ta\t0\n2\tb\t0\n");
+    assert_eq!(sink.stats().rows_written, 2);
+}

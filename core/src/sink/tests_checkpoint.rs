@@ -1,0 +1,201 @@
+//! Checkpointed-mode driver tests against the recording protocol: prepare → commit, recovery
+//! after crashes, abort on drop, and the outcome-unknown paths of prepare and commit.
+
+use std::time::Duration;
+
+use super::test_protocol::{Call, Recording, Step};
+use super::{Checkpoint, Sink};
+use crate::config::{Delivery, SinkConfig, SinkConfigBuilder};
+use crate::error::{Error, ErrorKind};
+use crate::report::LabelState;
+use crate::retry::RetryConfig;
+use crate::row::Op;
+use crate::table::Table;
+
+fn builder() -> SinkConfigBuilder {
+    SinkConfig::builder()
+        .with_label_prefix("app")
+        .with_writer_id("w")
+        .with_delivery(Delivery::Checkpointed)
+        .with_chunk_bytes(8)
+        .with_retry(RetryConfig {
+            max_retries: 2,
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            txn_limit_wait: Duration::from_secs(1),
+        })
+}
+
+fn a() -> Table {
+    Table::new("db", "a")
+}
+
+fn b() -> Table {
+    Table::new("db", "b")
+}
+
+fn label(table: &str, seq: u64) -> String {
+    format!("app_db_{table}_w_{seq}")
+}
+
+async fn write(sink: &mut Sink<Recording>, table: &Table, ids: std::ops::Range<i64>) {
+    for id in ids {
+        sink.write_values(table, Op::Upsert, &["id"], &[id.into()])
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn prepare_then_commit_makes_each_checkpoint_visible() {
+    let protocol = Recording::new();
+    let mut sink = Sink::recover(protocol.clone(), builder().build().unwrap(), None)
+        .await
+        .unwrap();
+    write(&mut sink, &a(), 1..4).await;
+    write(&mut sink, &b(), 1..3).await;
+    let checkpoint = sink.prepare(1).await.unwrap();
+    assert_eq!(checkpoint.prepared.len(), 2);
+    assert_eq!(protocol.state(&label("a", 1)), LabelState::Precommitted);
+    assert!(protocol.server().options[&label("a", 1)].two_phase);
+    let stored = serde_json::to_string(&checkpoint).unwrap();
+    let restored: Checkpoint = serde_json::from_str(&stored).unwrap();
+    assert_eq!(restored, checkpoint);
+    sink.commit(&restored).await.unwrap();
+    sink.commit(&restored).await.unwrap();
+    assert_eq!(protocol.visible_text(&label("a", 1)), "1\t0\n2\t0\n3\t0\n");
+    assert_eq!(protocol.visible_text(&label("b", 1)), "1\t0\n2\t0\n");
+
+    write(&mut sink, &a(), 4..5).await;
+    let second = sink.prepare(2).await.unwrap();
+    assert_eq!(second.prepared.len(), 1, "b had no rows in checkpoint 2");
+    assert_eq!(second.prepared[0].label.as_str(), label("a", 2));
+    assert!(second.tables.iter().all(|c| c.next_seq == 3));
+    sink.commit(&second).await.unwrap();
+    sink.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn recover_commits_the_checkpoint_and_aborts_what_followed() {
+    let protocol = Recording::new();
+    let config = builder().build().unwrap();
+    let mut sink = Sink::recover(protocol.clone(), config.clone(), None)
+        .await
+        .unwrap();
+    write(&mut sink, &a(), 1..3).await;
+    let stored = sink.prepare(1).await.unwrap();
+    write(&mut sink, &a(), 3..5).await;
+    let _lost = sink.prepare(2).await.unwrap();
+    write(&mut sink, &a(), 5..7).await;
+    sink.flush().await.unwrap();
+    // A crash: the process dies without closing; seq 3 is also left running on the server.
+    std::mem::forget(sink);
+    assert_eq!(protocol.state(&label("a", 2)), LabelState::Precommitted);
+    assert_eq!(protocol.state(&label("a", 3)), LabelState::Prepare);
+
+    let sink = Sink::recover(protocol.clone(), config, Some(stored))
+        .await
+        .unwrap();
+    assert_eq!(protocol.visible_text(&label("a", 1)), "1\t0\n2\t0\n");
+    assert_eq!(protocol.state(&label("a", 2)), LabelState::Aborted);
+    assert_eq!(protocol.state(&label("a", 3)), LabelState::Aborted);
+    let calls = protocol.calls();
+    assert!(
+        calls.contains(&Call::State(label("a", 5))),
+        "probes past the gap"
+    );
+    assert!(
+        !calls.contains(&Call::State(label("a", 6))),
+        "stops after the gap"
+    );
+    drop(sink);
+}
+
+#[tokio::test]
+async fn recover_cleans_configured_tables_before_any_checkpoint() {
+    let protocol = Recording::new();
+    protocol
+        .server()
+        .states
+        .insert(label("a", 1), LabelState::Precommitted);
+    let config = builder().with_tables(vec![a()]).build().unwrap();
+    let _sink = Sink::recover(protocol.clone(), config, None).await.unwrap();
+    assert_eq!(protocol.state(&label("a", 1)), LabelState::Aborted);
+}
+
+#[tokio::test]
+async fn recover_fails_loudly_on_a_committed_label_after_the_checkpoint() {
+    let protocol = Recording::new();
+    let config = builder().with_tables(vec![a()]).build().unwrap();
+    protocol
+        .server()
+        .states
+        .insert(label("a", 1), LabelState::Visible);
+    let err = Sink::recover(protocol.clone(), config, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyCommitted);
+    assert_eq!(err.context("label"), Some(label("a", 1).as_str()));
+}
+
+#[tokio::test]
+async fn dropping_the_sink_aborts_its_open_transactions() {
+    let protocol = Recording::new();
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write(&mut sink, &a(), 1..20).await;
+    assert_eq!(protocol.state(&label("a", 1)), LabelState::Prepare);
+    drop(sink);
+    for _ in 0..100 {
+        if protocol.state(&label("a", 1)) == LabelState::Aborted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(protocol.state(&label("a", 1)), LabelState::Aborted);
+    assert!(protocol.calls().contains(&Call::TxnAbort(label("a", 1))));
+}
+
+#[tokio::test]
+async fn prepare_with_an_unknown_outcome_asks_the_label() {
+    let protocol = Recording::new();
+    let lost = Error::new(ErrorKind::Timeout, "prepare timed out").outcome_unknown();
+    protocol.fail(Step::Prepare, lost, true);
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write(&mut sink, &a(), 1..3).await;
+    let checkpoint = sink.prepare(1).await.unwrap();
+    assert_eq!(checkpoint.prepared[0].txn_id, None);
+    let lost_commit = Error::new(ErrorKind::Timeout, "commit timed out").outcome_unknown();
+    protocol.fail(Step::Commit, lost_commit, true);
+    sink.commit(&checkpoint).await.unwrap();
+    assert_eq!(protocol.visible_text(&label("a", 1)), "1\t0\n2\t0\n");
+}
+
+#[tokio::test]
+async fn a_failed_write_fails_the_checkpoint_and_aborts() {
+    let protocol = Recording::new();
+    protocol.fail(
+        Step::Write,
+        Error::new(ErrorKind::Unavailable, "BE went away").outcome_unknown(),
+        false,
+    );
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write(&mut sink, &a(), 1..3).await;
+    let err = sink.prepare(1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(protocol.state(&label("a", 1)), LabelState::Aborted);
+    // The next checkpoint starts cleanly under the next label.
+    write(&mut sink, &a(), 3..4).await;
+    let checkpoint = sink.prepare(2).await.unwrap();
+    assert_eq!(checkpoint.prepared[0].label.as_str(), label("a", 2));
+}
+
+#[tokio::test]
+async fn checkpoint_ids_must_increase() {
+    let mut sink = Sink::new(Recording::new(), builder().build().unwrap()).unwrap();
+    sink.prepare(5).await.unwrap();
+    let err = sink.prepare(5).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let batched = builder().with_delivery(Delivery::Batched).build().unwrap();
+    let mut sink = Sink::new(Recording::new(), batched).unwrap();
+    assert_eq!(sink.prepare(1).await.unwrap_err().kind(), ErrorKind::Config);
+}
