@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 /// Which listener served a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Listener {
     /// The FE HTTP port.
     Fe,
