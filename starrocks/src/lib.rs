@@ -12,6 +12,7 @@ mod metadata;
 mod protocol;
 mod recovery;
 mod response;
+mod sink;
 mod transaction;
 mod version;
 
@@ -23,4 +24,5 @@ pub use capabilities::{LABEL_FORMAT, MERGE_COMMIT, V1, V2};
 pub use config::{ConfigKey, Semantic, SinkVersion, StarRocksConfig};
 pub use metadata::OP_COLUMN;
 pub use protocol::{Mode, StarRocksProtocol};
+pub use sink::{StarRocksSink, StarRocksSinkBuilder};
 pub use version::ServerVersion;

@@ -31,23 +31,74 @@ pub(crate) async fn describe(config: &StarRocksConfig, table: &Table) -> Result<
         escape(&table.db),
         escape(&table.name)
     );
-    let rows: Vec<(String, Option<String>)> = conn
-        .query(sql)
-        .await
-        .map_err(|e| mysql_error(e, "information_schema query"))?;
+    let described = match conn.query::<(String, Option<String>), _>(sql).await {
+        Ok(rows) if !rows.is_empty() => {
+            let keys = keys_model(rows.iter().filter_map(|(_, k)| k.as_deref()));
+            Ok(describe_rows(
+                keys,
+                rows.into_iter().map(|(name, _)| name).collect(),
+            ))
+        }
+        _ => describe_by_ddl(&mut conn, table).await,
+    };
     let _ = conn.disconnect().await;
-    if rows.is_empty() {
-        return Err(
-            Error::new(ErrorKind::NotFound, format!("table {table} not found"))
-                .with_context("backend", BACKEND)
-                .with_context("table", table),
-        );
+    described
+}
+
+/// Fallback for front ends without `information_schema`: `DESC` for the columns and
+/// `SHOW CREATE TABLE` for the key model.
+async fn describe_by_ddl(conn: &mut mysql_async::Conn, table: &Table) -> Result<TableDescription> {
+    let name = qualified(table);
+    let columns: Vec<String> = conn
+        .query_map(format!("DESC {name}"), |row: mysql_async::Row| {
+            row.get::<String, usize>(0).unwrap_or_default()
+        })
+        .await
+        .map_err(|e| not_found_or(e, table, "DESC"))?;
+    let ddl: Option<(String, String)> = conn
+        .query_first(format!("SHOW CREATE TABLE {name}"))
+        .await
+        .map_err(|e| not_found_or(e, table, "SHOW CREATE TABLE"))?;
+    let ddl = ddl
+        .map(|(_, text)| text.to_ascii_uppercase())
+        .unwrap_or_default();
+    let keys = if ddl.contains("PRIMARY KEY") {
+        KeysModel::Primary
+    } else if ddl.contains("UNIQUE KEY") {
+        KeysModel::Unique
+    } else if ddl.contains("AGGREGATE KEY") {
+        KeysModel::Aggregate
+    } else if ddl.contains("DUPLICATE KEY") {
+        KeysModel::Duplicate
+    } else {
+        KeysModel::Unknown
+    };
+    Ok(describe_rows(keys, columns))
+}
+
+fn qualified(table: &Table) -> String {
+    let plain =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain(&table.db) && plain(&table.name) {
+        format!("{}.{}", table.db, table.name)
+    } else {
+        format!(
+            "`{}`.`{}`",
+            table.db.replace('`', "``"),
+            table.name.replace('`', "``")
+        )
     }
-    let keys = keys_model(rows.iter().filter_map(|(_, k)| k.as_deref()));
-    Ok(describe_rows(
-        keys,
-        rows.into_iter().map(|(name, _)| name).collect(),
-    ))
+}
+
+fn not_found_or(e: mysql_async::Error, table: &Table, what: &str) -> Error {
+    if let mysql_async::Error::Server(s) = &e
+        && matches!(s.code, 1049 | 1146)
+    {
+        return Error::new(ErrorKind::NotFound, format!("table {table} not found"))
+            .with_context("backend", BACKEND)
+            .with_context("table", table);
+    }
+    mysql_error(e, what)
 }
 
 /// Builds the description: `__op` is offered only on primary-key tables.

@@ -1,0 +1,238 @@
+//! [`StarRocksSink`]: one option map → a ready `streamload_core::Sink<StarRocksProtocol>`.
+//!
+//! The Flink connector takes a single `WITH (...)` map that mixes buffering keys (core's) with
+//! connection and Stream Load keys (ours). This builder feeds every key to both parsers, derives
+//! the body format the `Sink` encodes from `sink.properties.format` / `column_separator` /
+//! `row_delimiter` / `compression`, and fails on a key neither side knows.
+
+use streamload_core::{
+    Checkpoint, Compression, CsvFormat, Error, ErrorKind, Format, JsonFormat, Result, Sink,
+    SinkConfig, SinkConfigBuilder,
+};
+
+use crate::builder::StarRocksBuilder;
+use crate::config::{ConfigKey, StarRocksConfig};
+use crate::protocol::StarRocksProtocol;
+
+/// Entry point: `StarRocksSink::builder()`.
+#[derive(Debug, Clone, Copy)]
+pub struct StarRocksSink;
+
+impl StarRocksSink {
+    /// A builder for a StarRocks `Sink`.
+    pub fn builder() -> StarRocksSinkBuilder {
+        StarRocksSinkBuilder::default()
+    }
+}
+
+/// Builds a `Sink<StarRocksProtocol>` from Flink connector options (or explicit setters).
+#[derive(Debug, Clone, Default)]
+pub struct StarRocksSinkBuilder {
+    protocol: StarRocksBuilder,
+    sink: SinkConfigBuilder,
+}
+
+impl StarRocksSinkBuilder {
+    /// Applies connector options (`load-url`, `sink.semantic`, `sink.properties.*`, …).
+    pub fn with_flink_options<K, V>(
+        mut self,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let options: Vec<(String, String)> = options
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().trim().to_owned(), v.as_ref().to_owned()))
+            .collect();
+        let mut config = self.protocol.config().clone();
+        for (key, value) in &options {
+            if let Ok(parsed) = key.parse::<ConfigKey>() {
+                config
+                    .set(parsed, value)
+                    .map_err(|e| e.with_context("key", key))?;
+            }
+        }
+        self.sink = self
+            .sink
+            .with_flink_options(options.iter().map(|(k, v)| (k, v)))?;
+        let probe = self.sink.clone().build()?;
+        if let Some(unknown) = probe.extra.keys().find(|k| k.parse::<ConfigKey>().is_err()) {
+            return Err(
+                Error::new(ErrorKind::Config, format!("unknown option key {unknown:?}"))
+                    .with_context("key", unknown),
+            );
+        }
+        self.protocol = StarRocksBuilder::from_config(config);
+        Ok(self)
+    }
+
+    /// Replaces the protocol builder (addresses, credentials, mode).
+    pub fn with_protocol(mut self, protocol: StarRocksBuilder) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Replaces the core `Sink` settings (delivery, buffers, retries, writer id).
+    pub fn with_sink_config(mut self, sink: SinkConfigBuilder) -> Self {
+        self.sink = sink;
+        self
+    }
+
+    /// Sets the writer id that tells parallel writers' labels apart.
+    pub fn with_writer_id(mut self, writer: impl Into<String>) -> Self {
+        self.sink = self.sink.with_writer_id(writer);
+        self
+    }
+
+    fn configs(self) -> Result<(StarRocksBuilder, SinkConfig)> {
+        let format = body_format(self.protocol.config())?;
+        let (format, compression) = format;
+        let sink = self
+            .sink
+            .with_format(format)
+            .with_compression(compression)
+            .build()?;
+        Ok((self.protocol, sink))
+    }
+
+    /// Builds the sink (`AUTO` becomes V2; see [`StarRocksBuilder::build`]).
+    pub fn build(self) -> Result<Sink<StarRocksProtocol>> {
+        let (protocol, sink) = self.configs()?;
+        Sink::new(protocol.build()?, sink)
+    }
+
+    /// Builds the sink after asking the server which interface it supports.
+    pub async fn connect(self) -> Result<Sink<StarRocksProtocol>> {
+        let (protocol, sink) = self.configs()?;
+        Sink::new(protocol.connect().await?, sink)
+    }
+
+    /// Exactly-once restart: commits what `checkpoint` prepared, rolls back what a crashed run
+    /// left open, and returns a sink that continues the label sequence.
+    pub async fn recover(self, checkpoint: Option<Checkpoint>) -> Result<Sink<StarRocksProtocol>> {
+        let (protocol, sink) = self.configs()?;
+        Sink::recover(protocol.connect().await?, sink, checkpoint).await
+    }
+}
+
+/// The body the `Sink` encodes, from `sink.properties.*` (CSV by default; JSON as an array with
+/// `strip_outer_array`, as the connector sends it).
+fn body_format(config: &StarRocksConfig) -> Result<(Format, Compression)> {
+    let compression = match config.property("compression") {
+        Some(v) if v.eq_ignore_ascii_case("lz4_frame") => Compression::Lz4Frame,
+        Some(v) => {
+            return Err(
+                Error::new(ErrorKind::Config, format!("unsupported compression {v:?}"))
+                    .with_context("key", "sink.properties.compression"),
+            );
+        }
+        None => Compression::None,
+    };
+    let format = match config
+        .property("format")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("csv") => {
+            let mut csv = CsvFormat::default();
+            if let Some(sep) = config.property("column_separator") {
+                csv.column_separator = unescape_separator(sep, "column_separator")?;
+            }
+            if let Some(delim) = config.property("row_delimiter") {
+                csv.line_delimiter = unescape_separator(delim, "row_delimiter")?;
+            }
+            Format::Csv(csv)
+        }
+        Some("json") => Format::Json(JsonFormat::Array),
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("unsupported format {other:?}: csv or json"),
+            )
+            .with_context("key", "sink.properties.format"));
+        }
+    };
+    Ok((format, compression))
+}
+
+/// `\x01` / `\x0D0A` (hex bytes after `\x`) or the literal text.
+pub(crate) fn unescape_separator(text: &str, key: &str) -> Result<Vec<u8>> {
+    let Some(hex) = text
+        .strip_prefix("\\x")
+        .or_else(|| text.strip_prefix("\\X"))
+    else {
+        if text.is_empty() {
+            return Err(
+                Error::new(ErrorKind::Config, format!("{key} must not be empty"))
+                    .with_context("key", key),
+            );
+        }
+        return Ok(text.as_bytes().to_vec());
+    };
+    if hex.is_empty() || hex.len() % 2 != 0 {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!("{key}: bad hex separator {text:?}"),
+        )
+        .with_context("key", key));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("{key}: bad hex separator {text:?}"),
+                )
+                .with_context("key", key)
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use streamload_core::Delivery;
+
+    #[test]
+    fn one_option_map_configures_both_halves() {
+        let builder = StarRocksSink::builder()
+            .with_flink_options([
+                ("load-url", "127.0.0.1:8030"),
+                ("sink.semantic", "exactly-once"),
+                ("sink.label-prefix", "job7"),
+                ("sink.properties.column_separator", "\\x01"),
+                ("sink.properties.row_delimiter", "\\x02"),
+                ("sink.buffer-flush.interval-ms", "5000"),
+            ])
+            .unwrap();
+        let (protocol, sink) = builder.configs().unwrap();
+        assert_eq!(sink.delivery, Delivery::Checkpointed);
+        assert_eq!(sink.label_prefix, "job7");
+        let Format::Csv(csv) = &sink.format else {
+            panic!("csv expected")
+        };
+        assert_eq!(csv.column_separator, [1]);
+        assert_eq!(csv.line_delimiter, [2]);
+        assert_eq!(protocol.config().load_urls, ["127.0.0.1:8030"]);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_formats_are_named() {
+        let err = StarRocksSink::builder()
+            .with_flink_options([("sink.bogus", "1")])
+            .unwrap_err();
+        assert_eq!(err.context("key"), Some("sink.bogus"));
+        let err = StarRocksSink::builder()
+            .with_flink_options([("load-url", "x:1"), ("sink.properties.format", "parquet")])
+            .unwrap()
+            .configs()
+            .unwrap_err();
+        assert_eq!(err.context("key"), Some("sink.properties.format"));
+        assert!(unescape_separator("\\x0", "k").is_err());
+        assert_eq!(unescape_separator("\\x0D0A", "k").unwrap(), b"\r\n");
+    }
+}
