@@ -35,6 +35,11 @@ mod types;
 mod value;
 mod writer;
 
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
