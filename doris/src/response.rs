@@ -148,6 +148,7 @@ pub(crate) fn error_for_message(message: &str) -> Error {
         || has("[not_found]")
         || has("database not found")
         || has("olaptable not found")
+        || has("does not exist")
     {
         base(ErrorKind::NotFound)
     } else if has("no backend") || has("not_master") || has("shutting down") {

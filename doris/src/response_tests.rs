@@ -149,6 +149,12 @@ fn fe_shapes_are_recognised() {
     let e =
         load_err(r#"{"msg":"Unauthorized","code":401,"data":"Need auth information.","count":0}"#);
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    let e = classify_rest(
+        OK,
+        br#"{"msg":"Error","code":1,"data":"Table[missing] does not exist","count":0}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
     let e = load_err(r#"{"status":"FAILED","msg":"OlapTable not found."}"#);
     assert_eq!(e.kind(), ErrorKind::NotFound);
     let e = classify_load(StatusCode::UNAUTHORIZED, b"<html>401</html>").unwrap_err();

@@ -50,7 +50,13 @@ pub(crate) fn parse_schema(data: Value, enable_delete: bool) -> Result<TableDesc
     };
     Ok(TableDescription {
         keys,
-        columns: schema.properties.into_iter().map(|c| c.name).collect(),
+        // Hidden columns (`__DORIS_…__`) are never part of the default column list.
+        columns: schema
+            .properties
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|name| !name.starts_with("__DORIS_"))
+            .collect(),
         delete_column: (enable_delete && keys == KeysModel::Unique).then(delete_column),
     })
 }

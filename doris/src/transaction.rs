@@ -38,6 +38,8 @@ pub(crate) struct DorisTransaction {
     coordinator: String,
     sender: Option<mpsc::Sender<Bytes>>,
     response: Option<JoinHandle<Answer>>,
+    /// The server's verdict when it ended the load before the body did, for `prepare`/`finish`.
+    early: Option<(StatusCode, Bytes)>,
 }
 
 impl std::fmt::Debug for DorisTransaction {
@@ -86,6 +88,7 @@ impl DorisTransaction {
             coordinator,
             sender: Some(sender),
             response: Some(response),
+            early: None,
         }
     }
 
@@ -99,29 +102,41 @@ impl DorisTransaction {
         }
     }
 
+    /// Waits (at most the read timeout) for the answer of the request task.
+    async fn wait(&mut self) -> Answer {
+        let handle = self.response.take().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unavailable,
+                "the load's connection failed earlier",
+            )
+            .with_context("backend", BACKEND)
+            .outcome_unknown()
+        })?;
+        let waited = tokio::time::timeout(self.shared.client.read_timeout, handle).await;
+        match waited {
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                "no answer to the load after its body ended",
+            )
+            .with_context("backend", BACKEND)
+            .outcome_unknown()),
+            Ok(Err(join)) => Err(Error::new(ErrorKind::Unexpected, "load task failed")
+                .outcome_unknown()
+                .set_source(join)),
+            Ok(Ok(answer)) => answer,
+        }
+    }
+
     /// Ends the body and waits (at most the read timeout) for the BE's verdict.
     async fn end(&mut self) -> Result<StreamLoadResponse> {
         self.sender = None;
-        let handle = self
-            .response
-            .take()
-            .ok_or_else(|| Error::new(ErrorKind::Unexpected, "load already ended"))?;
-        let waited = tokio::time::timeout(self.shared.client.read_timeout, handle).await;
-        let (status, body) = match waited {
-            Err(_) => {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    "no answer to the load after its body ended",
-                )
-                .with_context("backend", BACKEND)
-                .outcome_unknown());
+        let (status, body) = match self.early.clone() {
+            Some(answer) => answer,
+            None => {
+                let answer = self.wait().await?;
+                self.early = Some(answer.clone());
+                answer
             }
-            Ok(Err(join)) => {
-                return Err(Error::new(ErrorKind::Unexpected, "load task failed")
-                    .outcome_unknown()
-                    .set_source(join));
-            }
-            Ok(Ok(answer)) => answer?,
         };
         let response = match classify_load(status, &body) {
             Ok(r) => r,

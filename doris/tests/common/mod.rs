@@ -19,7 +19,9 @@ pub async fn start_with(f: impl FnOnce(&mut EmulatorConfig)) -> EmulatorHandle {
     let mut config = EmulatorConfig::new(Flavor::Doris);
     f(&mut config);
     let emu = Emulator::start(config).await.expect("emulator starts");
-    sql(&emu, "CREATE DATABASE IF NOT EXISTS test").await;
+    emu.engine()
+        .create_database("test")
+        .expect("database created");
     emu
 }
 
