@@ -10,6 +10,7 @@ mod catalog;
 mod convert;
 mod ddl;
 mod ddl_types;
+mod infoschema;
 pub(crate) mod lexer;
 mod persist;
 mod schema;
@@ -217,7 +218,11 @@ impl Engine {
     /// Runs a read-only query on SQLite (all databases are attached, so `db.table` works;
     /// `current_db` resolves unqualified table names).
     pub fn query(&self, current_db: Option<&str>, sql: &str) -> Result<QueryResult, EngineError> {
-        self.lock().storage.query(current_db, sql)
+        let inner = self.lock();
+        inner
+            .storage
+            .prepare_information_schema(sql, &inner.catalog)?;
+        inner.storage.query(current_db, sql)
     }
 
     /// Checks a raw field against a column and converts it: `raw` is the text of a CSV field or

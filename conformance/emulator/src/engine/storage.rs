@@ -12,9 +12,17 @@ use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 
 use super::QueryResult;
+use super::catalog::Catalog;
+use super::infoschema;
 use super::lexer::{Token, tokenize};
 use super::schema::{ColumnType, KeysModel, TableSchema, Value};
 use super::txn_types::EngineError;
+
+fn mentions_information_schema(tokens: &[Token]) -> bool {
+    tokens.iter().any(|t| {
+        matches!(t, Token::Word(w) | Token::Quoted(w) if w.eq_ignore_ascii_case("information_schema"))
+    })
+}
 
 /// Quotes an SQLite identifier.
 pub(crate) fn quote_ident(name: &str) -> String {
@@ -86,10 +94,12 @@ impl Storage {
                 EngineError::Storage(format!("cannot create data dir {}: {e}", d.display()))
             })?;
         }
+        let scratch = Connection::open_in_memory()?;
+        infoschema::create(&scratch)?;
         Ok(Storage {
             dir: dir.map(Path::to_path_buf),
             dbs: BTreeMap::new(),
-            scratch: Connection::open_in_memory()?,
+            scratch,
         })
     }
 
@@ -204,6 +214,9 @@ impl Storage {
     /// else the current database, else the scratch connection.
     fn route(&self, current_db: Option<&str>, sql: &str) -> Result<&Connection, EngineError> {
         let tokens = tokenize(sql)?;
+        if mentions_information_schema(&tokens) {
+            return Ok(&self.scratch);
+        }
         for w in tokens.windows(2) {
             if let (Token::Word(n) | Token::Quoted(n), Token::Punct('.')) = (&w[0], &w[1])
                 && let Some(c) = self.dbs.get(&n.to_ascii_lowercase())
@@ -215,6 +228,18 @@ impl Storage {
             Some(db) => self.conn(db),
             None => Ok(&self.scratch),
         }
+    }
+
+    /// Rebuilds `information_schema` when `sql` reads it.
+    pub(crate) fn prepare_information_schema(
+        &self,
+        sql: &str,
+        catalog: &Catalog,
+    ) -> Result<(), EngineError> {
+        if mentions_information_schema(&tokenize(sql)?) {
+            infoschema::refresh(&self.scratch, catalog)?;
+        }
+        Ok(())
     }
 
     /// Runs a query and collects its rows.

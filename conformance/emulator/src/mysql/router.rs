@@ -255,6 +255,17 @@ fn replace_ci(s: &str, pat: &str, with: &str) -> String {
         out.push_str(&s[i..at]);
         if prev_ok {
             out.push_str(with);
+            // A bare select item keeps the function's text as its column name, as MySQL does.
+            let before = lower[..at].trim_end();
+            let after = lower[at + pat.len()..].trim_start();
+            let item_start = before.ends_with("select") || before.ends_with(',');
+            let item_end = after.is_empty()
+                || after.starts_with(',')
+                || after.starts_with("from ")
+                || after.starts_with("limit ");
+            if item_start && item_end {
+                out.push_str(&format!(" AS \"{pat}\""));
+            }
         } else {
             out.push_str(&s[at..at + pat.len()]);
         }
