@@ -287,6 +287,13 @@ fn validate(c: &DorisConfig) -> Result<()> {
             "partial_columns needs the columns property (the updated columns, all key columns included)",
         ));
     }
+    if let Some(kind) = c.property("compress_type")
+        && !["gz", "lz4"].contains(&kind.to_ascii_lowercase().as_str())
+    {
+        return Err(config_error(format!(
+            "property compress_type = {kind:?}: this client writes gz or lz4 (frame) bodies"
+        )));
+    }
     if let Some(ratio) = c.property("max_filter_ratio") {
         match ratio.parse::<f64>() {
             Ok(r) if (0.0..=1.0).contains(&r) => {}

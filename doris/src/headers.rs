@@ -134,6 +134,9 @@ pub(crate) fn load_headers(
         }
     }
     match options.compression {
+        Compression::None if crate::compress::gzip_here(config, options.compression) => {
+            insert(&mut h, "compress_type", "gz")?;
+        }
         Compression::None => {}
         Compression::Gzip => insert(&mut h, "compress_type", "gz")?,
         Compression::Lz4Frame => insert(&mut h, "compress_type", "lz4")?,

@@ -10,6 +10,7 @@
 mod builder;
 mod capabilities;
 mod client;
+mod compress;
 mod config;
 mod error_log;
 mod headers;

@@ -289,6 +289,7 @@ impl LoadProtocol for DorisProtocol {
             table.clone(),
             label,
             options.two_phase,
+            crate::compress::gzip_here(&self.shared.config, options.compression),
             target,
             headers,
         );

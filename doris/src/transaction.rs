@@ -22,6 +22,7 @@ use url::Url;
 
 use crate::BACKEND;
 use crate::client::transport_error;
+use crate::compress::GzipBody;
 use crate::error_log::with_rejected_rows;
 use crate::nodes::host_port;
 use crate::protocol::{Shared, TxnRef};
@@ -38,6 +39,8 @@ pub(crate) struct DorisTransaction {
     coordinator: String,
     sender: Option<mpsc::Sender<Bytes>>,
     response: Option<JoinHandle<Answer>>,
+    /// gzip applied here (`compress_type: gz` on an uncompressed body).
+    gzip: Option<GzipBody>,
     /// The server's verdict when it ended the load before the body did, for `prepare`/`finish`.
     early: Option<(StatusCode, Bytes)>,
 }
@@ -60,6 +63,7 @@ impl DorisTransaction {
         table: Table,
         label: Option<Label>,
         two_phase: bool,
+        gzip: bool,
         target: Url,
         headers: HeaderMap,
     ) -> Self {
@@ -89,6 +93,7 @@ impl DorisTransaction {
             sender: Some(sender),
             response: Some(response),
             early: None,
+            gzip: gzip.then(GzipBody::new),
         }
     }
 
@@ -129,6 +134,13 @@ impl DorisTransaction {
 
     /// Ends the body and waits (at most the read timeout) for the BE's verdict.
     async fn end(&mut self) -> Result<StreamLoadResponse> {
+        if let Some(gzip) = self.gzip.take() {
+            let tail = gzip.finish()?;
+            if let Some(sender) = &self.sender {
+                // A failed send means the server already answered; that answer decides.
+                let _ = sender.send(tail).await;
+            }
+        }
         self.sender = None;
         let (status, body) = match self.early.clone() {
             Some(answer) => answer,
@@ -162,6 +174,13 @@ impl Transaction for DorisTransaction {
     }
 
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
+        let chunk = match &mut self.gzip {
+            Some(gzip) => gzip.compress(&chunk)?,
+            None => chunk,
+        };
+        if chunk.is_empty() {
+            return Ok(());
+        }
         let sender = self
             .sender
             .as_ref()
