@@ -1,11 +1,9 @@
-//! Doris BE `_stream_load` and `_stream_load_2pc` at the byte level: response fields in order,
-//! statuses and messages for success and each error, the rows that land, ErrorURL, 2PC texts.
+//! Doris BE `_stream_load` at the byte level: response fields in order, statuses and messages
+//! for success and each error, the rows that land, ErrorURL, compression, 100-continue.
 
 mod http_support;
 
-use http_support::{authority, basic, ddl, request, request_version, rows, start};
-use streamload_emulator::EmulatorHandle;
-use streamload_emulator::engine::Flavor;
+use http_support::{basic, doris_with_table, load, request, request_version, rows};
 
 const DORIS_KEYS: &[&str] = &[
     "TxnId",
@@ -27,23 +25,6 @@ const DORIS_KEYS: &[&str] = &[
     "ReceiveDataTimeMs",
     "CommitAndPublishTimeMs",
 ];
-
-async fn doris_with_table() -> (EmulatorHandle, String) {
-    let emu = start(Flavor::Doris, 1).await;
-    ddl(
-        &emu,
-        "CREATE TABLE db.t (k INT NOT NULL, v VARCHAR(5), n INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
-    );
-    let be = authority(&emu.be_urls()[0]);
-    (emu, be)
-}
-
-async fn load(be: &str, headers: &[(&str, &str)], body: &[u8]) -> http_support::RawResponse {
-    let auth = basic("root", "");
-    let mut all = vec![("Authorization", auth.as_str())];
-    all.extend_from_slice(headers);
-    request(be, "PUT", "/api/db/t/_stream_load", &all, Some(body)).await
-}
 
 #[tokio::test]
 async fn csv_load_succeeds_with_exact_fields_and_label_reuse_is_refused() {
@@ -315,200 +296,6 @@ async fn compressed_bodies() {
         "LoadBytes counts compressed bytes"
     );
     assert_eq!(rows(&emu, "SELECT k, v FROM t ORDER BY k"), ["1|a", "2|b"]);
-    emu.shutdown().await;
-}
-
-#[tokio::test]
-async fn two_phase_commit_and_its_texts() {
-    let (emu, be) = doris_with_table().await;
-    let fe = authority(&emu.fe_url());
-    let auth = basic("root", "");
-    let r = load(
-        &be,
-        &[("label", "p1"), ("two_phase_commit", "true")],
-        b"1\ta\t1\n",
-    )
-    .await
-    .json();
-    assert_eq!(
-        (r["Status"].as_str(), r["TwoPhaseCommit"].as_str()),
-        (Some("Success"), Some("true"))
-    );
-    let id = r["TxnId"].as_i64().unwrap();
-    assert_eq!(
-        rows(&emu, "SELECT count(*) FROM t"),
-        ["0"],
-        "precommitted data is invisible"
-    );
-    let state = request(
-        &fe,
-        "GET",
-        "/api/db/get_load_state?label=p1",
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await;
-    assert_eq!(state.json()["data"], "PRECOMMITTED");
-    let again = load(&be, &[("label", "p1"), ("two_phase_commit", "true")], b"")
-        .await
-        .json();
-    assert_eq!(again["ExistingJobStatus"], "PRECOMMITTED");
-
-    let id_text = id.to_string();
-    let commit = |op: &'static str| {
-        let (be, auth, id_text) = (be.clone(), auth.clone(), id_text.clone());
-        async move {
-            request(
-                &be,
-                "PUT",
-                "/api/db/_stream_load_2pc",
-                &[
-                    ("Authorization", &auth),
-                    ("txn_id", &id_text),
-                    ("txn_operation", op),
-                ],
-                Some(b""),
-            )
-            .await
-        }
-    };
-    let r = commit("commit").await;
-    assert_eq!(
-        r.body,
-        format!(
-            "{{\n    \"status\": \"Success\",\n    \"msg\": \"transaction [{id}] commit successfully.\"\n}}"
-        )
-    );
-    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["1"]);
-    let r = commit("commit").await.json();
-    assert_eq!(r["status"], "ANALYSIS_ERROR");
-    assert_eq!(
-        r["msg"],
-        format!(
-            "TStatus: errCode = 2, detailMessage = transaction [{id}] is already visible, not pre-committed."
-        )
-    );
-    let r = commit("abort").await.json();
-    assert_eq!(
-        r["msg"],
-        format!(
-            "TStatus: errCode = 2, detailMessage = transaction [{id}] is already VISIBLE, could not abort."
-        )
-    );
-    let r = commit("rollback").await.json();
-    assert_eq!(
-        (r["status"].as_str(), r["msg"].as_str()),
-        (
-            Some("INTERNAL_ERROR"),
-            Some("transaction operation should be 'commit' or 'abort'")
-        )
-    );
-
-    // Abort by label, then commit of the aborted txn.
-    let r = load(
-        &be,
-        &[("label", "p2"), ("two_phase_commit", "true")],
-        b"2\tb\t2\n",
-    )
-    .await
-    .json();
-    let id2 = r["TxnId"].as_i64().unwrap();
-    let r = request(
-        &be,
-        "PUT",
-        "/api/db/_stream_load_2pc",
-        &[
-            ("Authorization", &auth),
-            ("label", "p2"),
-            ("txn_operation", "abort"),
-        ],
-        Some(b""),
-    )
-    .await
-    .json();
-    assert_eq!(r["msg"], "label [p2] abort successfully.");
-    let r = request(
-        &be,
-        "PUT",
-        "/api/db/_stream_load_2pc",
-        &[
-            ("Authorization", &auth),
-            ("txn_id", &id2.to_string()),
-            ("txn_operation", "commit"),
-        ],
-        Some(b""),
-    )
-    .await
-    .json();
-    assert_eq!(
-        r["msg"],
-        format!(
-            "TStatus: errCode = 2, detailMessage = transaction [{id2}] is already aborted. abort reason: User Abort"
-        )
-    );
-    let r = request(
-        &be,
-        "PUT",
-        "/api/db/_stream_load_2pc",
-        &[
-            ("Authorization", &auth),
-            ("txn_id", "999999"),
-            ("txn_operation", "commit"),
-        ],
-        Some(b""),
-    )
-    .await
-    .json();
-    assert_eq!(
-        r["msg"],
-        "TStatus: errCode = 2, detailMessage = transaction [999999] not found"
-    );
-    let r = request(
-        &be,
-        "PUT",
-        "/api/db/_stream_load_2pc",
-        &[
-            ("Authorization", &auth),
-            ("label", "nolabel"),
-            ("txn_operation", "commit"),
-        ],
-        Some(b""),
-    )
-    .await
-    .json();
-    assert_eq!(
-        r["msg"],
-        "TStatus: errCode = 2, detailMessage = transaction not found, label=nolabel"
-    );
-    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["1"]);
-    emu.shutdown().await;
-}
-
-#[tokio::test]
-async fn group_commit_merges_loads_into_a_server_labelled_txn() {
-    let (emu, be) = doris_with_table().await;
-    let r = load(
-        &be,
-        &[("label", "g1"), ("group_commit", "sync_mode")],
-        b"1\ta\t1\n",
-    )
-    .await
-    .json();
-    assert_eq!(
-        r["Message"],
-        "[INVALID_ARGUMENT]label and group_commit can't be set at the same time"
-    );
-    let (a, b) = tokio::join!(
-        load(&be, &[("group_commit", "sync_mode")], b"1\ta\t1\n"),
-        load(&be, &[("group_commit", "sync_mode")], b"2\tb\t2\n"),
-    );
-    let (a, b) = (a.json(), b.json());
-    assert_eq!(a["Status"], "Success", "{a}");
-    assert_eq!(a["GroupCommit"], true);
-    assert!(a.get("TwoPhaseCommit").is_none() && a.get("BeginTxnTimeMs").is_none());
-    assert!(a["Label"].as_str().unwrap().starts_with("group_commit_"));
-    assert_eq!(a["Label"], b["Label"], "one window, one transaction");
-    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["2"]);
     emu.shutdown().await;
 }
 

@@ -22,11 +22,12 @@ mod reply;
 pub mod request_log;
 mod server;
 mod sr_be;
+mod sr_context;
 mod sr_fe;
 mod sr_txn;
 mod state;
 mod texts;
 
 pub(crate) use server::serve;
-pub(crate) use sr_txn::reap;
+pub(crate) use sr_context::reap;
 pub(crate) use state::HttpState;

@@ -4,108 +4,27 @@
 //! A context lives on the coordinator BE only; one request at a time may work on it (a
 //! try-lock: a second gets `TXN_IN_PROCESSING`), every `load` must carry the same load headers
 //! as the first, bytes add up over the transaction, and idle / transaction timeouts abort it.
+//! The contexts themselves live in [`sr_context`](super::sr_context).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use http::{Method, Response};
 
-use crate::engine::{BeginError, BeginRequest, Flavor, TxnState, WriteMode};
+use crate::engine::{BeginError, BeginRequest, Flavor, WriteMode};
 
 use super::auth::basic_auth;
 use super::doris_be::param_key;
-use super::load::params::starrocks_params;
+use super::load::params_starrocks::starrocks_params;
 use super::load::rows::{Plan, RowBatch};
 use super::load_exec::{decode_body, read_rows, stage_rows};
 use super::reply::{Body, Obj, json_200};
 use super::server::Req;
+use super::sr_context::{
+    ContextWork, TxnContext, context_for, drop_context, error, expired, in_processing,
+};
 use super::state::HttpState;
 use super::texts;
-
-/// The mutable part of a context, behind its try-lock.
-#[derive(Debug)]
-pub(crate) struct ContextWork {
-    first_params: Option<String>,
-    plan: Option<Arc<Plan>>,
-    max_filter_ratio: f64,
-    counts: RowBatch,
-    load_bytes: u64,
-    last_active_ms: i64,
-    loaded_once: bool,
-    started: Instant,
-    plan_ms: u64,
-    receive_ms: u64,
-    write_ms: u64,
-}
-
-/// One V2 transaction on its coordinator BE.
-#[derive(Debug)]
-pub(crate) struct TxnContext {
-    db: String,
-    table: String,
-    label: String,
-    txn_id: i64,
-    begin_ms: i64,
-    timeout_s: u64,
-    idle_timeout_s: Option<u64>,
-    work: tokio::sync::Mutex<ContextWork>,
-}
-
-/// The contexts of one BE, by label.
-#[derive(Debug, Default)]
-pub(crate) struct TxnContexts {
-    by_label: Mutex<HashMap<String, Arc<TxnContext>>>,
-}
-
-impl TxnContexts {
-    fn get(&self, label: &str) -> Option<Arc<TxnContext>> {
-        self.by_label
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(label)
-            .cloned()
-    }
-    fn insert(&self, ctx: Arc<TxnContext>) {
-        self.by_label
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(ctx.label.clone(), ctx);
-    }
-    fn remove(&self, label: &str) {
-        self.by_label
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(label);
-    }
-    fn all(&self) -> Vec<Arc<TxnContext>> {
-        self.by_label
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect()
-    }
-}
-
-fn error(status: &str, message: &str) -> Response<Body> {
-    json_200(
-        Obj::new()
-            .with("Status", status)
-            .with("Message", message)
-            .pretty(),
-    )
-}
-
-fn in_processing(label: &str) -> Response<Body> {
-    json_200(
-        Obj::new()
-            .with("Status", "TXN_IN_PROCESSING")
-            .with("Label", label)
-            .with("Message", "Transaction is in processing")
-            .pretty(),
-    )
-}
 
 /// Routes `/api/transaction/{op}` on BE `be`.
 pub(crate) async fn handle(
@@ -232,87 +151,6 @@ fn begin(state: &HttpState, req: &Req, be: usize) -> Response<Body> {
             .with("BeginTxnTimeMs", t.elapsed().as_millis() as u64)
             .pretty(),
     )
-}
-
-/// Aborts the transaction of a context and forgets the context.
-fn drop_context(state: &HttpState, be: usize, ctx: &TxnContext, reason: &str) {
-    let _ = state.engine.abort(ctx.txn_id, reason);
-    state.contexts[be].remove(&ctx.label);
-}
-
-/// The context for a request's label, checked against its `db` (and `table`).
-fn context_for(
-    state: &HttpState,
-    req: &Req,
-    be: usize,
-    check_table: bool,
-) -> Result<Arc<TxnContext>, Response<Body>> {
-    let label = req.header("label").unwrap_or_default();
-    if label.is_empty() {
-        return Err(error("INVALID_ARGUMENT", "Invalid label "));
-    }
-    let Some(ctx) = state.contexts[be].get(label) else {
-        let text = if check_table {
-            "Transaction with label"
-        } else {
-            "transaction with label"
-        };
-        return Err(error(
-            "TXN_NOT_EXISTS",
-            &format!("{text} {label} not exists"),
-        ));
-    };
-    let db = req.header("db").unwrap_or_default();
-    if !db.is_empty() && !db.eq_ignore_ascii_case(&ctx.db) {
-        let msg = if check_table {
-            format!(
-                "Request database {db} not equal transaction database {}",
-                ctx.db
-            )
-        } else {
-            format!("request db {db} transaction db {} not match", ctx.db)
-        };
-        return Err(error("INVALID_ARGUMENT", &msg));
-    }
-    if check_table {
-        let table = req.header("table").unwrap_or_default();
-        if !table.is_empty() && !table.eq_ignore_ascii_case(&ctx.table) {
-            return Err(error(
-                "INVALID_ARGUMENT",
-                &format!(
-                    "Request table {table} not equal transaction table {}",
-                    ctx.table
-                ),
-            ));
-        }
-    }
-    Ok(ctx)
-}
-
-/// True (and the txn aborted) when the transaction has outlived a timeout.
-fn expired(state: &HttpState, ctx: &TxnContext, work: &ContextWork) -> Option<String> {
-    let now = state.engine.now_ms();
-    if let Some(idle) = ctx.idle_timeout_s
-        && now - work.last_active_ms > idle as i64 * 1000
-    {
-        return Some(format!(
-            "transaction is aborted by idle timeout {idle} seconds."
-        ));
-    }
-    if now - ctx.begin_ms > ctx.timeout_s as i64 * 1000 {
-        return Some(format!(
-            "transaction is aborted by timeout {} seconds.",
-            ctx.timeout_s
-        ));
-    }
-    match state.engine.txn(&ctx.db, ctx.txn_id) {
-        Some(t) if t.state == TxnState::Prepare => None,
-        Some(t) => Some(
-            t.abort_reason
-                .unwrap_or_else(|| "transaction is aborted".into()),
-        ),
-        None => Some("transaction is aborted".into()),
-    }
 }
 
 async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
@@ -519,19 +357,4 @@ fn list(state: &HttpState, be: usize) -> Response<Body> {
         out.push_str(&o.pretty());
     }
     json_200(out)
-}
-
-/// The BE reaper: aborts contexts past their idle or transaction timeout.
-pub(crate) fn reap(state: &HttpState) {
-    for (be, contexts) in state.contexts.iter().enumerate() {
-        for ctx in contexts.all() {
-            let Ok(work) = ctx.work.try_lock() else {
-                continue;
-            };
-            if let Some(reason) = expired(state, &ctx, &work) {
-                drop(work);
-                drop_context(state, be, &ctx, &reason);
-            }
-        }
-    }
 }

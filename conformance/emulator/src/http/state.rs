@@ -11,7 +11,7 @@ use crate::engine::{Engine, Flavor};
 use super::batcher::Batcher;
 use super::error_log::ErrorLogs;
 use super::request_log::RequestLog;
-use super::sr_txn::TxnContexts;
+use super::sr_context::TxnContexts;
 
 /// Shared state of all listeners.
 #[derive(Debug)]

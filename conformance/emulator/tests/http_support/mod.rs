@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use base64::Engine as _;
+use streamload_emulator::EmulatorHandle as Handle;
 use streamload_emulator::engine::Flavor;
 use streamload_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -236,4 +237,55 @@ pub fn rows(emu: &EmulatorHandle, sql: &str) -> Vec<String> {
                 .join("|")
         })
         .collect()
+}
+
+/// A Doris emulator with `db.t (k INT NOT NULL, v VARCHAR(5), n INT)` duplicate table; returns the BE address.
+pub async fn doris_with_table() -> (Handle, String) {
+    let emu = start(Flavor::Doris, 1).await;
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (k INT NOT NULL, v VARCHAR(5), n INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let be = authority(&emu.be_urls()[0]);
+    (emu, be)
+}
+
+/// PUT a load to `/api/db/t/_stream_load` on `be` with auth.
+pub async fn load(be: &str, headers: &[(&str, &str)], body: &[u8]) -> RawResponse {
+    let auth = basic("root", "");
+    let mut all = vec![("Authorization", auth.as_str())];
+    all.extend_from_slice(headers);
+    request(be, "PUT", "/api/db/t/_stream_load", &all, Some(body)).await
+}
+
+/// A StarRocks emulator with primary-key table `db.t (id, name, score)`.
+pub async fn starrocks_with_table(backends: usize) -> Handle {
+    let emu = start(Flavor::StarRocks, backends).await;
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (id INT NOT NULL, name VARCHAR(10), score INT) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+    );
+    emu
+}
+
+/// Follows one 307 (re-sending the request with its auth) like curl --location-trusted.
+pub async fn via_fe(
+    emu: &Handle,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> RawResponse {
+    let auth = basic("root", "");
+    let mut all = vec![("Authorization", auth.as_str()), ("Expect", "100-continue")];
+    all.extend_from_slice(headers);
+    let fe = authority(&emu.fe_url());
+    let first = request(&fe, method, path, &all, None).await;
+    if first.status != 307 {
+        return first;
+    }
+    let location = first.header("location").unwrap().to_string();
+    let rest = location.trim_start_matches("http://");
+    let (addr, path) = rest.split_at(rest.find('/').unwrap());
+    request(addr, method, path, &all, body).await
 }

@@ -1,0 +1,195 @@
+//! StarRocks V2 transaction contexts on a BE: what a context holds, the per-BE map by label,
+//! finding a request's context (with the db/table checks), the timeout rules and the reaper.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use http::Response;
+
+use crate::engine::TxnState;
+
+use super::load::rows::{Plan, RowBatch};
+use super::reply::{Body, Obj, json_200};
+use super::server::Req;
+use super::state::HttpState;
+
+/// The mutable part of a context, behind its try-lock.
+#[derive(Debug)]
+pub(crate) struct ContextWork {
+    pub(crate) first_params: Option<String>,
+    pub(crate) plan: Option<Arc<Plan>>,
+    pub(crate) max_filter_ratio: f64,
+    pub(crate) counts: RowBatch,
+    pub(crate) load_bytes: u64,
+    pub(crate) last_active_ms: i64,
+    pub(crate) loaded_once: bool,
+    pub(crate) started: Instant,
+    pub(crate) plan_ms: u64,
+    pub(crate) receive_ms: u64,
+    pub(crate) write_ms: u64,
+}
+
+/// One V2 transaction on its coordinator BE.
+#[derive(Debug)]
+pub(crate) struct TxnContext {
+    pub(crate) db: String,
+    pub(crate) table: String,
+    pub(crate) label: String,
+    pub(crate) txn_id: i64,
+    pub(crate) begin_ms: i64,
+    pub(crate) timeout_s: u64,
+    pub(crate) idle_timeout_s: Option<u64>,
+    pub(crate) work: tokio::sync::Mutex<ContextWork>,
+}
+
+/// The contexts of one BE, by label.
+#[derive(Debug, Default)]
+pub(crate) struct TxnContexts {
+    pub(crate) by_label: Mutex<HashMap<String, Arc<TxnContext>>>,
+}
+
+impl TxnContexts {
+    pub(crate) fn get(&self, label: &str) -> Option<Arc<TxnContext>> {
+        self.by_label
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(label)
+            .cloned()
+    }
+    pub(crate) fn insert(&self, ctx: Arc<TxnContext>) {
+        self.by_label
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ctx.label.clone(), ctx);
+    }
+    pub(crate) fn remove(&self, label: &str) {
+        self.by_label
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(label);
+    }
+    pub(crate) fn all(&self) -> Vec<Arc<TxnContext>> {
+        self.by_label
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+pub(crate) fn error(status: &str, message: &str) -> Response<Body> {
+    json_200(
+        Obj::new()
+            .with("Status", status)
+            .with("Message", message)
+            .pretty(),
+    )
+}
+
+pub(crate) fn in_processing(label: &str) -> Response<Body> {
+    json_200(
+        Obj::new()
+            .with("Status", "TXN_IN_PROCESSING")
+            .with("Label", label)
+            .with("Message", "Transaction is in processing")
+            .pretty(),
+    )
+}
+
+/// Aborts the transaction of a context and forgets the context.
+pub(crate) fn drop_context(state: &HttpState, be: usize, ctx: &TxnContext, reason: &str) {
+    let _ = state.engine.abort(ctx.txn_id, reason);
+    state.contexts[be].remove(&ctx.label);
+}
+
+/// The context for a request's label, checked against its `db` (and `table`).
+pub(crate) fn context_for(
+    state: &HttpState,
+    req: &Req,
+    be: usize,
+    check_table: bool,
+) -> Result<Arc<TxnContext>, Response<Body>> {
+    let label = req.header("label").unwrap_or_default();
+    if label.is_empty() {
+        return Err(error("INVALID_ARGUMENT", "Invalid label "));
+    }
+    let Some(ctx) = state.contexts[be].get(label) else {
+        let text = if check_table {
+            "Transaction with label"
+        } else {
+            "transaction with label"
+        };
+        return Err(error(
+            "TXN_NOT_EXISTS",
+            &format!("{text} {label} not exists"),
+        ));
+    };
+    let db = req.header("db").unwrap_or_default();
+    if !db.is_empty() && !db.eq_ignore_ascii_case(&ctx.db) {
+        let msg = if check_table {
+            format!(
+                "Request database {db} not equal transaction database {}",
+                ctx.db
+            )
+        } else {
+            format!("request db {db} transaction db {} not match", ctx.db)
+        };
+        return Err(error("INVALID_ARGUMENT", &msg));
+    }
+    if check_table {
+        let table = req.header("table").unwrap_or_default();
+        if !table.is_empty() && !table.eq_ignore_ascii_case(&ctx.table) {
+            return Err(error(
+                "INVALID_ARGUMENT",
+                &format!(
+                    "Request table {table} not equal transaction table {}",
+                    ctx.table
+                ),
+            ));
+        }
+    }
+    Ok(ctx)
+}
+
+/// True (and the txn aborted) when the transaction has outlived a timeout.
+pub(crate) fn expired(state: &HttpState, ctx: &TxnContext, work: &ContextWork) -> Option<String> {
+    let now = state.engine.now_ms();
+    if let Some(idle) = ctx.idle_timeout_s
+        && now - work.last_active_ms > idle as i64 * 1000
+    {
+        return Some(format!(
+            "transaction is aborted by idle timeout {idle} seconds."
+        ));
+    }
+    if now - ctx.begin_ms > ctx.timeout_s as i64 * 1000 {
+        return Some(format!(
+            "transaction is aborted by timeout {} seconds.",
+            ctx.timeout_s
+        ));
+    }
+    match state.engine.txn(&ctx.db, ctx.txn_id) {
+        Some(t) if t.state == TxnState::Prepare => None,
+        Some(t) => Some(
+            t.abort_reason
+                .unwrap_or_else(|| "transaction is aborted".into()),
+        ),
+        None => Some("transaction is aborted".into()),
+    }
+}
+
+/// The BE reaper: aborts contexts past their idle or transaction timeout.
+pub(crate) fn reap(state: &HttpState) {
+    for (be, contexts) in state.contexts.iter().enumerate() {
+        for ctx in contexts.all() {
+            let Ok(work) = ctx.work.try_lock() else {
+                continue;
+            };
+            if let Some(reason) = expired(state, &ctx, &work) {
+                drop(work);
+                drop_context(state, be, &ctx, &reason);
+            }
+        }
+    }
+}
