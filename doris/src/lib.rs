@@ -20,6 +20,7 @@ mod recovery;
 mod redirect;
 mod response;
 mod schema;
+mod sink;
 mod transaction;
 
 /// Vendor name used in error context and `Prepared::vendor`.
@@ -30,3 +31,4 @@ pub use capabilities::{DORIS_LABEL_FORMAT, capabilities};
 pub use config::{ConfigKey, DorisConfig, DorisMode, GroupCommitMode};
 pub use protocol::DorisProtocol;
 pub use schema::{DELETE_SIGN, delete_column};
+pub use sink::{DorisSink, DorisSinkBuilder};

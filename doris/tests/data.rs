@@ -152,8 +152,18 @@ async fn compressed_bodies_round_trip() {
     options.compression = Compression::Lz4Frame;
     load(&doris, &table, 2, &options, lz4.finish().unwrap()).await;
     // `compress_type = gz` on an uncompressed body: this crate gzips it on the way out.
-    let gz_here = builder(&emu).with_property("compress_type", "gz").build().unwrap();
-    load(&gz_here, &table, 3, &csv(true, &[]), b"3\tgz-here\n".to_vec()).await;
+    let gz_here = builder(&emu)
+        .with_property("compress_type", "gz")
+        .build()
+        .unwrap();
+    load(
+        &gz_here,
+        &table,
+        3,
+        &csv(true, &[]),
+        b"3\tgz-here\n".to_vec(),
+    )
+    .await;
     assert_eq!(
         table_text(&emu, "select id, name from test.tzip order by id").await,
         "1,gz;2,lz4;3,gz-here"
