@@ -363,3 +363,7 @@ impl Plan {
         batch.rows.push(StagedRow { op, values });
     }
 }
+
+#[cfg(test)]
+#[path = "rows_tests.rs"]
+mod tests;

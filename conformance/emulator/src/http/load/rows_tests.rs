@@ -1,0 +1,132 @@
+//! Unit tests of the row mapper: columns, derived columns, where, delete markers, planner
+//! errors, StarRocks `__op` and partial update.
+
+use super::*;
+use crate::engine::EngineConfig;
+use crate::http::load::params::doris_params;
+use crate::http::load::params_starrocks::starrocks_params;
+
+fn engine(flavor: Flavor, ddl: &str) -> (Engine, TableSchema) {
+    let engine = Engine::open(EngineConfig::new(flavor)).unwrap();
+    engine.create_database("db").unwrap();
+    engine.execute_ddl(ddl).unwrap();
+    let schema = engine.table("db", "t").unwrap();
+    (engine, schema)
+}
+
+fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+    let mut h = http::HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(*k, v.parse().unwrap());
+    }
+    h
+}
+
+const UNIQUE: &str = "CREATE TABLE db.t (k INT NOT NULL, v VARCHAR(5)) UNIQUE KEY(k) \
+    DISTRIBUTED BY HASH(k) BUCKETS 1 PROPERTIES ('enable_unique_key_merge_on_write' = 'true')";
+
+#[test]
+fn columns_derived_where_and_counts() {
+    let (engine, schema) = engine(Flavor::Doris, UNIQUE);
+    let params = doris_params(&headers(&[
+        ("column_separator", ","),
+        ("columns", "k, tmp, v = concat(tmp, '!')"),
+        ("where", "k > 1"),
+    ]))
+    .unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let batch = plan.read(&engine, &schema, b"1,a\n2,b\n3\n");
+    assert_eq!(
+        (
+            batch.total,
+            batch.unselected,
+            batch.filtered,
+            batch.loaded()
+        ),
+        (3, 1, 1, 1)
+    );
+    assert_eq!(
+        batch.rows[0].values[1],
+        Some(crate::engine::Value::Text("b!".into()))
+    );
+    assert!(batch.rejected[0].contains("src line [3]"));
+    assert!(batch.exceeds(0.0) && !batch.exceeds(0.5));
+}
+
+#[test]
+fn delete_sign_from_hidden_columns_and_merge_rules() {
+    let (engine, schema) = engine(Flavor::Doris, UNIQUE);
+    let params = doris_params(&headers(&[("hidden_columns", DELETE_SIGN)])).unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let batch = plan.read(&engine, &schema, b"1\ta\t1\n2\tb\t0\n");
+    let ops: Vec<RowOp> = batch.rows.iter().map(|r| r.op).collect();
+    assert_eq!(ops, [RowOp::Delete, RowOp::Upsert]);
+
+    let params = doris_params(&headers(&[("merge_type", "MERGE"), ("delete", "v = 'x'")])).unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let batch = plan.read(&engine, &schema, b"1\tx\n2\ty\n");
+    assert_eq!(
+        batch.rows.iter().map(|r| r.op).collect::<Vec<_>>(),
+        [RowOp::Delete, RowOp::Upsert]
+    );
+}
+
+#[test]
+fn planner_errors() {
+    let (_, dup) = engine(
+        Flavor::Doris,
+        "CREATE TABLE db.t (k INT, v INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let params = doris_params(&headers(&[("merge_type", "DELETE")])).unwrap();
+    let e = Plan::new(&dup, &params, Flavor::Doris).unwrap_err();
+    assert_eq!(
+        e.message,
+        "load by MERGE or DELETE is only supported in unique tables."
+    );
+    let params = doris_params(&headers(&[("columns", "k, x = y + 1")])).unwrap();
+    let e = Plan::new(&dup, &params, Flavor::Doris).unwrap_err();
+    assert_eq!(e.message, "Unknown column 'y' in 'table list'");
+    let (_, unique) = engine(Flavor::Doris, UNIQUE);
+    let params = doris_params(&headers(&[("partial_columns", "true"), ("columns", "v")])).unwrap();
+    let e = Plan::new(&unique, &params, Flavor::Doris).unwrap_err();
+    assert_eq!(
+        e.message,
+        "Partial update should include all key columns, missing: k"
+    );
+}
+
+#[test]
+fn starrocks_json_op_and_partial_update() {
+    let (engine, schema) = engine(
+        Flavor::StarRocks,
+        "CREATE TABLE db.t (k INT NOT NULL, v VARCHAR(5), w INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let params = starrocks_params(&headers(&[
+        ("format", "json"),
+        ("strip_outer_array", "true"),
+    ]))
+    .unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::StarRocks).unwrap();
+    let batch = plan.read(
+        &engine,
+        &schema,
+        br#"[{"k":1,"v":"a","__op":1},{"k":2,"v":"b"}]"#,
+    );
+    assert_eq!(
+        batch.rows.iter().map(|r| r.op).collect::<Vec<_>>(),
+        [RowOp::Delete, RowOp::Upsert]
+    );
+
+    let params = starrocks_params(&headers(&[
+        ("partial_update", "true"),
+        ("columns", "k,v"),
+        ("column_separator", ","),
+    ]))
+    .unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::StarRocks).unwrap();
+    let batch = plan.read(&engine, &schema, b"1,z\n");
+    assert_eq!(
+        batch.rows[0].values[2], None,
+        "columns not named keep their old value"
+    );
+}
