@@ -278,10 +278,14 @@ async fn finish(state: &HttpState, req: &mut Req, be: usize, prepare: bool) -> R
         return json_200(o.pretty());
     }
     let t = Instant::now();
-    let result = if prepare {
-        state.engine.precommit(ctx.txn_id)
-    } else {
-        state.engine.commit(ctx.txn_id)
+    let prepared_timeout = req
+        .header("prepared_timeout")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    let result = match (prepare, prepared_timeout) {
+        (true, Some(t)) => state.engine.precommit_with_timeout(ctx.txn_id, t),
+        (true, None) => state.engine.precommit(ctx.txn_id),
+        (false, _) => state.engine.commit(ctx.txn_id),
     };
     state.contexts[be].remove(&ctx.label);
     if let Err(e) = result {

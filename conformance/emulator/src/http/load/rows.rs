@@ -113,7 +113,7 @@ impl Plan {
                 }
             }
             None => {
-                sources.extend(schema.columns.iter().map(|c| c.name.clone()));
+                sources.extend(schema.visible_columns().map(|c| c.name.clone()));
                 if flavor == Flavor::Doris {
                     for hidden in &params.hidden_columns {
                         if hidden.eq_ignore_ascii_case(DELETE_SIGN) && unique
@@ -174,6 +174,20 @@ impl Plan {
                     "Partial update should include all key columns, missing: {first}"
                 )));
             }
+        }
+        let hidden_sequence = schema
+            .columns
+            .iter()
+            .any(|c| c.hidden && c.name.eq_ignore_ascii_case(SEQUENCE_COL));
+        if flavor == Flavor::Doris
+            && hidden_sequence
+            && params.sequence_col.is_none()
+            && !provided(SEQUENCE_COL)
+        {
+            return Err(plan_err(format!(
+                "Table {} has sequence column, need to specify the sequence column",
+                schema.name
+            )));
         }
         let marker = if flavor == Flavor::Doris {
             DELETE_SIGN
