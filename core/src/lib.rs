@@ -58,6 +58,8 @@ pub use config::{Delivery, SinkConfig, SinkConfigBuilder};
 pub use encode::{Date, DateTime, Decimal, EncodeOptions, Encoder, Timestamp, Value};
 pub use error::{Error, ErrorKind, Result, RetryStatus};
 pub use format::{Compression, CsvFormat, Format, JsonFormat};
+/// The date-time crate of the type policy (for building [`Date`], [`DateTime`], [`Timestamp`]).
+pub use jiff;
 pub use label::{Label, LabelFormat, LabelGenerator};
 pub use metrics::SinkStats;
 pub use protocol::{

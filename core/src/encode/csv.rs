@@ -104,7 +104,7 @@ impl<'a> CsvRow<'a> {
 }
 
 impl RowWriter for CsvRow<'_> {
-    fn column(&mut self, _name: &str) {
+    fn column(&mut self, _index: usize, _name: &str) {
         if !self.first {
             self.out.extend_from_slice(&self.settings.separator);
         }

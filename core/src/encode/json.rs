@@ -12,13 +12,19 @@ use super::writer::{FloatText, RowWriter};
 #[derive(Debug)]
 pub(crate) struct JsonRow<'a> {
     out: &'a mut Vec<u8>,
+    keys: &'a mut Vec<Vec<u8>>,
     first: bool,
 }
 
 impl<'a> JsonRow<'a> {
-    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+    /// A row writer; `keys` caches each column's rendered `"name":` by column index.
+    pub(crate) fn new(out: &'a mut Vec<u8>, keys: &'a mut Vec<Vec<u8>>) -> Self {
         out.push(b'{');
-        Self { out, first: true }
+        Self {
+            out,
+            keys,
+            first: true,
+        }
     }
 
     fn string(&mut self, v: &str) {
@@ -34,11 +40,16 @@ fn plain_name(name: &str) -> bool {
 }
 
 impl RowWriter for JsonRow<'_> {
-    fn column(&mut self, name: &str) {
+    fn column(&mut self, index: usize, name: &str) {
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
+        if let Some(key) = self.keys.get(index) {
+            self.out.extend_from_slice(key);
+            return;
+        }
+        let start = self.out.len();
         if plain_name(name) {
             self.out.push(b'"');
             self.out.extend_from_slice(name.as_bytes());
@@ -47,6 +58,9 @@ impl RowWriter for JsonRow<'_> {
             self.string(name);
         }
         self.out.push(b':');
+        if self.keys.len() == index {
+            self.keys.push(self.out[start..].to_vec());
+        }
     }
 
     fn null(&mut self) {
@@ -71,6 +85,11 @@ impl RowWriter for JsonRow<'_> {
 
     fn float(&mut self, v: FloatText<'_>) {
         self.out.extend_from_slice(v.0.as_bytes());
+    }
+
+    fn str(&mut self, v: &str) -> Result<(), String> {
+        self.string(v);
+        Ok(())
     }
 
     fn text(&mut self, v: &[u8]) -> Result<(), String> {

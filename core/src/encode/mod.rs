@@ -55,6 +55,8 @@ use self::writer::RowWriter;
 pub use self::types::{Date, DateTime, Decimal, EncodeOptions, Timestamp};
 pub use self::value::Value;
 
+const MIXED: &str = "a table's rows must be all serde rows or all dynamic rows";
+
 #[derive(Debug, Clone)]
 enum Layout {
     Csv(CsvSettings),
@@ -69,6 +71,8 @@ pub struct Encoder {
     delete: Option<DeleteColumn>,
     struct_columns: StructColumns,
     dynamic_columns: Option<Vec<String>>,
+    /// Rendered JSON keys by column index.
+    json_keys: Vec<Vec<u8>>,
     rows: u64,
     rows_in_body: u64,
 }
@@ -97,6 +101,7 @@ impl Encoder {
             delete,
             struct_columns: StructColumns::default(),
             dynamic_columns: None,
+            json_keys: Vec::new(),
             rows: 0,
             rows_in_body: 0,
         })
@@ -109,14 +114,18 @@ impl Encoder {
         op: Op,
         row: &T,
     ) -> Result<()> {
+        self.rows += 1;
+        if self.dynamic_columns.is_some() {
+            return Err(self.row_error(None, MIXED.to_owned()));
+        }
         let options = &self.options;
         let columns = &mut self.struct_columns;
-        self.rows += 1;
         let start = out.len();
         let result = write_row(
             &self.layout,
             self.delete.as_ref(),
             self.rows_in_body,
+            &mut self.json_keys,
             out,
             op,
             SerdeBody {
@@ -139,6 +148,9 @@ impl Encoder {
         values: &[Value],
     ) -> Result<()> {
         self.rows += 1;
+        if self.struct_columns.learned {
+            return Err(self.row_error(None, MIXED.to_owned()));
+        }
         if columns.len() != values.len() {
             return Err(self.row_error(
                 None,
@@ -169,6 +181,7 @@ impl Encoder {
             &self.layout,
             self.delete.as_ref(),
             self.rows_in_body,
+            &mut self.json_keys,
             out,
             op,
             ValuesBody {
@@ -230,6 +243,10 @@ impl Encoder {
             }
             Err(failure) => {
                 out.truncate(start);
+                if !self.struct_columns.learned {
+                    // A failed first row teaches nothing.
+                    self.struct_columns.names.clear();
+                }
                 Err(self.row_error(failure.column, failure.message))
             }
         }
@@ -249,6 +266,7 @@ fn write_row(
     layout: &Layout,
     delete: Option<&DeleteColumn>,
     rows_in_body: u64,
+    json_keys: &mut Vec<Vec<u8>>,
     out: &mut Vec<u8>,
     op: Op,
     body: impl RowBody,
@@ -276,7 +294,7 @@ fn write_row(
                 (JsonFormat::Array, _) => out.push(b','),
                 (JsonFormat::Lines, _) => {}
             }
-            let mut row = JsonRow::new(out);
+            let mut row = JsonRow::new(out, json_keys);
             finish(&mut row, body, delete_value)?;
             if *json == JsonFormat::Lines {
                 out.push(b'\n');
@@ -291,9 +309,9 @@ fn finish<W: RowWriter>(
     body: impl RowBody,
     delete_value: Option<(&str, &str)>,
 ) -> std::result::Result<(), EncodeFailure> {
-    body.write(row)?;
+    let columns = body.write(row)?;
     if let Some((name, value)) = delete_value {
-        row.column(name);
+        row.column(columns, name);
         row.text(value.as_bytes())
             .map_err(|message| EncodeFailure {
                 column: Some(name.to_owned()),
@@ -306,7 +324,8 @@ fn finish<W: RowWriter>(
 
 /// The columns of one row, written through any [`RowWriter`].
 trait RowBody {
-    fn write<W: RowWriter>(self, writer: &mut W) -> std::result::Result<(), EncodeFailure>;
+    /// Writes the columns; returns how many.
+    fn write<W: RowWriter>(self, writer: &mut W) -> std::result::Result<usize, EncodeFailure>;
 }
 
 struct SerdeBody<'a, T: ?Sized> {
@@ -316,12 +335,13 @@ struct SerdeBody<'a, T: ?Sized> {
 }
 
 impl<T: Serialize + ?Sized> RowBody for SerdeBody<'_, T> {
-    fn write<W: RowWriter>(self, writer: &mut W) -> std::result::Result<(), EncodeFailure> {
+    fn write<W: RowWriter>(self, writer: &mut W) -> std::result::Result<usize, EncodeFailure> {
         self.row.serialize(RowSerializer {
             writer,
-            columns: self.columns,
+            columns: &mut *self.columns,
             options: self.options,
-        })
+        })?;
+        Ok(self.columns.names.len())
     }
 }
 
@@ -332,10 +352,10 @@ struct ValuesBody<'a, S> {
 }
 
 impl<S: AsRef<str>> RowBody for ValuesBody<'_, S> {
-    fn write<W: RowWriter>(self, writer: &mut W) -> std::result::Result<(), EncodeFailure> {
-        for (name, value) in self.columns.iter().zip(self.values) {
+    fn write<W: RowWriter>(self, writer: &mut W) -> std::result::Result<usize, EncodeFailure> {
+        for (index, (name, value)) in self.columns.iter().zip(self.values).enumerate() {
             let name = name.as_ref();
-            writer.column(name);
+            writer.column(index, name);
             value
                 .write_to(writer, self.options)
                 .map_err(|message| EncodeFailure {
@@ -343,6 +363,6 @@ impl<S: AsRef<str>> RowBody for ValuesBody<'_, S> {
                     message,
                 })?;
         }
-        Ok(())
+        Ok(self.columns.len())
     }
 }

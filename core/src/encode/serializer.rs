@@ -11,7 +11,7 @@ use serde::ser::{self, Impossible, Serialize};
 
 use super::EncodeOptions;
 use super::types::{TIMESTAMP_TOKEN, timestamp_text};
-use super::writer::{RowWriter, float_text};
+use super::writer::{FloatText, RowWriter, float_text};
 
 /// Why a row could not be encoded, and in which column.
 #[derive(Debug)]
@@ -175,7 +175,8 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
         let columns = &mut *self.row.columns;
         if columns.learned {
             let expected = columns.names.get(self.index).copied();
-            if expected != Some(key) {
+            let same = expected.is_some_and(|name| std::ptr::eq(name, key) || name == key);
+            if !same {
                 return Err(EncodeFailure {
                     column: Some(key.to_owned()),
                     message: format!(
@@ -188,8 +189,8 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
         } else {
             columns.names.push(key);
         }
+        self.row.writer.column(self.index, key);
         self.index += 1;
-        self.row.writer.column(key);
         value
             .serialize(ValueSerializer {
                 writer: &mut *self.row.writer,
@@ -299,21 +300,25 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
                 "{v} is not a finite number; NaN and infinity are rejected"
             )));
         }
-        // The shortest f32 text, read as f64, is what the user wrote.
+        // The shortest f32 text is what the user wrote (widening to f64 would add digits).
         let mut buf = zmij::Buffer::new();
-        let short: f64 = buf.format_finite(v).parse().unwrap_or(f64::from(v));
-        self.float(short)
+        let short = buf.format_finite(v);
+        if short.bytes().any(|b| b == b'e' || b == b'E') {
+            let plain = format!("{v}");
+            self.writer.float(FloatText(&plain));
+        } else {
+            self.writer.float(FloatText(short));
+        }
+        Ok(())
     }
     fn serialize_f64(self, v: f64) -> Res {
         self.float(v)
     }
     fn serialize_char(self, v: char) -> Res {
-        self.writer
-            .text(v.encode_utf8(&mut [0; 4]).as_bytes())
-            .map_err(fail)
+        self.writer.str(v.encode_utf8(&mut [0; 4])).map_err(fail)
     }
     fn serialize_str(self, v: &str) -> Res {
-        self.writer.text(v.as_bytes()).map_err(fail)
+        self.writer.str(v).map_err(fail)
     }
     fn serialize_bytes(self, v: &[u8]) -> Res {
         self.writer.text(v).map_err(fail)
@@ -334,7 +339,7 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         Ok(())
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
-        self.writer.text(variant.as_bytes()).map_err(fail)
+        self.writer.str(variant).map_err(fail)
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Res {
         if name == TIMESTAMP_TOKEN {
@@ -344,7 +349,7 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
                 .ok_or_else(|| fail("timestamp without microseconds"))?;
             let text = timestamp_text(micros, &self.options.time_zone)
                 .map_err(|e| fail(e.message().to_owned()))?;
-            return self.writer.text(text.as_bytes()).map_err(fail);
+            return self.writer.str(text.as_str()).map_err(fail);
         }
         value.serialize(self)
     }

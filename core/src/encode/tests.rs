@@ -270,3 +270,25 @@ fn json_arrays_open_and_close_per_body() {
     enc.finish_body(&mut out);
     assert_eq!(out, b"[{\"v\":1},{\"v\":2}][{\"v\":3}]");
 }
+
+#[test]
+fn a_failed_first_row_teaches_no_columns_and_kinds_do_not_mix() {
+    #[derive(Serialize)]
+    struct Pair {
+        a: i32,
+        b: f64,
+    }
+    let mut enc = json();
+    let mut out = Vec::new();
+    let bad = Pair { a: 1, b: f64::NAN };
+    enc.encode(&mut out, Op::Upsert, &bad).unwrap_err();
+    assert_eq!(enc.columns(), None);
+    enc.encode(&mut out, Op::Upsert, &Pair { a: 2, b: 0.5 })
+        .unwrap();
+    assert_eq!(enc.columns().unwrap(), ["a", "b"]);
+    assert_eq!(out, b"{\"a\":2,\"b\":0.5}\n");
+    let mixed = enc
+        .encode_values(&mut out, Op::Upsert, &["a"], &[Value::Int(1)])
+        .unwrap_err();
+    assert_eq!(mixed.kind(), ErrorKind::Encode);
+}

@@ -54,8 +54,10 @@ impl Date {
             .map_err(|e| Error::new(ErrorKind::Encode, format!("invalid date: {e}")))
     }
 
-    pub(crate) fn text(&self) -> String {
-        self.0.strftime("%Y-%m-%d").to_string()
+    pub(crate) fn text(&self) -> ShortText {
+        let mut out = ShortText::default();
+        push_date(&mut out, self.0);
+        out
     }
 }
 
@@ -71,7 +73,7 @@ impl Serialize for Date {
 pub struct DateTime(pub jiff::civil::DateTime);
 
 impl DateTime {
-    pub(crate) fn text(&self) -> String {
+    pub(crate) fn text(&self) -> ShortText {
         civil_text(self.0)
     }
 }
@@ -108,19 +110,91 @@ impl Serialize for Timestamp {
 }
 
 /// Writes `micros` (since the epoch) as `DATETIME` text in `zone`.
-pub(crate) fn timestamp_text(micros: i64, zone: &TimeZone) -> Result<String> {
+pub(crate) fn timestamp_text(micros: i64, zone: &TimeZone) -> Result<ShortText> {
     let ts = jiff::Timestamp::from_microsecond(micros)
         .map_err(|e| Error::new(ErrorKind::Encode, format!("invalid timestamp: {e}")))?;
     Ok(civil_text(ts.to_zoned(zone.clone()).datetime()))
 }
 
-fn civil_text(dt: jiff::civil::DateTime) -> String {
-    let micros = dt.subsec_nanosecond() / 1000;
-    let base = dt.strftime("%Y-%m-%d %H:%M:%S").to_string();
-    if micros == 0 {
-        base
-    } else {
-        format!("{base}.{micros:06}")
+fn civil_text(dt: jiff::civil::DateTime) -> ShortText {
+    let mut out = ShortText::default();
+    push_date(&mut out, dt.date());
+    out.push(b' ');
+    push_digits(&mut out, dt.hour().unsigned_abs().into(), 2);
+    out.push(b':');
+    push_digits(&mut out, dt.minute().unsigned_abs().into(), 2);
+    out.push(b':');
+    push_digits(&mut out, dt.second().unsigned_abs().into(), 2);
+    let micros = dt.subsec_nanosecond().unsigned_abs() / 1000;
+    if micros != 0 {
+        out.push(b'.');
+        push_digits(&mut out, micros, 6);
+    }
+    out
+}
+
+/// `YYYY-MM-DD` (a year before 0 gets a sign, as ISO 8601 has it).
+fn push_date(out: &mut ShortText, date: jiff::civil::Date) {
+    let year = date.year();
+    if year < 0 {
+        out.push(b'-');
+    }
+    push_digits(out, year.unsigned_abs().into(), 4);
+    out.push(b'-');
+    push_digits(out, date.month().unsigned_abs().into(), 2);
+    out.push(b'-');
+    push_digits(out, date.day().unsigned_abs().into(), 2);
+}
+
+/// Appends `value` zero-padded to `width` digits.
+fn push_digits(out: &mut ShortText, value: u32, width: u32) {
+    let mut divisor = 10u32.pow(width - 1);
+    while divisor > 0 {
+        let digit = (value / divisor) % 10;
+        out.push(b'0' + digit as u8);
+        divisor /= 10;
+    }
+}
+
+/// ASCII text of at most 32 bytes kept on the stack, so writing a date costs no allocation.
+#[derive(Clone, Copy)]
+pub(crate) struct ShortText {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Default for ShortText {
+    fn default() -> Self {
+        Self {
+            buf: [0; 32],
+            len: 0,
+        }
+    }
+}
+
+impl ShortText {
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII is ever pushed.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ShortText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ShortText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -187,10 +261,10 @@ mod tests {
     #[test]
     fn datetimes_keep_microseconds_and_omit_a_zero_fraction() {
         let dt = jiff::civil::date(2024, 2, 29).at(23, 59, 58, 123_456_789);
-        assert_eq!(DateTime(dt).text(), "2024-02-29 23:59:58.123456");
+        assert_eq!(DateTime(dt).text().as_str(), "2024-02-29 23:59:58.123456");
         let whole = jiff::civil::date(2024, 1, 2).at(3, 4, 5, 0);
-        assert_eq!(DateTime(whole).text(), "2024-01-02 03:04:05");
-        assert_eq!(Date::new(2024, 1, 2).unwrap().text(), "2024-01-02");
+        assert_eq!(DateTime(whole).text().as_str(), "2024-01-02 03:04:05");
+        assert_eq!(Date::new(2024, 1, 2).unwrap().text().as_str(), "2024-01-02");
         assert_eq!(
             Date::new(2023, 2, 29).unwrap_err().kind(),
             ErrorKind::Encode
@@ -202,12 +276,12 @@ mod tests {
         // 2024-01-01T00:00:00Z
         let micros = 1_704_067_200_000_000;
         assert_eq!(
-            timestamp_text(micros, &TimeZone::UTC).unwrap(),
+            timestamp_text(micros, &TimeZone::UTC).unwrap().as_str(),
             "2024-01-01 00:00:00"
         );
         let shanghai = TimeZone::fixed(jiff::tz::offset(8));
         assert_eq!(
-            timestamp_text(micros + 1, &shanghai).unwrap(),
+            timestamp_text(micros + 1, &shanghai).unwrap().as_str(),
             "2024-01-01 08:00:00.000001"
         );
     }

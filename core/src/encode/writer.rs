@@ -10,8 +10,9 @@ pub(crate) struct FloatText<'a>(pub(crate) &'a str);
 
 /// Writes the values of one row, column by column.
 pub(crate) trait RowWriter {
-    /// Starts the next column (CSV: separator; JSON: `,"name":`).
-    fn column(&mut self, name: &str);
+    /// Starts column number `index` (CSV: separator; JSON: `,"name":`). Callers guarantee
+    /// that an index always carries the same name within one encoder.
+    fn column(&mut self, index: usize, name: &str);
     /// NULL.
     fn null(&mut self);
     /// A boolean (`1`/`0` in CSV, `true`/`false` in JSON).
@@ -22,8 +23,12 @@ pub(crate) trait RowWriter {
     fn large_integer<I: itoa::Integer>(&mut self, v: I);
     /// A finite float.
     fn float(&mut self, v: FloatText<'_>);
-    /// Text or bytes; `Err` carries the reason the value cannot be written.
+    /// Bytes; `Err` carries the reason the value cannot be written.
     fn text(&mut self, v: &[u8]) -> Result<(), String>;
+    /// Text; `Err` carries the reason the value cannot be written.
+    fn str(&mut self, v: &str) -> Result<(), String> {
+        self.text(v.as_bytes())
+    }
     /// An array, map or struct value as JSON text.
     fn nested_json(&mut self, json: &str) -> Result<(), String>;
     /// Ends the row.
@@ -38,7 +43,7 @@ pub(crate) fn float_text(v: f64, buf: &mut zmij::Buffer) -> Result<FloatTextOwne
         ));
     }
     let short = buf.format_finite(v);
-    if short.contains(['e', 'E']) {
+    if short.bytes().any(|b| b == b'e' || b == b'E') {
         Ok(FloatTextOwned::Owned(format!("{v}")))
     } else {
         Ok(FloatTextOwned::Borrowed(short))
