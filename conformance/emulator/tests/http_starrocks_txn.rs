@@ -235,3 +235,52 @@ async fn v2_one_request_at_a_time_identical_headers_and_rollback() {
     assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["0"]);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn v2_idle_timeout_aborts_the_transaction() {
+    let emu = starrocks_with_table(1).await;
+    let be = authority(&emu.be_urls()[0]);
+    let fe = authority(&emu.fe_url());
+    let auth = basic("root", "");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("label", "idle1"),
+        ("db", "db"),
+        ("table", "t"),
+        ("idle_transaction_timeout", "5"),
+    ];
+    assert_eq!(
+        request(&be, "POST", "/api/transaction/begin", &h, None)
+            .await
+            .json()["Status"],
+        "OK"
+    );
+    emu.engine()
+        .advance_clock(std::time::Duration::from_secs(6));
+    let r = request(&be, "PUT", "/api/transaction/load", &h, Some(b"1\ta\t1\n"))
+        .await
+        .json();
+    assert_eq!(
+        (r["Status"].as_str(), r["Message"].as_str()),
+        (Some("ABORTED"), Some("current transaction is aborted"))
+    );
+    let state = request(
+        &fe,
+        "GET",
+        "/api/db/get_load_state?label=idle1",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(state["state"], "ABORTED");
+    assert_eq!(
+        state["reason"],
+        "transaction is aborted by idle timeout 5 seconds."
+    );
+    let r = request(&be, "PUT", "/api/transaction/load", &h, Some(b"1\ta\t1\n"))
+        .await
+        .json();
+    assert_eq!(r["Status"], "TXN_NOT_EXISTS");
+    emu.shutdown().await;
+}
