@@ -42,13 +42,21 @@ impl Default for CsvOptions {
     }
 }
 
-/// One CSV row: its fields (`None` = `\N`) and the raw line for the error log.
+/// One CSV row: its fields (`None` = `\N`) and where its raw line is in the body (rendered
+/// only for the error log).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvRow {
     /// Field values in file order.
     pub fields: Vec<Option<String>>,
-    /// The row as it appeared in the body (lossy UTF-8), for error reports.
-    pub line: String,
+    /// Byte range of the row in the body.
+    pub span: (usize, usize),
+}
+
+impl CsvRow {
+    /// The row as it appeared in `data` (lossy UTF-8), for error reports.
+    pub fn line(&self, data: &[u8]) -> String {
+        String::from_utf8_lossy(&data[self.span.0..self.span.1]).into_owned()
+    }
 }
 
 /// Splits a whole body into rows. Empty lines are skipped, as the servers do.
@@ -77,7 +85,7 @@ pub fn read_csv(data: &[u8], opts: &CsvOptions) -> Vec<CsvRow> {
         }
         rows.push(CsvRow {
             fields,
-            line: String::from_utf8_lossy(line_bytes).into_owned(),
+            span: (start, end),
         });
     }
     rows
@@ -233,7 +241,7 @@ mod tests {
             texts(&rows),
             vec![vec![Some("1"), Some("a")], vec![Some("2"), None]]
         );
-        assert_eq!(rows[0].line, "1\ta");
+        assert_eq!(rows[0].line(b"1\ta\n2\t\\N\n"), "1\ta");
     }
 
     #[test]

@@ -227,10 +227,11 @@ impl Plan {
                             "Reason: actual column number in csv file is {relation} than schema column number.actual number: {}, schema column number: {}. src line [{}];",
                             row.fields.len(),
                             self.sources.len(),
-                            row.line
+                            row.line(data)
                         ));
                         continue;
                     }
+                    let span = row.span;
                     let fields = row.fields;
                     let lookup = |name: &str| -> Option<Option<String>> {
                         self.sources
@@ -238,7 +239,13 @@ impl Plan {
                             .position(|s| s.eq_ignore_ascii_case(name))
                             .map(|i| fields[i].clone())
                     };
-                    self.finish_row(engine, schema, &lookup, &row.line, &mut batch);
+                    self.finish_row(
+                        engine,
+                        schema,
+                        &lookup,
+                        &|| String::from_utf8_lossy(&data[span.0..span.1]).into_owned(),
+                        &mut batch,
+                    );
                 }
             }
             DataFormat::Json => {
@@ -252,17 +259,21 @@ impl Plan {
                                 .push(format!("Reason: {reason}. src line [{line}];"));
                         }
                         JsonRow::Paths(values) => {
-                            let line = format!("{values:?}");
                             let lookup = |name: &str| -> Option<Option<String>> {
                                 self.sources
                                     .iter()
                                     .position(|s| s.eq_ignore_ascii_case(name))
                                     .map(|i| values.get(i).cloned().flatten())
                             };
-                            self.finish_row(engine, schema, &lookup, &line, &mut batch);
+                            self.finish_row(
+                                engine,
+                                schema,
+                                &lookup,
+                                &|| format!("{values:?}"),
+                                &mut batch,
+                            );
                         }
                         JsonRow::Object(map) => {
-                            let line = serde_json::Value::Object(map.clone()).to_string();
                             let lookup = |name: &str| -> Option<Option<String>> {
                                 let known =
                                     self.sources.iter().any(|s| s.eq_ignore_ascii_case(name))
@@ -278,6 +289,7 @@ impl Plan {
                                 });
                                 Some(value.and_then(json_text))
                             };
+                            let line = || serde_json::to_string(&map).unwrap_or_default();
                             self.finish_row(engine, schema, &lookup, &line, &mut batch);
                         }
                     }
@@ -292,7 +304,7 @@ impl Plan {
         engine: &Engine,
         schema: &TableSchema,
         source: &dyn Fn(&str) -> Option<Option<String>>,
-        line: &str,
+        line: &dyn Fn() -> String,
         batch: &mut RowBatch,
     ) {
         let mut computed: Vec<(String, Option<String>)> = Vec::new();
@@ -338,7 +350,7 @@ impl Plan {
                     batch.filtered += 1;
                     batch
                         .rejected
-                        .push(format!("Reason: {reason}. src line [{line}];"));
+                        .push(format!("Reason: {reason}. src line [{}];", line()));
                     return;
                 }
             }
@@ -368,7 +380,8 @@ impl Plan {
                 Some(v) => {
                     batch.filtered += 1;
                     batch.rejected.push(format!(
-                        "Reason: invalid value '{v}' for {marker}. src line [{line}];"
+                        "Reason: invalid value '{v}' for {marker}. src line [{}];",
+                        line()
                     ));
                     return;
                 }
