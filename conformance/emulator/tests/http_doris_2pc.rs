@@ -195,5 +195,20 @@ async fn group_commit_merges_loads_into_a_server_labelled_txn() {
     assert!(a["Label"].as_str().unwrap().starts_with("group_commit_"));
     assert_eq!(a["Label"], b["Label"], "one window, one transaction");
     assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["2"]);
+
+    let r = load(&be, &[("group_commit", "async_mode")], b"3\tc\t3\n")
+        .await
+        .json();
+    assert_eq!(
+        (r["Status"].as_str(), r["GroupCommit"].as_bool()),
+        (Some("Success"), Some(true))
+    );
+    assert_eq!(
+        rows(&emu, "SELECT count(*) FROM t"),
+        ["2"],
+        "async mode answers before the commit"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["3"]);
     emu.shutdown().await;
 }
