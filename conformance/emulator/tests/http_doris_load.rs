@@ -212,6 +212,23 @@ async fn header_phase_errors_have_no_txn() {
         r["Message"],
         "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = Access denied for user 'root@127.0.0.1' (using password: YES)"
     );
+    let big = request(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &[
+            ("Authorization", &auth),
+            ("format", "json"),
+            ("Content-Length", "104857601"),
+        ],
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        big["Message"],
+        "[E-217]json body size 104857601 exceed BE's conf `streaming_load_json_max_mb` 104857600. increase it if you are sure this load is reasonable"
+    );
     let r = load(&be, &[("columns", "k, v, n = to_bitmap(k)")], b"1\n")
         .await
         .json();

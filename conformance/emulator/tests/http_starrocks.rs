@@ -151,6 +151,27 @@ async fn be_v1_load_with_op_and_label_reuse() {
         (r["Status"].as_str(), r["Message"].as_str()),
         (Some("Fail"), Some("no valid Basic authorization"))
     );
+    let auth = basic("root", "");
+    let big = request(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &[
+            ("Authorization", &auth),
+            ("format", "json"),
+            ("Content-Length", "104857601"),
+        ],
+        None,
+    )
+    .await
+    .json();
+    assert!(
+        big["Message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The size of this batch exceed the max size [104857600]"),
+        "{big}"
+    );
     let r = request(&be, "GET", "/nothing", &[], None).await;
     assert_eq!((r.status, r.body.as_str()), (404, "Not Found"));
     emu.shutdown().await;

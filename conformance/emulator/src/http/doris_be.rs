@@ -20,6 +20,9 @@ use super::server::Req;
 use super::state::HttpState;
 use super::texts;
 
+/// `streaming_load_json_max_mb` (100 MB) in bytes: the JSON body limit without line mode.
+pub(crate) const JSON_MAX_BYTES: u64 = 100 * 1024 * 1024;
+
 /// Routes one BE request.
 pub(crate) async fn handle(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
     let segments = req.segments();
@@ -114,6 +117,21 @@ async fn stream_load(
         let denied = texts::doris_access_denied(&creds.user, &req.remote_ip, &creds.password);
         return report.fail(format!(
             "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = {denied}"
+        ));
+    }
+    let body_size = content_length
+        .as_deref()
+        .and_then(|cl| cl.parse::<u64>().ok())
+        .unwrap_or(0);
+    let by_line_header = req
+        .header("read_json_by_line")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if params.format == super::load::params::DataFormat::Json
+        && !by_line_header
+        && body_size > JSON_MAX_BYTES
+    {
+        return report.fail(format!(
+            "[E-217]json body size {body_size} exceed BE's conf `streaming_load_json_max_mb` {JSON_MAX_BYTES}. increase it if you are sure this load is reasonable"
         ));
     }
     let empty_body = content_length.as_deref() == Some("0");

@@ -10,9 +10,9 @@ use crate::engine::Flavor;
 
 use super::auth::basic_auth;
 use super::batcher::{WindowOutcome, WindowSpec};
-use super::doris_be::{discard, error_log, param_key};
+use super::doris_be::{JSON_MAX_BYTES, discard, error_log, param_key};
 use super::ids::{unique_pair, uuid_label};
-use super::load::params::{LoadParams, Phase};
+use super::load::params::{DataFormat, LoadParams, Phase};
 use super::load::params_starrocks::starrocks_params;
 use super::load::rows::Plan;
 use super::load_exec::{LoadJob, decode_body, read_rows, run_load};
@@ -123,6 +123,21 @@ async fn stream_load(
             report.fail(format!(
                 "Access denied for {}@{}",
                 creds.user, req.remote_ip
+            )),
+            merge,
+        );
+    }
+    let body_size = req
+        .header("content-length")
+        .and_then(|cl| cl.parse::<u64>().ok())
+        .unwrap_or(0);
+    let ignore_json_size = req
+        .header("ignore_json_size")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if params.format == DataFormat::Json && !ignore_json_size && body_size > JSON_MAX_BYTES {
+        return (
+            report.fail(format!(
+                "The size of this batch exceed the max size [{JSON_MAX_BYTES}]  of json type data  data [ {body_size} ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming."
             )),
             merge,
         );
