@@ -366,3 +366,28 @@ fn sequence_type_adds_a_hidden_sequence_column() {
     e.execute_ddl("CREATE TABLE test.h (k INT) DUPLICATE KEY(k)")
         .expect("name reusable");
 }
+
+#[test]
+fn missing_values_take_column_defaults() {
+    let e = engine(Flavor::StarRocks);
+    e.execute_ddl(
+        "CREATE TABLE test.d (id INT NOT NULL, note VARCHAR(10) DEFAULT \"none\", \
+         n INT DEFAULT \"7\", at DATETIME DEFAULT CURRENT_TIMESTAMP) PRIMARY KEY(id)",
+    )
+    .expect("ddl");
+    load(
+        &e,
+        "d",
+        "a",
+        WriteMode::default(),
+        vec![up(&[i(1), None, None, None])],
+    );
+    let r = rows(&e, "SELECT note, n, at FROM d");
+    assert_eq!(r[0][0], Value::Text("none".into()));
+    assert_eq!(r[0][1], Value::Int(7));
+    let Value::Text(at) = &r[0][2] else {
+        panic!("CURRENT_TIMESTAMP default missing: {:?}", r[0][2]);
+    };
+    assert_eq!(at.len(), 19, "{at}");
+    assert!(at.as_str() > "2024-01-01", "{at}");
+}

@@ -102,13 +102,14 @@ fn fold(agg: Aggregation, ty: &ColumnType, old: &Value, new: &Value) -> Value {
     }
 }
 
-/// Applies rows to one table.
+/// Applies rows to one table; `now_ms` (the virtual clock) fills `DEFAULT CURRENT_TIMESTAMP`.
 pub(crate) fn apply(
     conn: &mut Connection,
     flavor: Flavor,
     schema: &TableSchema,
     write: &WriteMode,
     rows: &[StagedRow],
+    now_ms: i64,
 ) -> Result<(), EngineError> {
     let table = format!(
         "{}.{}",
@@ -120,6 +121,10 @@ pub(crate) fn apply(
         .columns
         .iter()
         .map(|c| match &c.default {
+            Some(d) if d.eq_ignore_ascii_case("CURRENT_TIMESTAMP") => {
+                let now = convert::datetime_text(now_ms);
+                convert::convert(flavor, c, Some(&now), false).unwrap_or(Value::Null)
+            }
             Some(d) => convert::convert(flavor, c, Some(d), false).unwrap_or(Value::Null),
             None => Value::Null,
         })

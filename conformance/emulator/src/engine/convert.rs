@@ -281,3 +281,46 @@ pub(crate) fn decimal_add(a: &str, b: &str, scale: u8) -> Option<String> {
     let sum = decimal_scaled(a, scale)?.checked_add(decimal_scaled(b, scale)?)?;
     Some(scaled_text(sum, scale))
 }
+
+/// Renders a Unix time in ms as `YYYY-MM-DD HH:MM:SS` (UTC), for `DEFAULT CURRENT_TIMESTAMP`.
+pub(crate) fn datetime_text(epoch_ms: i64) -> String {
+    let secs = epoch_ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetime_text_renders_utc_civil_time() {
+        assert_eq!(datetime_text(0), "1970-01-01 00:00:00");
+        assert_eq!(datetime_text(951_782_400_000), "2000-02-29 00:00:00");
+        assert_eq!(datetime_text(1_700_000_000_123), "2023-11-14 22:13:20");
+    }
+
+    #[test]
+    fn decimals_round_half_away_from_zero() {
+        assert_eq!(decimal_canonical("1.005", 5, 2).as_deref(), Ok("1.01"));
+        assert_eq!(decimal_canonical("-1.005", 5, 2).as_deref(), Ok("-1.01"));
+        assert_eq!(decimal_canonical(".5", 3, 0).as_deref(), Ok("1"));
+        assert!(decimal_canonical("abc", 5, 2).is_err());
+        assert_eq!(decimal_add("1.50", "-2.25", 2).as_deref(), Some("-0.75"));
+    }
+}

@@ -354,7 +354,7 @@ impl Inner {
         let applied = self
             .storage
             .conn_mut(&db)
-            .and_then(|c| apply::apply(c, flavor, &schema, &write, &rows));
+            .and_then(|c| apply::apply(c, flavor, &schema, &write, &rows, now));
         if let Err(e) = applied {
             let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
             t.rows = rows;
