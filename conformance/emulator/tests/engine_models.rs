@@ -95,6 +95,12 @@ fn ddl_errors_name_the_problem() {
     assert!(err.to_string().contains("FOO"), "{err}");
     d.execute_ddl("CREATE TABLE test.t (a INT) DUPLICATE KEY(a) BUCKETS_X")
         .expect_err("junk");
+    d.execute_ddl(
+        "CREATE TABLE test.r (k INT, d DATE, v INT SUM) AGGREGATE KEY(k, d) \
+         PARTITION BY RANGE(d) (PARTITION p1 VALUES LESS THAN (\"2024-01-01\")) \
+         DISTRIBUTED BY HASH(k) BUCKETS 3 ROLLUP (r1 (k, v)) PROPERTIES (\"replication_num\" = \"1\")",
+    )
+    .expect("partition and rollup are accepted");
     d.execute_ddl("CREATE TABLE IF NOT EXISTS test.t2 (a INT) DUPLICATE KEY(a) DISTRIBUTED BY HASH(a) BUCKETS AUTO PROPERTIES(\"replication_num\"=\"1\")")
         .expect("ok");
     d.execute_ddl("CREATE TABLE IF NOT EXISTS test.t2 (a INT)")

@@ -117,6 +117,29 @@ async fn doris_quick_start_through_mysql() {
         .await
         .expect("exec");
     assert_eq!(name.as_deref(), Some("James"));
+    let cols: Vec<String> = conn
+        .query_map("SHOW FULL COLUMNS FROM student", |row: mysql_async::Row| {
+            row.get::<String, _>(0).unwrap_or_default()
+        })
+        .await
+        .expect("show columns");
+    assert_eq!(cols, vec!["id", "name", "age"]);
+    conn.query_drop("DELETE FROM student WHERE id = 3")
+        .await
+        .expect("delete");
+    let n: Option<i64> = conn
+        .query_first("SELECT count(*) FROM student")
+        .await
+        .expect("q");
+    assert_eq!(n, Some(2));
+    conn.query_drop("TRUNCATE TABLE test.student")
+        .await
+        .expect("truncate");
+    let n: Option<i64> = conn
+        .query_first("SELECT count(*) FROM student")
+        .await
+        .expect("q");
+    assert_eq!(n, Some(0));
     conn.disconnect().await.expect("bye");
 }
 

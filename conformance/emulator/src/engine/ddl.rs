@@ -268,6 +268,9 @@ fn create_table(cur: &mut Cursor, flavor: Flavor) -> Result<DdlStatement, Engine
             if cur.eat_kw("BUCKETS") && !cur.eat_kw("AUTO") {
                 cur.literal()?;
             }
+        } else if cur.eat_kw("ROLLUP") {
+            // ROLLUP (r1 (a, b), r2 (c)): materialized views, accepted and ignored.
+            cur.skip_group()?;
         } else if cur.eat_kw("ORDER") {
             cur.expect_kw("BY")?;
             cur.ident_list()?;

@@ -215,6 +215,14 @@ impl Engine {
         self.lock().execute_ddl(current_db, stmt, sql)
     }
 
+    /// Runs `DELETE FROM t [WHERE ...]`, `UPDATE t SET ... [WHERE ...]` or `TRUNCATE TABLE t`
+    /// directly on the stored rows (outside transactions, as the servers' SQL DML is) and
+    /// returns the number of rows changed.
+    pub fn execute_dml(&self, current_db: Option<&str>, sql: &str) -> Result<u64, EngineError> {
+        let inner = self.lock();
+        inner.storage.execute_dml(current_db, sql, &inner.catalog)
+    }
+
     /// Runs a read-only query on SQLite (all databases are attached, so `db.table` works;
     /// `current_db` resolves unqualified table names).
     pub fn query(&self, current_db: Option<&str>, sql: &str) -> Result<QueryResult, EngineError> {

@@ -242,6 +242,46 @@ impl Storage {
         Ok(())
     }
 
+    /// Runs DELETE / UPDATE / TRUNCATE TABLE on a table's stored rows.
+    pub(crate) fn execute_dml(
+        &self,
+        current_db: Option<&str>,
+        sql: &str,
+        catalog: &Catalog,
+    ) -> Result<u64, EngineError> {
+        let mut cur = super::lexer::Cursor::new(sql)?;
+        let truncate = cur.eat_kw("TRUNCATE");
+        if truncate {
+            cur.eat_kw("TABLE");
+        } else if cur.eat_kw("DELETE") {
+            cur.expect_kw("FROM")?;
+        } else {
+            cur.expect_kw("UPDATE")?;
+        }
+        let (db, table) = cur.qualified()?;
+        let db = db
+            .or_else(|| current_db.map(str::to_string))
+            .ok_or(EngineError::NoDatabaseSelected)?;
+        let schema = catalog
+            .table(&db, &table)
+            .ok_or_else(|| EngineError::UnknownTable(format!("{db}.{table}")))?;
+        let conn = self.conn(&db)?;
+        if truncate {
+            let n = conn.execute(
+                &format!(
+                    "DELETE FROM {}.{}",
+                    quote_ident(&schema.db),
+                    quote_ident(&data_table_name(schema))
+                ),
+                [],
+            )?;
+            return Ok(n as u64);
+        }
+        conn.execute(sql, [])
+            .map(|n| n as u64)
+            .map_err(|e| EngineError::Invalid(e.to_string()))
+    }
+
     /// Runs a query and collects its rows.
     pub(crate) fn query(
         &self,

@@ -164,6 +164,12 @@ impl Session {
                 }
             }
             "insert" => insert(&self.engine, self.current_db.as_deref(), sql),
+            "delete" | "update" | "truncate" => {
+                match self.engine.execute_dml(self.current_db.as_deref(), sql) {
+                    Ok(affected) => Reply::Ok { affected },
+                    Err(e) => engine_error(e),
+                }
+            }
             "show" => show::show(&self.engine, self.current_db.as_deref(), sql, |n| {
                 let known: Vec<(String, Value)> = VARIABLES
                     .iter()

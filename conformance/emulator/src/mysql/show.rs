@@ -88,6 +88,25 @@ pub(crate) fn show(
                 Err(r) => r,
             }
         }
+        "columns" | "fields" => {
+            let raw: Vec<&str> = sql.split_whitespace().collect();
+            let mut name = raw
+                .iter()
+                .position(|w| w.eq_ignore_ascii_case("from") || w.eq_ignore_ascii_case("in"))
+                .and_then(|i| raw.get(i + 1))
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            // SHOW COLUMNS FROM t FROM db
+            if let Some(db) = raw
+                .iter()
+                .rposition(|w| w.eq_ignore_ascii_case("from") || w.eq_ignore_ascii_case("in"))
+                .filter(|&i| raw.get(i + 1).map(|s| s.to_string()) != Some(name.clone()))
+                .and_then(|i| raw.get(i + 1))
+            {
+                name = format!("{db}.{name}");
+            }
+            describe(engine, current_db, &format!("DESC {name}"))
+        }
         "warnings" | "errors" => Reply::rows(&["Level", "Code", "Message"], vec![]),
         "processlist" => Reply::rows(&["Id", "User", "Host", "db", "Command", "Time"], vec![]),
         "engines" | "collation" | "charset" | "character" | "plugins" | "triggers" => {
