@@ -60,6 +60,9 @@ pub struct EmulatorConfig {
     pub discard: bool,
     /// Length of a Doris group-commit window.
     pub group_commit_interval: Duration,
+    /// Running-transaction limit per database; `None` keeps the vendor default (Doris 10000,
+    /// StarRocks 1000).
+    pub max_running_txn_per_db: Option<usize>,
 }
 
 impl EmulatorConfig {
@@ -77,6 +80,7 @@ impl EmulatorConfig {
             data_dir: None,
             discard: false,
             group_commit_interval: Duration::from_millis(500),
+            max_running_txn_per_db: None,
         }
     }
 }
@@ -95,6 +99,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("data_dir", &self.data_dir)
             .field("discard", &self.discard)
             .field("group_commit_interval", &self.group_commit_interval)
+            .field("max_running_txn_per_db", &self.max_running_txn_per_db)
             .finish()
     }
 }
@@ -131,6 +136,9 @@ impl Emulator {
         engine_config.data_dir = config.data_dir.clone();
         engine_config.user = config.user.clone();
         engine_config.password = config.password.clone();
+        if let Some(limit) = config.max_running_txn_per_db {
+            engine_config.max_running_txn_per_db = limit;
+        }
         let engine = Engine::open(engine_config).map_err(other_error)?;
 
         let host = config.host.as_str();

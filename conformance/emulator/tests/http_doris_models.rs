@@ -86,3 +86,34 @@ async fn delete_sign_merge_type_and_partial_columns() {
     assert_eq!(rows(&emu, "SELECT k, v, n FROM u ORDER BY k"), ["3|c|30"]);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn running_transaction_limit_text() {
+    let mut config = streamload_emulator::EmulatorConfig::new(Flavor::Doris);
+    config.max_running_txn_per_db = Some(1);
+    let emu = streamload_emulator::Emulator::start(config).await.unwrap();
+    emu.engine().create_database("db").unwrap();
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (k INT, v INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let be = authority(&emu.be_urls()[0]);
+    let r = load(
+        &be,
+        "t",
+        &[("label", "a"), ("two_phase_commit", "true")],
+        b"1,1\n",
+    )
+    .await;
+    assert_eq!(r["Status"], "Success", "{r}");
+    let r = load(&be, "t", &[("label", "b")], b"2,2\n").await;
+    let db_id = emu.engine().database_id("db").unwrap();
+    assert_eq!(r["Status"], "Fail");
+    assert_eq!(
+        r["Message"],
+        format!(
+            "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = current running txns on db {db_id} is 1, larger than limit 1"
+        )
+    );
+    emu.shutdown().await;
+}
