@@ -20,8 +20,9 @@ fn null_reason(flavor: Flavor, col: &Column) -> String {
 
 fn invalid_reason(flavor: Flavor, col: &Column, raw: &str, why: &str) -> String {
     match flavor {
+        // Doris names the column and the source value only (be/src/vec/exec/scan).
         Flavor::Doris => format!(
-            "column({}) value is incorrect while strict mode is true, src value is {raw}: {why}",
+            "column({}) value is incorrect while strict mode is true, src value is {raw}",
             col.name
         ),
         Flavor::StarRocks => format!(
@@ -34,12 +35,18 @@ fn invalid_reason(flavor: Flavor, col: &Column, raw: &str, why: &str) -> String 
 
 fn too_long_reason(flavor: Flavor, col: &Column, raw: &str, limit: u32) -> String {
     match flavor {
-        Flavor::Doris => format!(
-            "column_name[{}], the length of input is too long than schema. input: [{}] schema length: {limit}; actual length: {};",
-            col.name,
-            raw.chars().take(32).collect::<String>(),
-            raw.len()
-        ),
+        Flavor::Doris => {
+            let mut end = raw.len().min(32);
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!(
+                "column_name[{}], the length of input is too long than schema. first 32 bytes of input str: [{}] schema length: {limit}; actual length: {}; ",
+                col.name,
+                &raw[..end],
+                raw.len()
+            )
+        }
         Flavor::StarRocks => format!(
             "Value length is beyond the capacity. column={}, capacity={limit}",
             col.name
