@@ -397,3 +397,48 @@ fn missing_values_take_column_defaults() {
     assert_eq!(at.len(), 19, "{at}");
     assert!(at.as_str() > "2024-01-01", "{at}");
 }
+
+#[test]
+fn bitmap_and_hll_columns_union_and_answer_their_sql_functions() {
+    let e = engine(Flavor::StarRocks);
+    e.execute_ddl(
+        "CREATE TABLE `test`.`page_uv` (\n  `page_id` INT NOT NULL COMMENT 'page ID',\n  `visit_date` datetime NOT NULL COMMENT 'access time',\n  `visit_users` BITMAP BITMAP_UNION NOT NULL COMMENT 'user ID'\n) ENGINE=OLAP\nAGGREGATE KEY(`page_id`, `visit_date`)\nDISTRIBUTED BY HASH(`page_id`);",
+    )
+    .expect("ddl");
+    let day = || s("2020-06-23 01:30:30");
+    load(
+        &e,
+        "page_uv",
+        "a",
+        WriteMode::default(),
+        vec![
+            up(&[i(1), day(), s("13")]),
+            up(&[i(1), day(), s("23")]),
+            up(&[i(2), day(), s("13")]),
+        ],
+    );
+    load(
+        &e,
+        "page_uv",
+        "b",
+        WriteMode::default(),
+        vec![up(&[i(1), day(), s("13")])],
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT page_id, bitmap_union_count(visit_users), bitmap_count(visit_users) FROM page_uv GROUP BY page_id ORDER BY page_id"
+        ),
+        vec![
+            vec![Value::Int(1), Value::Int(2), Value::Int(2)],
+            vec![Value::Int(2), Value::Int(1), Value::Int(1)]
+        ]
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT bitmap_to_string(bitmap_union(visit_users)) FROM page_uv"
+        ),
+        vec![vec![Value::Text("13,23".into())]]
+    );
+}

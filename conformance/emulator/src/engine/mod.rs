@@ -14,6 +14,7 @@ mod infoschema;
 pub(crate) mod lexer;
 mod persist;
 mod schema;
+mod sql_functions;
 mod state;
 mod storage;
 mod txn_table;

@@ -13,10 +13,10 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 
 use super::QueryResult;
 use super::catalog::Catalog;
-use super::infoschema;
 use super::lexer::{Token, tokenize};
 use super::schema::{ColumnType, KeysModel, TableSchema, Value};
 use super::txn_types::EngineError;
+use super::{infoschema, sql_functions};
 
 fn mentions_information_schema(tokens: &[Token]) -> bool {
     tokens.iter().any(|t| {
@@ -96,6 +96,7 @@ impl Storage {
         }
         let scratch = Connection::open_in_memory()?;
         infoschema::create(&scratch)?;
+        sql_functions::register(&scratch)?;
         Ok(Storage {
             dir: dir.map(Path::to_path_buf),
             dbs: BTreeMap::new(),
@@ -112,6 +113,7 @@ impl Storage {
     /// Opens the connection of a database (creating its file when persistent).
     pub(crate) fn attach(&mut self, db: &str, db_id: i64) -> Result<(), EngineError> {
         let conn = Connection::open_in_memory()?;
+        sql_functions::register(&conn)?;
         let target = match self.file_for(db_id) {
             Some(p) => p.to_string_lossy().into_owned(),
             None => ":memory:".to_string(),

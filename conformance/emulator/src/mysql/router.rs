@@ -147,7 +147,7 @@ impl Session {
 
     /// Runs one statement.
     pub fn execute(&mut self, sql: &str) -> Reply {
-        let sql = sql.trim().trim_end_matches(';').trim();
+        let sql = strip_leading_comments(sql).trim_end_matches(';').trim();
         let lower = sql.to_ascii_lowercase();
         let first = lower.split_whitespace().next().unwrap_or("");
         let flavor = self.engine.flavor();
@@ -244,6 +244,27 @@ impl Session {
         match self.engine.query(self.current_db.as_deref(), &rewritten) {
             Ok(r) => Reply::Rows(r),
             Err(e) => engine_error(e),
+        }
+    }
+}
+
+/// Drops leading `/* ... */` and `-- ...` comments (JDBC prefixes its connect-time queries
+/// with `/* mysql-connector-j-8.x */`).
+fn strip_leading_comments(sql: &str) -> &str {
+    let mut s = sql.trim_start();
+    loop {
+        if let Some(rest) = s.strip_prefix("/*") {
+            match rest.find("*/") {
+                Some(end) => s = rest[end + 2..].trim_start(),
+                None => return "",
+            }
+        } else if s.starts_with("--") || s.starts_with('#') {
+            match s.find('\n') {
+                Some(end) => s = s[end + 1..].trim_start(),
+                None => return "",
+            }
+        } else {
+            return s;
         }
     }
 }
