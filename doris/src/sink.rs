@@ -201,7 +201,7 @@ pub(crate) fn unescape(text: &str, key: &str) -> Result<Vec<u8>> {
     }
     if text.starts_with("\\x") || text.starts_with("\\X") {
         let hex: String = text.replace("\\x", "").replace("\\X", "");
-        if hex.is_empty() || hex.len() % 2 != 0 {
+        if hex.is_empty() || !hex.len().is_multiple_of(2) {
             return Err(bad());
         }
         return (0..hex.len())
