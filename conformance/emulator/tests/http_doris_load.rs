@@ -339,3 +339,17 @@ async fn be_sends_100_continue_before_reading_the_body() {
     assert_eq!(record.body_bytes, 7);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn reply_is_gzipped_when_the_client_accepts_gzip() {
+    use std::io::Read;
+    let (emu, be) = doris_with_table().await;
+    let r = load(&be, &[("Accept-Encoding", "gzip, deflate")], b"1\ta\t1\n").await;
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(r.raw.as_slice())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.contains("\"Status\": \"Success\""), "{text}");
+    emu.shutdown().await;
+}

@@ -31,8 +31,15 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req, be: usize) -> Respo
     match (method, seg.as_slice()) {
         (Method::PUT, ["api", db, table, "_stream_load" | "_load"]) => {
             let (db, table) = (db.to_string(), table.to_string());
+            let gzip = req
+                .header("accept-encoding")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
             let report = stream_load(state, req, be, db, table).await;
-            json_200(report.doris_json())
+            if gzip {
+                gzip_json(report.doris_json())
+            } else {
+                json_200(report.doris_json())
+            }
         }
         (Method::PUT, ["api", db, "_stream_load_2pc"] | ["api", db, _, "_stream_load_2pc"]) => {
             let db = db.to_string();
@@ -42,6 +49,26 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req, be: usize) -> Respo
         (Method::GET | Method::HEAD, ["api", "_load_error_log"]) => error_log(state, req),
         (Method::GET, []) => respond(StatusCode::OK, Some("text/html"), "Doris BE emulator"),
         _ => respond(StatusCode::NOT_FOUND, Some("text/plain"), "Not Found"),
+    }
+}
+
+/// The BE gzips its reply when the client accepts gzip (`HttpChannel::send_reply`).
+fn gzip_json(body: String) -> Response<Body> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let compressed = encoder
+        .write_all(body.as_bytes())
+        .and_then(|()| encoder.finish());
+    match compressed {
+        Ok(bytes) => {
+            let mut r = respond(StatusCode::OK, Some("application/json"), bytes);
+            r.headers_mut().insert(
+                http::header::CONTENT_ENCODING,
+                http::HeaderValue::from_static("gzip"),
+            );
+            r
+        }
+        Err(_) => json_200(body),
     }
 }
 

@@ -19,6 +19,8 @@ pub struct RawResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body bytes as received.
+    pub raw: Vec<u8>,
     /// Interim (1xx) status lines seen before the final response.
     pub interim: Vec<String>,
 }
@@ -152,6 +154,7 @@ pub async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> RawResp
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            raw: body,
             interim,
         };
     }
