@@ -24,7 +24,16 @@ pub(crate) struct CsvSettings {
     escape: Option<u8>,
     /// Bytes that start something special (up to three, for `memchr3`).
     specials: Vec<u8>,
+    /// The same bytes as a lookup table, for short values.
+    special_table: [bool; 256],
+    /// The separator when it is one byte (the common case), written with one push.
+    single_separator: Option<u8>,
+    /// The delimiter when it is one byte.
+    single_delimiter: Option<u8>,
 }
+
+/// Values shorter than this are scanned with the lookup table, longer ones with `memchr`.
+const SHORT_VALUE: usize = 32;
 
 impl CsvSettings {
     pub(crate) fn new(format: &CsvFormat) -> Result<Self> {
@@ -45,7 +54,18 @@ impl CsvSettings {
         specials.extend(format.escape);
         specials.sort_unstable();
         specials.dedup();
+        let mut special_table = [false; 256];
+        for &b in &specials {
+            special_table[usize::from(b)] = true;
+        }
+        let single = |token: &[u8]| match token {
+            [b] => Some(*b),
+            _ => None,
+        };
         Ok(Self {
+            special_table,
+            single_separator: single(&format.column_separator),
+            single_delimiter: single(&format.line_delimiter),
             separator: format.column_separator.clone(),
             delimiter: format.line_delimiter.clone(),
             enclose: format.enclose,
@@ -55,6 +75,9 @@ impl CsvSettings {
     }
 
     fn has_special(&self, v: &[u8]) -> bool {
+        if v.len() < SHORT_VALUE {
+            return v.iter().any(|&b| self.special_table[usize::from(b)]);
+        }
         match self.specials.as_slice() {
             [a] => memchr::memchr(*a, v).is_some(),
             [a, b] => memchr::memchr2(*a, *b, v).is_some(),
@@ -106,7 +129,10 @@ impl<'a> CsvRow<'a> {
 impl RowWriter for CsvRow<'_> {
     fn column(&mut self, _index: usize, _name: &str) {
         if !self.first {
-            self.out.extend_from_slice(&self.settings.separator);
+            match self.settings.single_separator {
+                Some(b) => self.out.push(b),
+                None => self.out.extend_from_slice(&self.settings.separator),
+            }
         }
         self.first = false;
     }
@@ -162,6 +188,9 @@ impl RowWriter for CsvRow<'_> {
     }
 
     fn end_row(&mut self) {
-        self.out.extend_from_slice(&self.settings.delimiter);
+        match self.settings.single_delimiter {
+            Some(b) => self.out.push(b),
+            None => self.out.extend_from_slice(&self.settings.delimiter),
+        }
     }
 }

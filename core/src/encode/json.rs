@@ -17,7 +17,7 @@ pub(crate) struct JsonRow<'a> {
 }
 
 impl<'a> JsonRow<'a> {
-    /// A row writer; `keys` caches each column's rendered `"name":` by column index.
+    /// A row writer; `keys` caches each column's rendered `,"name":` by column index.
     pub(crate) fn new(out: &'a mut Vec<u8>, keys: &'a mut Vec<Vec<u8>>) -> Self {
         out.push(b'{');
         Self {
@@ -41,15 +41,17 @@ fn plain_name(name: &str) -> bool {
 
 impl RowWriter for JsonRow<'_> {
     fn column(&mut self, index: usize, name: &str) {
+        // Cached keys carry their leading comma (all but column 0).
+        if let Some(key) = self.keys.get(index) {
+            self.out.extend_from_slice(key);
+            self.first = false;
+            return;
+        }
+        let start = self.out.len();
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
-        if let Some(key) = self.keys.get(index) {
-            self.out.extend_from_slice(key);
-            return;
-        }
-        let start = self.out.len();
         if plain_name(name) {
             self.out.push(b'"');
             self.out.extend_from_slice(name.as_bytes());
@@ -58,7 +60,7 @@ impl RowWriter for JsonRow<'_> {
             self.string(name);
         }
         self.out.push(b':');
-        if self.keys.len() == index {
+        if self.keys.len() == index && (index == 0) == (self.out[start] != b',') {
             self.keys.push(self.out[start..].to_vec());
         }
     }

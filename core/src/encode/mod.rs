@@ -59,7 +59,7 @@ const MIXED: &str = "a table's rows must be all serde rows or all dynamic rows";
 
 #[derive(Debug, Clone)]
 enum Layout {
-    Csv(CsvSettings),
+    Csv(Box<CsvSettings>),
     Json(JsonFormat),
 }
 
@@ -86,7 +86,7 @@ impl Encoder {
         delete: Option<DeleteColumn>,
     ) -> Result<Self> {
         let layout = match format {
-            Format::Csv(csv) => Layout::Csv(CsvSettings::new(csv)?),
+            Format::Csv(csv) => Layout::Csv(Box::new(CsvSettings::new(csv)?)),
             Format::Json(json) => Layout::Json(*json),
             Format::ArrowStream => {
                 return Err(Error::new(
@@ -247,7 +247,8 @@ impl Encoder {
                     // A failed first row teaches nothing.
                     self.struct_columns.names.clear();
                 }
-                Err(self.row_error(failure.column, failure.message))
+                let parts = failure.into_parts();
+                Err(self.row_error(parts.column, parts.message))
             }
         }
     }
@@ -276,11 +277,10 @@ fn write_row(
         (Op::Delete, Some(d)) => Some((d.name.as_str(), d.delete.as_str())),
         (Op::Upsert, None) => None,
         (Op::Delete, None) => {
-            return Err(EncodeFailure {
-                column: None,
-                message: "a delete needs the table's delete column, which it does not have"
-                    .to_owned(),
-            });
+            return Err(EncodeFailure::new(
+                None,
+                "a delete needs the table's delete column, which it does not have".to_owned(),
+            ));
         }
     };
     match layout {
@@ -313,10 +313,7 @@ fn finish<W: RowWriter>(
     if let Some((name, value)) = delete_value {
         row.column(columns, name);
         row.text(value.as_bytes())
-            .map_err(|message| EncodeFailure {
-                column: Some(name.to_owned()),
-                message,
-            })?;
+            .map_err(|message| EncodeFailure::new(Some(name.to_owned()), message))?;
     }
     row.end_row();
     Ok(())
@@ -358,10 +355,7 @@ impl<S: AsRef<str>> RowBody for ValuesBody<'_, S> {
             writer.column(index, name);
             value
                 .write_to(writer, self.options)
-                .map_err(|message| EncodeFailure {
-                    column: Some(name.to_owned()),
-                    message,
-                })?;
+                .map_err(|message| EncodeFailure::new(Some(name.to_owned()), message))?;
         }
         Ok(self.columns.len())
     }

@@ -13,16 +13,30 @@ use super::EncodeOptions;
 use super::types::{TIMESTAMP_TOKEN, timestamp_text};
 use super::writer::{FloatText, RowWriter, float_text};
 
-/// Why a row could not be encoded, and in which column.
+/// Why a row could not be encoded, and in which column. Boxed, so the `Result` of every
+/// value on the hot path stays one word.
 #[derive(Debug)]
-pub(crate) struct EncodeFailure {
+pub(crate) struct EncodeFailure(Box<FailureParts>);
+
+#[derive(Debug)]
+pub(crate) struct FailureParts {
     pub(crate) column: Option<String>,
     pub(crate) message: String,
 }
 
+impl EncodeFailure {
+    pub(crate) fn new(column: Option<String>, message: String) -> Self {
+        Self(Box::new(FailureParts { column, message }))
+    }
+
+    pub(crate) fn into_parts(self) -> FailureParts {
+        *self.0
+    }
+}
+
 impl fmt::Display for EncodeFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -30,18 +44,12 @@ impl std::error::Error for EncodeFailure {}
 
 impl ser::Error for EncodeFailure {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Self {
-            column: None,
-            message: msg.to_string(),
-        }
+        Self::new(None, msg.to_string())
     }
 }
 
 fn fail(message: impl Into<String>) -> EncodeFailure {
-    EncodeFailure {
-        column: None,
-        message: message.into(),
-    }
+    EncodeFailure::new(None, message.into())
 }
 
 type Res = Result<(), EncodeFailure>;
@@ -177,14 +185,14 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
             let expected = columns.names.get(self.index).copied();
             let same = expected.is_some_and(|name| std::ptr::eq(name, key) || name == key);
             if !same {
-                return Err(EncodeFailure {
-                    column: Some(key.to_owned()),
-                    message: format!(
+                return Err(EncodeFailure::new(
+                    Some(key.to_owned()),
+                    format!(
                         "field {key:?} is at position {} but the first row had {expected:?} \
                          there (skipped or reordered fields break column order)",
                         self.index
                     ),
-                });
+                ));
             }
         } else {
             columns.names.push(key);
@@ -197,7 +205,7 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
                 options: self.row.options,
             })
             .map_err(|mut e| {
-                e.column.get_or_insert_with(|| key.to_owned());
+                e.0.column.get_or_insert_with(|| key.to_owned());
                 e
             })
     }

@@ -157,19 +157,10 @@ fn push_digits(out: &mut ShortText, value: u32, width: u32) {
 }
 
 /// ASCII text of at most 32 bytes kept on the stack, so writing a date costs no allocation.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(crate) struct ShortText {
     buf: [u8; 32],
     len: usize,
-}
-
-impl Default for ShortText {
-    fn default() -> Self {
-        Self {
-            buf: [0; 32],
-            len: 0,
-        }
-    }
 }
 
 impl ShortText {
