@@ -103,6 +103,8 @@ pub struct LoadParams {
     pub partial_update: bool,
     /// StarRocks `merge_condition`.
     pub merge_condition: Option<String>,
+    /// `negative: true` (exactly): SUM columns are subtracted.
+    pub negative: bool,
     /// `timeout` in seconds, if sent.
     pub timeout_s: Option<u64>,
 }
@@ -176,6 +178,9 @@ pub(super) fn common(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
         sequence_col: None,
         partial_update: false,
         merge_condition: None,
+        negative: headers
+            .get("negative")
+            .is_some_and(|v| v.as_bytes() == b"true"),
         timeout_s,
     })
 }

@@ -5,7 +5,7 @@
 //! column (`columns`, `hidden_columns`, `jsonpaths`, JSON keys), evaluates derived columns, drops
 //! rows that fail `where` (unselected) and rows the engine refuses (filtered, with a reason).
 
-use crate::engine::{Engine, Flavor, KeysModel, RowOp, StagedRow, TableSchema};
+use crate::engine::{Aggregation, Engine, Flavor, KeysModel, RowOp, StagedRow, TableSchema};
 
 use super::columns::ColumnItem;
 use super::csv::read_csv;
@@ -57,6 +57,15 @@ impl RowBatch {
     }
 }
 
+/// `-v` for `negative` loads, keeping the value's text otherwise intact.
+fn negate(value: &str) -> String {
+    let v = value.trim();
+    match v.strip_prefix('-') {
+        Some(rest) => rest.to_string(),
+        None => format!("-{}", v.strip_prefix('+').unwrap_or(v)),
+    }
+}
+
 /// The resolved mapping of one load onto one table.
 #[derive(Debug)]
 pub struct Plan {
@@ -85,6 +94,18 @@ impl Plan {
         flavor: Flavor,
     ) -> Result<Plan, ParamError> {
         let unique = matches!(schema.model, KeysModel::Unique | KeysModel::Primary);
+        if params.negative {
+            if let Some(c) = schema
+                .columns
+                .iter()
+                .find(|c| !c.is_key && !c.hidden && c.aggregation != Some(Aggregation::Sum))
+            {
+                return Err(plan_err(format!(
+                    "Column is not SUM AggregateType. column:{}",
+                    c.name
+                )));
+            }
+        }
         if params.merge_type != MergeType::Append && !unique {
             return Err(plan_err(
                 "load by MERGE or DELETE is only supported in unique tables.".into(),
@@ -337,6 +358,11 @@ impl Plan {
         let mut values = Vec::with_capacity(schema.columns.len());
         for (column, target) in schema.columns.iter().zip(&self.targets) {
             let raw = match target {
+                Some(name)
+                    if self.params.negative && column.aggregation == Some(Aggregation::Sum) =>
+                {
+                    resolve(name).map(|v| negate(&v))
+                }
                 Some(name) => resolve(name),
                 None if self.params.partial_update && self.params.columns.is_some() => {
                     values.push(None);

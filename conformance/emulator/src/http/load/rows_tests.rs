@@ -130,3 +130,22 @@ fn starrocks_json_op_and_partial_update() {
         "columns not named keep their old value"
     );
 }
+
+#[test]
+fn negative_subtracts_sum_columns() {
+    let (eng, schema) = engine(
+        Flavor::Doris,
+        "CREATE TABLE db.t (k INT, s BIGINT SUM) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let params = doris_params(&headers(&[("negative", "true")])).unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let batch = plan.read(&eng, &schema, b"1\t5\n2\t-3\n");
+    assert_eq!(batch.rows[0].values[1], Some(crate::engine::Value::Int(-5)));
+    assert_eq!(batch.rows[1].values[1], Some(crate::engine::Value::Int(3)));
+    let (_, replace) = engine(
+        Flavor::Doris,
+        "CREATE TABLE db.t (k INT, r INT REPLACE) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let e = Plan::new(&replace, &params, Flavor::Doris).unwrap_err();
+    assert_eq!(e.message, "Column is not SUM AggregateType. column:r");
+}
