@@ -123,9 +123,13 @@ fn report(rows: &[Order]) {
     }
     let base = best[0].0;
     println!("encode {ROWS} rows x 16 columns (best of {ROUNDS} rounds)");
-    for (name, (secs, bytes)) in ["serde_json::to_writer", "streamload CSV", "streamload JSON lines"]
-        .into_iter()
-        .zip(best)
+    for (name, (secs, bytes)) in [
+        "serde_json::to_writer",
+        "streamload CSV",
+        "streamload JSON lines",
+    ]
+    .into_iter()
+    .zip(best)
     {
         println!(
             "  {name:<22} {:>10.0} rows/s {:>7.1} MB/s  {:.3} s  {:>10} bytes  {:.2}x serde_json",

@@ -24,16 +24,14 @@ pub(crate) struct CsvSettings {
     escape: Option<u8>,
     /// Bytes that start something special (up to three, for `memchr3`).
     specials: Vec<u8>,
-    /// The same bytes as a lookup table, for short values.
-    special_table: [bool; 256],
+    /// None of the special bytes can occur in digits, signs and date punctuation, so dates,
+    /// datetimes and decimals need no scan.
+    numeric_text_is_safe: bool,
     /// The separator when it is one byte (the common case), written with one push.
     single_separator: Option<u8>,
     /// The delimiter when it is one byte.
     single_delimiter: Option<u8>,
 }
-
-/// Values shorter than this are scanned with the lookup table, longer ones with `memchr`.
-const SHORT_VALUE: usize = 32;
 
 impl CsvSettings {
     pub(crate) fn new(format: &CsvFormat) -> Result<Self> {
@@ -54,16 +52,17 @@ impl CsvSettings {
         specials.extend(format.escape);
         specials.sort_unstable();
         specials.dedup();
-        let mut special_table = [false; 256];
-        for &b in &specials {
-            special_table[usize::from(b)] = true;
-        }
+        let numeric_text_is_safe = !specials
+            .iter()
+            .chain(&format.column_separator)
+            .chain(&format.line_delimiter)
+            .any(|b| b"0123456789-+:. ".contains(b));
         let single = |token: &[u8]| match token {
             [b] => Some(*b),
             _ => None,
         };
         Ok(Self {
-            special_table,
+            numeric_text_is_safe,
             single_separator: single(&format.column_separator),
             single_delimiter: single(&format.line_delimiter),
             separator: format.column_separator.clone(),
@@ -75,9 +74,6 @@ impl CsvSettings {
     }
 
     fn has_special(&self, v: &[u8]) -> bool {
-        if v.len() < SHORT_VALUE {
-            return v.iter().any(|&b| self.special_table[usize::from(b)]);
-        }
         match self.specials.as_slice() {
             [a] => memchr::memchr(*a, v).is_some(),
             [a, b] => memchr::memchr2(*a, *b, v).is_some(),
@@ -180,6 +176,15 @@ impl RowWriter for CsvRow<'_> {
                 self.out.extend_from_slice(v);
                 Ok(())
             }
+        }
+    }
+
+    fn numeric_text(&mut self, v: &str) -> std::result::Result<(), String> {
+        if self.settings.numeric_text_is_safe {
+            self.out.extend_from_slice(v.as_bytes());
+            Ok(())
+        } else {
+            self.text(v.as_bytes())
         }
     }
 

@@ -106,6 +106,14 @@ impl RowWriter for JsonRow<'_> {
         }
     }
 
+    fn numeric_text(&mut self, v: &str) -> Result<(), String> {
+        // Digits, signs and date punctuation never need JSON escapes.
+        self.out.push(b'"');
+        self.out.extend_from_slice(v.as_bytes());
+        self.out.push(b'"');
+        Ok(())
+    }
+
     fn nested_json(&mut self, json: &str) -> Result<(), String> {
         self.out.extend_from_slice(json.as_bytes());
         Ok(())

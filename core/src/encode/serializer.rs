@@ -10,7 +10,7 @@ use std::fmt;
 use serde::ser::{self, Impossible, Serialize};
 
 use super::EncodeOptions;
-use super::types::{TIMESTAMP_TOKEN, timestamp_text};
+use super::types::{DATE_TOKEN, DATETIME_TOKEN, DECIMAL_TOKEN, TIMESTAMP_TOKEN, timestamp_text};
 use super::writer::{FloatText, RowWriter, float_text};
 
 /// Why a row could not be encoded, and in which column. Boxed, so the `Result` of every
@@ -203,6 +203,7 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
             .serialize(ValueSerializer {
                 writer: &mut *self.row.writer,
                 options: self.row.options,
+                numeric_text: false,
             })
             .map_err(|mut e| {
                 e.0.column.get_or_insert_with(|| key.to_owned());
@@ -228,6 +229,8 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
 pub(crate) struct ValueSerializer<'a, W> {
     pub(crate) writer: &'a mut W,
     pub(crate) options: &'a EncodeOptions,
+    /// The value is the text of one of the policy's own types (date, datetime, decimal).
+    pub(crate) numeric_text: bool,
 }
 
 impl<W: RowWriter> ValueSerializer<'_, W> {
@@ -326,7 +329,11 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         self.writer.str(v.encode_utf8(&mut [0; 4])).map_err(fail)
     }
     fn serialize_str(self, v: &str) -> Res {
-        self.writer.str(v).map_err(fail)
+        if self.numeric_text {
+            self.writer.numeric_text(v).map_err(fail)
+        } else {
+            self.writer.str(v).map_err(fail)
+        }
     }
     fn serialize_bytes(self, v: &[u8]) -> Res {
         self.writer.text(v).map_err(fail)
@@ -357,7 +364,13 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
                 .ok_or_else(|| fail("timestamp without microseconds"))?;
             let text = timestamp_text(micros, &self.options.time_zone)
                 .map_err(|e| fail(e.message().to_owned()))?;
-            return self.writer.str(text.as_str()).map_err(fail);
+            return self.writer.numeric_text(text.as_str()).map_err(fail);
+        }
+        if name == DATE_TOKEN || name == DATETIME_TOKEN || name == DECIMAL_TOKEN {
+            return value.serialize(ValueSerializer {
+                numeric_text: true,
+                ..self
+            });
         }
         value.serialize(self)
     }

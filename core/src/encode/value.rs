@@ -56,15 +56,15 @@ impl Value {
                 let mut buf = zmij::Buffer::new();
                 writer.float(float_text(*v, &mut buf)?.as_text());
             }
-            Value::Decimal(v) => writer.str(v.as_str())?,
+            Value::Decimal(v) => writer.numeric_text(v.as_str())?,
             Value::Text(v) => writer.str(v)?,
             Value::Bytes(v) => writer.text(v)?,
-            Value::Date(v) => writer.str(v.text().as_str())?,
-            Value::DateTime(v) => writer.str(v.text().as_str())?,
+            Value::Date(v) => writer.numeric_text(v.text().as_str())?,
+            Value::DateTime(v) => writer.numeric_text(v.text().as_str())?,
             Value::Timestamp(v) => {
                 let text = timestamp_text(v.as_micros(), &options.time_zone)
                     .map_err(|e| e.message().to_owned())?;
-                writer.str(text.as_str())?;
+                writer.numeric_text(text.as_str())?;
             }
             Value::Json(v) => writer.nested_json(&v.to_string())?,
         }

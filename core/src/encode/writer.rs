@@ -29,6 +29,9 @@ pub(crate) trait RowWriter {
     fn str(&mut self, v: &str) -> Result<(), String> {
         self.text(v.as_bytes())
     }
+    /// Text made only of digits, signs and date punctuation (`0-9 - + : .` and space): dates,
+    /// datetimes and decimals, which the policy formats itself.
+    fn numeric_text(&mut self, v: &str) -> Result<(), String>;
     /// An array, map or struct value as JSON text.
     fn nested_json(&mut self, json: &str) -> Result<(), String>;
     /// Ends the row.
