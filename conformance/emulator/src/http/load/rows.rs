@@ -94,17 +94,15 @@ impl Plan {
         flavor: Flavor,
     ) -> Result<Plan, ParamError> {
         let unique = matches!(schema.model, KeysModel::Unique | KeysModel::Primary);
-        if params.negative {
-            if let Some(c) = schema
-                .columns
-                .iter()
-                .find(|c| !c.is_key && !c.hidden && c.aggregation != Some(Aggregation::Sum))
-            {
-                return Err(plan_err(format!(
-                    "Column is not SUM AggregateType. column:{}",
-                    c.name
-                )));
-            }
+        let not_sum = schema
+            .columns
+            .iter()
+            .find(|c| !c.is_key && !c.hidden && c.aggregation != Some(Aggregation::Sum));
+        if let (true, Some(c)) = (params.negative, not_sum) {
+            return Err(plan_err(format!(
+                "Column is not SUM AggregateType. column:{}",
+                c.name
+            )));
         }
         if params.merge_type != MergeType::Append && !unique {
             return Err(plan_err(
