@@ -58,7 +58,8 @@ pub struct DorisConfig {
     pub auto_redirect: bool,
     /// User name.
     pub username: String,
-    /// Password (never logged, never in `Debug`).
+    /// Password (never logged, never in `Debug`, never serialized).
+    #[serde(skip_serializing)]
     pub password: String,
     /// Default target table (`table.identifier`, `db.table`).
     pub table: Option<Table>,

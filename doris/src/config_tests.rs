@@ -70,3 +70,13 @@ fn snake_case_aliases_work() {
     let key: ConfigKey = "doris_request_read_timeout".parse().unwrap();
     assert_eq!(key, ConfigKey::ReadTimeout);
 }
+
+#[test]
+fn serialization_leaves_the_password_out() {
+    let c = options(&[("password", "s3cret-pw"), ("fenodes", "fe:8030")]).unwrap();
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(!json.contains("s3cret-pw"), "{json}");
+    let back: DorisConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.fe_nodes, ["fe:8030"]);
+    assert!(back.password.is_empty());
+}

@@ -185,8 +185,19 @@ impl Transaction for DorisTransaction {
             .sender
             .as_ref()
             .ok_or_else(|| Error::new(ErrorKind::Unexpected, "write after the body ended"))?;
-        if sender.send(chunk).await.is_ok() {
-            return Ok(());
+        // A BE that accepts nothing for a whole read timeout is stalled, not slow.
+        match tokio::time::timeout(self.shared.client.read_timeout, sender.send(chunk)).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(_)) => {}
+            Err(_) => {
+                let e = Error::new(
+                    ErrorKind::Timeout,
+                    "the BE accepted no data for a read timeout",
+                )
+                .with_context("backend", BACKEND)
+                .temporary();
+                return Err(self.context(e));
+            }
         }
         // The request ended before the body did: the server answered early or the link broke.
         let e = match self.end().await {
