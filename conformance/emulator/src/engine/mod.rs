@@ -7,6 +7,7 @@
 
 mod apply;
 mod catalog;
+mod catalog_ops;
 mod convert;
 mod ddl;
 mod ddl_types;

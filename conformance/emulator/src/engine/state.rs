@@ -25,6 +25,8 @@ pub(crate) struct Inner {
     pub(crate) txns: TxnTable,
     pub(crate) storage: Storage,
     pub(crate) meta: Meta,
+    /// Earliest deadline of any transaction; `expire` does nothing before it.
+    pub(crate) next_expiry_ms: i64,
 }
 
 /// Abort reason of a PREPARE transaction found when the emulator restarts.
@@ -49,6 +51,7 @@ impl Inner {
             txns: TxnTable::new(),
             storage,
             meta,
+            next_expiry_ms: i64::MIN,
         };
         for (name, id) in restored.databases {
             inner.catalog.add_database(&name, Some(id));
@@ -89,29 +92,45 @@ impl Inner {
         wall_ms() + self.clock_offset_ms
     }
 
-    /// Aborts timed-out transactions and forgets expired labels.
-    pub(crate) fn expire(&mut self) {
-        let now = self.now_ms();
+    /// When a transaction in its current state times out (PREPARE, PRECOMMITTED) or is
+    /// forgotten (VISIBLE, ABORTED).
+    fn deadline(&self, t: &TxnRecord) -> Option<i64> {
+        let i = &t.info;
         let precommit_ms = self.config.precommit_timeout.as_millis() as i64;
         let keep_ms = self.config.label_keep.as_millis() as i64;
+        match i.state {
+            TxnState::Prepare => Some(i.created_ms + t.timeout_ms),
+            TxnState::Precommitted => Some(
+                i.precommitted_ms.unwrap_or(i.created_ms)
+                    + t.precommit_timeout_ms.unwrap_or(precommit_ms),
+            ),
+            TxnState::Visible | TxnState::Aborted => {
+                Some(i.finished_ms.unwrap_or(i.created_ms) + keep_ms)
+            }
+            TxnState::Committed => None,
+        }
+    }
+
+    /// Lowers the next expiry check to this transaction's deadline.
+    fn note_deadline(&mut self, txn_id: i64) {
+        if let Some(d) = self.txns.get(txn_id).and_then(|t| self.deadline(t)) {
+            self.next_expiry_ms = self.next_expiry_ms.min(d);
+        }
+    }
+
+    /// Aborts timed-out transactions and forgets expired labels. Cheap until the earliest
+    /// deadline passes.
+    pub(crate) fn expire(&mut self) {
+        let now = self.now_ms();
+        if now < self.next_expiry_ms {
+            return;
+        }
         let mut to_abort = Vec::new();
         let mut to_forget = Vec::new();
         for t in self.txns.iter() {
-            let i = &t.info;
-            match i.state {
-                TxnState::Prepare if i.created_ms + t.timeout_ms <= now => to_abort.push(i.id),
-                TxnState::Precommitted
-                    if i.precommitted_ms.unwrap_or(i.created_ms)
-                        + t.precommit_timeout_ms.unwrap_or(precommit_ms)
-                        <= now =>
-                {
-                    to_abort.push(i.id)
-                }
-                TxnState::Visible | TxnState::Aborted
-                    if i.finished_ms.unwrap_or(i.created_ms) + keep_ms <= now =>
-                {
-                    to_forget.push(i.id)
-                }
+            match self.deadline(t) {
+                Some(d) if d <= now && t.info.state.is_running() => to_abort.push(t.info.id),
+                Some(d) if d <= now => to_forget.push(t.info.id),
                 _ => {}
             }
         }
@@ -124,102 +143,12 @@ impl Inner {
                 tracing::warn!(txn_id = id, error = %e, "cannot forget transaction");
             }
         }
-    }
-
-    pub(crate) fn create_database(
-        &mut self,
-        db: &str,
-        if_not_exists: bool,
-    ) -> Result<(), EngineError> {
-        if self.catalog.database(db).is_some() {
-            return if if_not_exists {
-                Ok(())
-            } else {
-                Err(EngineError::DatabaseExists(db.to_string()))
-            };
-        }
-        let id = self.catalog.add_database(db, None);
-        if let Err(e) = self
-            .storage
-            .attach(db, id)
-            .and_then(|()| self.meta.save_database(db, id))
-        {
-            self.catalog.remove_database(db);
-            return Err(e);
-        }
-        Ok(())
-    }
-
-    pub(crate) fn execute_ddl(
-        &mut self,
-        current_db: Option<&str>,
-        stmt: DdlStatement,
-        sql: &str,
-    ) -> Result<(), EngineError> {
-        let resolve = |db: Option<String>| -> Result<String, EngineError> {
-            db.or_else(|| current_db.map(str::to_string))
-                .ok_or(EngineError::NoDatabaseSelected)
-        };
-        match stmt {
-            DdlStatement::CreateDatabase {
-                name,
-                if_not_exists,
-            } => self.create_database(&name, if_not_exists),
-            DdlStatement::CreateTable {
-                db,
-                mut schema,
-                if_not_exists,
-            } => {
-                let db = resolve(db)?;
-                let Some(d) = self.catalog.database(&db) else {
-                    return Err(EngineError::UnknownDatabase(db));
-                };
-                schema.db = d.name.clone();
-                if self.catalog.table(&db, &schema.name).is_some() {
-                    return if if_not_exists {
-                        Ok(())
-                    } else {
-                        Err(EngineError::TableExists(schema.name))
-                    };
-                }
-                self.storage.create_table(&schema)?;
-                self.meta.save_table(&schema.db, &schema.name, sql)?;
-                self.catalog.add_table(schema);
-                Ok(())
-            }
-            DdlStatement::DropDatabase { name, if_exists } => {
-                if self.catalog.database(&name).is_none() {
-                    return if if_exists {
-                        Ok(())
-                    } else {
-                        Err(EngineError::UnknownDatabase(name))
-                    };
-                }
-                if let Some(d) = self.catalog.remove_database(&name) {
-                    self.storage.drop_database(&d.name, d.id)?;
-                    self.meta.drop_database(&d.name)?;
-                }
-                Ok(())
-            }
-            DdlStatement::DropTable {
-                db,
-                name,
-                if_exists,
-            } => {
-                let db = resolve(db)?;
-                let Some(schema) = self.catalog.table(&db, &name).cloned() else {
-                    return if if_exists {
-                        Ok(())
-                    } else {
-                        Err(EngineError::UnknownTable(name))
-                    };
-                };
-                self.storage.drop_table(&schema)?;
-                self.catalog.remove_table(&db, &name);
-                self.meta.drop_table(&schema.db, &schema.name)?;
-                Ok(())
-            }
-        }
+        self.next_expiry_ms = self
+            .txns
+            .iter()
+            .filter_map(|t| self.deadline(t))
+            .min()
+            .unwrap_or(i64::MAX);
     }
 
     pub(crate) fn begin(&mut self, req: BeginRequest) -> Result<TxnInfo, BeginError> {
@@ -274,6 +203,7 @@ impl Inner {
             rows: Vec::new(),
         });
         self.persist(info.id);
+        self.note_deadline(info.id);
         Ok(info)
     }
 
@@ -334,6 +264,7 @@ impl Inner {
         }
         let info = t.info.clone();
         self.persist(txn_id);
+        self.note_deadline(txn_id);
         Ok(info)
     }
 
@@ -364,7 +295,9 @@ impl Inner {
         t.info.state = TxnState::Visible;
         t.info.finished_ms = Some(now);
         let info = t.info.clone();
+        self.txns.finished(txn_id);
         self.persist(txn_id);
+        self.note_deadline(txn_id);
         Ok(info)
     }
 
@@ -382,7 +315,9 @@ impl Inner {
         t.info.abort_reason = Some(reason.to_string());
         t.info.finished_ms = Some(now);
         let info = t.info.clone();
+        self.txns.finished(txn_id);
         self.persist(txn_id);
+        self.note_deadline(txn_id);
         Ok(info)
     }
 }

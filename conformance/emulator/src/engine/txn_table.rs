@@ -1,9 +1,11 @@
-//! The transaction table: every transaction by id, with its staged rows, and the label index.
+//! The transaction table: every transaction by id, with its staged rows, plus a label index and
+//! the set of running transactions, so label checks and the running-transaction limit stay cheap
+//! when many loads have finished but their labels are still kept.
 //!
 //! Label rules live here: a label is held by the newest non-ABORTED transaction; finished
-//! transactions are forgotten after the label retention time.
+//! transactions are forgotten after the label retention time (see `state.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::txn_types::{StagedRow, TxnInfo, TxnState, WriteMode};
 
@@ -21,10 +23,18 @@ pub(crate) struct TxnRecord {
     pub(crate) rows: Vec<StagedRow>,
 }
 
+fn label_key(db: &str, label: &str) -> (String, String) {
+    (db.to_ascii_lowercase(), label.to_string())
+}
+
 /// All known transactions.
 #[derive(Debug)]
 pub(crate) struct TxnTable {
     map: BTreeMap<i64, TxnRecord>,
+    /// (lower-cased db, label) -> transaction ids, oldest first.
+    labels: HashMap<(String, String), Vec<i64>>,
+    /// Ids of PREPARE / PRECOMMITTED / COMMITTED transactions.
+    running: BTreeSet<i64>,
     pub(crate) next_id: i64,
 }
 
@@ -32,60 +42,87 @@ impl TxnTable {
     pub(crate) fn new() -> TxnTable {
         TxnTable {
             map: BTreeMap::new(),
+            labels: HashMap::new(),
+            running: BTreeSet::new(),
             next_id: 1001,
         }
     }
 
     pub(crate) fn insert(&mut self, rec: TxnRecord) {
-        self.next_id = self.next_id.max(rec.info.id + 1);
-        self.map.insert(rec.info.id, rec);
+        let id = rec.info.id;
+        self.next_id = self.next_id.max(id + 1);
+        self.labels
+            .entry(label_key(&rec.info.db, &rec.info.label))
+            .or_default()
+            .push(id);
+        if rec.info.state.is_running() {
+            self.running.insert(id);
+        }
+        self.map.insert(id, rec);
     }
 
     pub(crate) fn get(&self, id: i64) -> Option<&TxnRecord> {
         self.map.get(&id)
     }
 
+    /// Mutable access; callers that finish a transaction must call [`TxnTable::finished`].
     pub(crate) fn get_mut(&mut self, id: i64) -> Option<&mut TxnRecord> {
         self.map.get_mut(&id)
     }
 
+    /// Records that a transaction left the running states.
+    pub(crate) fn finished(&mut self, id: i64) {
+        self.running.remove(&id);
+    }
+
     pub(crate) fn remove(&mut self, id: i64) -> Option<TxnRecord> {
-        self.map.remove(&id)
+        let rec = self.map.remove(&id)?;
+        self.running.remove(&id);
+        let key = label_key(&rec.info.db, &rec.info.label);
+        if let Some(ids) = self.labels.get_mut(&key) {
+            ids.retain(|&i| i != id);
+            if ids.is_empty() {
+                self.labels.remove(&key);
+            }
+        }
+        Some(rec)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &TxnRecord> {
         self.map.values()
     }
 
+    fn with_label(&self, db: &str, label: &str) -> impl Iterator<Item = &TxnRecord> {
+        self.labels
+            .get(&label_key(db, label))
+            .into_iter()
+            .flat_map(|ids| ids.iter().rev())
+            .filter_map(|id| self.map.get(id))
+    }
+
     /// The newest transaction of `db` with `label`.
     pub(crate) fn by_label(&self, db: &str, label: &str) -> Option<&TxnRecord> {
-        self.map
-            .values()
-            .rev()
-            .find(|t| t.info.label == label && t.info.db.eq_ignore_ascii_case(db))
+        self.with_label(db, label).next()
     }
 
     /// The non-aborted holder of a label, if any.
     pub(crate) fn label_holder(&self, db: &str, label: &str) -> Option<&TxnRecord> {
-        self.map.values().rev().find(|t| {
-            t.info.label == label
-                && t.info.db.eq_ignore_ascii_case(db)
-                && t.info.state != TxnState::Aborted
-        })
+        self.with_label(db, label)
+            .find(|t| t.info.state != TxnState::Aborted)
+    }
+
+    fn running_in<'a>(&'a self, db: &'a str) -> impl Iterator<Item = &'a TxnRecord> + 'a {
+        self.running
+            .iter()
+            .filter_map(|id| self.map.get(id))
+            .filter(move |t| t.info.db.eq_ignore_ascii_case(db))
     }
 
     pub(crate) fn running(&self, db: &str) -> Vec<TxnInfo> {
-        self.map
-            .values()
-            .filter(|t| t.info.state.is_running() && t.info.db.eq_ignore_ascii_case(db))
-            .map(|t| t.info.clone())
-            .collect()
+        self.running_in(db).map(|t| t.info.clone()).collect()
     }
 
     pub(crate) fn running_count(&self, db: &str) -> usize {
-        self.map
-            .values()
-            .filter(|t| t.info.state.is_running() && t.info.db.eq_ignore_ascii_case(db))
-            .count()
+        self.running_in(db).count()
     }
 }

@@ -1,0 +1,104 @@
+//! Catalog changes behind the lock: CREATE / DROP of databases and tables, kept in step across
+//! the catalog, the SQLite files and the persisted metadata.
+
+use super::ddl::DdlStatement;
+use super::state::Inner;
+use super::txn_types::EngineError;
+
+impl Inner {
+    pub(crate) fn create_database(
+        &mut self,
+        db: &str,
+        if_not_exists: bool,
+    ) -> Result<(), EngineError> {
+        if self.catalog.database(db).is_some() {
+            return if if_not_exists {
+                Ok(())
+            } else {
+                Err(EngineError::DatabaseExists(db.to_string()))
+            };
+        }
+        let id = self.catalog.add_database(db, None);
+        if let Err(e) = self
+            .storage
+            .attach(db, id)
+            .and_then(|()| self.meta.save_database(db, id))
+        {
+            self.catalog.remove_database(db);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn execute_ddl(
+        &mut self,
+        current_db: Option<&str>,
+        stmt: DdlStatement,
+        sql: &str,
+    ) -> Result<(), EngineError> {
+        let resolve = |db: Option<String>| -> Result<String, EngineError> {
+            db.or_else(|| current_db.map(str::to_string))
+                .ok_or(EngineError::NoDatabaseSelected)
+        };
+        match stmt {
+            DdlStatement::CreateDatabase {
+                name,
+                if_not_exists,
+            } => self.create_database(&name, if_not_exists),
+            DdlStatement::CreateTable {
+                db,
+                mut schema,
+                if_not_exists,
+            } => {
+                let db = resolve(db)?;
+                let Some(d) = self.catalog.database(&db) else {
+                    return Err(EngineError::UnknownDatabase(db));
+                };
+                schema.db = d.name.clone();
+                if self.catalog.table(&db, &schema.name).is_some() {
+                    return if if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(EngineError::TableExists(schema.name))
+                    };
+                }
+                self.storage.create_table(&schema)?;
+                self.meta.save_table(&schema.db, &schema.name, sql)?;
+                self.catalog.add_table(schema);
+                Ok(())
+            }
+            DdlStatement::DropDatabase { name, if_exists } => {
+                if self.catalog.database(&name).is_none() {
+                    return if if_exists {
+                        Ok(())
+                    } else {
+                        Err(EngineError::UnknownDatabase(name))
+                    };
+                }
+                if let Some(d) = self.catalog.remove_database(&name) {
+                    self.storage.drop_database(&d.name, d.id)?;
+                    self.meta.drop_database(&d.name)?;
+                }
+                Ok(())
+            }
+            DdlStatement::DropTable {
+                db,
+                name,
+                if_exists,
+            } => {
+                let db = resolve(db)?;
+                let Some(schema) = self.catalog.table(&db, &name).cloned() else {
+                    return if if_exists {
+                        Ok(())
+                    } else {
+                        Err(EngineError::UnknownTable(name))
+                    };
+                };
+                self.storage.drop_table(&schema)?;
+                self.catalog.remove_table(&db, &name);
+                self.meta.drop_table(&schema.db, &schema.name)?;
+                Ok(())
+            }
+        }
+    }
+}
