@@ -227,6 +227,22 @@ mod tests {
     }
 
     #[test]
+    fn arrow_bodies_follow_the_feature() {
+        let options = LoadOptions {
+            format: Format::ArrowStream,
+            compression: Compression::None,
+            columns: None,
+            two_phase: false,
+        };
+        let result = load_headers(&DorisConfig::default(), &options, None);
+        if cfg!(feature = "arrow") {
+            assert_eq!(result.unwrap()["format"], "arrow");
+        } else {
+            assert_eq!(result.unwrap_err().kind(), ErrorKind::Unsupported);
+        }
+    }
+
+    #[test]
     fn separators() {
         assert_eq!(separator_header(b","), ",");
         assert_eq!(separator_header(b"||"), "||");
