@@ -117,6 +117,23 @@ async fn doris_quick_start_through_mysql() {
         .await
         .expect("exec");
     assert_eq!(name.as_deref(), Some("James"));
+    let tricky = "O'Brien \\ \"q\"";
+    conn.exec_drop("INSERT INTO student VALUES (?, ?, ?)", (7, tricky, 40))
+        .await
+        .expect("prepared insert");
+    let back: Option<String> = conn
+        .exec_first("SELECT name FROM student WHERE name = ?", (tricky,))
+        .await
+        .expect("prepared select");
+    assert_eq!(back.as_deref(), Some(tricky));
+    let back: Option<i64> = conn
+        .query_first(r#"SELECT id FROM student WHERE name = "O\'Brien \\ \"q\"""#)
+        .await
+        .expect("backslash-escaped literal");
+    assert_eq!(back, Some(7));
+    conn.query_drop("DELETE FROM student WHERE id = 7")
+        .await
+        .expect("delete");
     let cols: Vec<String> = conn
         .query_map("SHOW FULL COLUMNS FROM student", |row: mysql_async::Row| {
             row.get::<String, _>(0).unwrap_or_default()

@@ -6,6 +6,7 @@
 //! Prepared statements are supported by substituting the parameters into the text and running
 //! it as a text query (results are then sent in the binary protocol).
 
+mod dialect;
 mod insert;
 mod reply;
 mod router;

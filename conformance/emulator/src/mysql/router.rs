@@ -3,6 +3,7 @@
 
 use crate::engine::{Engine, EngineError, Flavor, Value};
 
+use super::dialect;
 use super::insert::insert;
 use super::reply::{Reply, text};
 use super::show;
@@ -165,7 +166,8 @@ impl Session {
             }
             "insert" => insert(&self.engine, self.current_db.as_deref(), sql),
             "delete" | "update" | "truncate" => {
-                match self.engine.execute_dml(self.current_db.as_deref(), sql) {
+                let sql = dialect::to_sqlite(sql);
+                match self.engine.execute_dml(self.current_db.as_deref(), &sql) {
                     Ok(affected) => Reply::Ok { affected },
                     Err(e) => engine_error(e),
                 }
@@ -237,7 +239,7 @@ impl Session {
             ("user()", format!("'{}'", user.replace('\'', "''"))),
             ("now()", "datetime('now')".into()),
         ];
-        let mut rewritten = sql.to_string();
+        let mut rewritten = dialect::to_sqlite(sql);
         for (f, v) in &subs {
             rewritten = replace_ci(&rewritten, f, v);
         }

@@ -133,7 +133,8 @@ fn placeholders(sql: &str) -> Vec<usize> {
 }
 
 fn sql_literal(v: ValueInner<'_>) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+    // Parameters are substituted as MySQL literals; the router rewrites them for SQLite.
+    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
     match v {
         ValueInner::NULL => "NULL".into(),
         ValueInner::Bytes(b) => quote(&String::from_utf8_lossy(b)),
