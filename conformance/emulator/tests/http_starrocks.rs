@@ -80,6 +80,41 @@ async fn fe_v1_redirect_and_errors() {
 }
 
 #[tokio::test]
+async fn stream_load_meta_lists_the_merge_commit_nodes() {
+    let emu = starrocks_with_table(2).await;
+    let fe = authority(&emu.fe_url());
+    let auth = basic("root", "");
+    let r = request(
+        &fe,
+        "GET",
+        "/api/db/t/_stream_load_meta?type=nodes",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.body,
+        r#"{"status":"OK","code":"OK","msg":"","message":""}"#
+    );
+    let r = request(
+        &fe,
+        "GET",
+        "/api/db/t/_stream_load_meta?type=nodes",
+        &[
+            ("Authorization", &auth),
+            ("enable_merge_commit", "true"),
+            ("merge_commit_interval_ms", "1000"),
+            ("merge_commit_parallel", "2"),
+        ],
+        None,
+    )
+    .await;
+    let bes: Vec<String> = emu.be_urls().iter().map(|u| authority(u)).collect();
+    assert_eq!(r.json()["nodes"]["http"], bes.join(","));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn be_v1_load_with_op_and_label_reuse() {
     let emu = starrocks_with_table(1).await;
     let r = via_fe(

@@ -32,6 +32,7 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {
             transaction(state, req, &op.to_ascii_lowercase())
         }
         (Method::GET, ["api", db, "get_load_state"]) => load_state(state, req, db),
+        (Method::GET, ["api", _, _, "_stream_load_meta"]) => stream_load_meta(state, req),
         (Method::POST, ["api", db, x, "_cancel"]) => cancel(state, req, db, x),
         _ => respond(StatusCode::NOT_FOUND, Some("text/plain"), "Not Found"),
     }
@@ -107,6 +108,22 @@ fn stream_load(state: &HttpState, req: &Req) -> Response<Body> {
     }
     let be = state.pick_be();
     redirect(&be_location(state, req, be), true)
+}
+
+/// `GET /api/{db}/{table}/_stream_load_meta?type=nodes`: the coordinator BEs of a merge-commit
+/// load (only its HTTP addresses: the emulator has no brpc port).
+fn stream_load_meta(state: &HttpState, req: &Req) -> Response<Body> {
+    let mut o = starrocks_rest_result("OK", "OK", "", "");
+    if let Ok(true) = merge_commit_flag(req) {
+        if let Err(msg) = merge_commit_settings(req) {
+            return failed_rest("INVALID_ARGUMENT", &msg);
+        }
+        let http: Vec<String> = (0..state.be_ports.len())
+            .map(|n| state.be_authority(n))
+            .collect();
+        o.push("nodes", Obj::new().with("http", http.join(",")));
+    }
+    json_200(o.compact())
 }
 
 fn txn_result(status: &str, message: &str, txn: Option<(i64, &str)>) -> Response<Body> {
