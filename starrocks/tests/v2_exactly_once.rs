@@ -5,6 +5,7 @@ mod support;
 
 use serde::Serialize;
 use streamload_core::{Delivery, Op, SinkConfig, Table};
+use streamload_emulator::engine::TxnState;
 use streamload_starrocks::{Mode, StarRocksSink};
 use support::emu;
 
@@ -35,14 +36,184 @@ async fn prepare_then_commit_loads_exactly_the_input() {
         .unwrap();
     assert_eq!(sink.protocol().mode(), Mode::V2);
     for (id, name) in [(1, "starrocks"), (2, "flink")] {
-        sink.write(&table, Op::Upsert, &Score { id, name, score: 100 }).await.unwrap();
+        sink.write(
+            &table,
+            Op::Upsert,
+            &Score {
+                id,
+                name,
+                score: 100,
+            },
+        )
+        .await
+        .unwrap();
     }
     let checkpoint = sink.prepare(1).await.unwrap();
     assert_eq!(checkpoint.prepared.len(), 1);
     assert_eq!(checkpoint.prepared[0].label.as_str(), "eo-score_board-0-1");
-    assert!(emu::rows(&emu, "select * from test.score_board").await.is_empty());
+    assert!(
+        emu::rows(&emu, "select * from test.score_board")
+            .await
+            .is_empty()
+    );
     sink.commit(&checkpoint).await.unwrap();
     sink.commit(&checkpoint).await.unwrap();
-    let rows = emu::rows(&emu, "select id, name, score from test.score_board order by id").await;
+    let rows = emu::rows(
+        &emu,
+        "select id, name, score from test.score_board order by id",
+    )
+    .await;
     assert_eq!(rows, [["1", "starrocks", "100"], ["2", "flink", "100"]]);
+}
+
+/// Runs one writer on its own runtime and then "crashes" it: the sink is leaked (no abort on
+/// drop) and the runtime is shut down, which closes its sockets mid-request.
+fn crashed_run<F, Fut>(work: F) -> streamload_core::Checkpoint
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<
+            Output = (
+                streamload_core::Sink<streamload_starrocks::StarRocksProtocol>,
+                streamload_core::Checkpoint,
+            ),
+        >,
+{
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (sink, checkpoint) = runtime.block_on(work());
+        std::mem::forget(sink);
+        runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+        checkpoint
+    })
+    .join()
+    .unwrap()
+}
+
+fn small_chunks() -> streamload_core::SinkConfigBuilder {
+    sink_config()
+        .with_chunk_bytes(16)
+        .with_memory_budget(1 << 20)
+}
+
+async fn replay_and_commit(
+    emu: &streamload_emulator::EmulatorHandle,
+    checkpoint: streamload_core::Checkpoint,
+    rows: &[(i32, &str)],
+) {
+    let table = Table::new("test", "score_board");
+    let mut sink = StarRocksSink::builder()
+        .with_protocol(emu::builder(emu))
+        .with_sink_config(small_chunks())
+        .recover(Some(checkpoint.clone()))
+        .await
+        .unwrap();
+    for (id, name) in rows {
+        sink.write(
+            &table,
+            Op::Upsert,
+            &Score {
+                id: *id,
+                name,
+                score: 1,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let next = sink.prepare(checkpoint.id + 1).await.unwrap();
+    sink.commit(&next).await.unwrap();
+    sink.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_prepare_and_commit_ends_with_exactly_the_input() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let builder = emu::builder(&emu);
+    let checkpoint = crashed_run(move || async move {
+        let table = Table::new("test", "score_board");
+        let mut sink = StarRocksSink::builder()
+            .with_protocol(builder)
+            .with_sink_config(small_chunks())
+            .connect()
+            .await
+            .unwrap();
+        for (id, name) in [(1, "a"), (2, "b")] {
+            sink.write(&table, Op::Upsert, &Score { id, name, score: 1 })
+                .await
+                .unwrap();
+        }
+        let checkpoint = sink.prepare(1).await.unwrap();
+        (sink, checkpoint)
+    });
+    let txn = emu
+        .engine()
+        .txn_by_label("test", "eo-score_board-0-1")
+        .expect("prepared txn");
+    assert_eq!(txn.state, TxnState::Precommitted);
+    assert!(
+        emu::rows(&emu, "select id from test.score_board")
+            .await
+            .is_empty()
+    );
+    replay_and_commit(&emu, checkpoint, &[(3, "c")]).await;
+    let rows = emu::rows(&emu, "select id, name from test.score_board order by id").await;
+    assert_eq!(rows, [["1", "a"], ["2", "b"], ["3", "c"]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_transaction_ends_with_exactly_the_input_after_recovery() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let builder = emu::builder(&emu);
+    let checkpoint = crashed_run(move || async move {
+        let table = Table::new("test", "score_board");
+        let mut sink = StarRocksSink::builder()
+            .with_protocol(builder)
+            .with_sink_config(small_chunks())
+            .connect()
+            .await
+            .unwrap();
+        sink.write(
+            &table,
+            Op::Upsert,
+            &Score {
+                id: 1,
+                name: "a",
+                score: 1,
+            },
+        )
+        .await
+        .unwrap();
+        let checkpoint = sink.prepare(1).await.unwrap();
+        sink.commit(&checkpoint).await.unwrap();
+        for id in 2..40 {
+            sink.write(
+                &table,
+                Op::Upsert,
+                &Score {
+                    id,
+                    name: "lost",
+                    score: 1,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        (sink, checkpoint)
+    });
+    let lingering = emu.engine().txn_by_label("test", "eo-score_board-0-2");
+    assert!(
+        lingering.is_some(),
+        "the crashed run must have begun its second transaction"
+    );
+    replay_and_commit(&emu, checkpoint, &[(2, "b"), (3, "c")]).await;
+    let rows = emu::rows(&emu, "select id, name from test.score_board order by id").await;
+    assert_eq!(rows, [["1", "a"], ["2", "b"], ["3", "c"]]);
+    let state = emu
+        .engine()
+        .txn_by_label("test", "eo-score_board-0-2")
+        .map(|t| t.state);
+    assert_eq!(state, Some(TxnState::Visible));
 }

@@ -15,7 +15,9 @@ pub const SCORE_BOARD: &str = "CREATE TABLE test.score_board (
 
 /// A running emulator with database `test`.
 pub async fn start() -> EmulatorHandle {
-    let emu = Emulator::start(EmulatorConfig::new(Flavor::StarRocks)).await.unwrap();
+    let emu = Emulator::start(EmulatorConfig::new(Flavor::StarRocks))
+        .await
+        .unwrap();
     emu.engine().create_database("test").unwrap();
     emu
 }
