@@ -6,15 +6,42 @@
 //! code and shares no types with the client crates, so a bug shared with a client cannot cancel
 //! itself out.
 //!
+//! # What it serves
+//!
+//! * Doris FE: `_stream_load` / `_stream_load_2pc` redirects (307 with `user:password@` and a
+//!   trailing `?`, never reading the body), `get_load_state`, `/api/backends`, `/api/health`,
+//!   `/api/bootstrap`, `/api/{db}/{table}/_schema`, `/`.
+//! * Doris BE: `_stream_load` (CSV / JSON, compression, `columns` / `where`, filter ratio with
+//!   `ErrorURL`, 2PC, group commit, delete sign, sequence column, partial columns),
+//!   `_stream_load_2pc`, `_load_error_log`, `/api/health`.
+//! * StarRocks FE: V1 redirect (no userinfo, `Connection: close`), merge-commit routing, V2
+//!   `/api/transaction/*` routing and FE commit / rollback of PREPARED transactions,
+//!   `get_load_state`, `_cancel`, `_stream_load_meta`.
+//! * StarRocks BE: V1 `_stream_load`, merge commit, V2 transaction contexts (one request at a
+//!   time, identical headers, idle / transaction timeouts), `_load_error_log`.
+//! * A MySQL port (DDL in each vendor's dialect, INSERT, SELECT) and a [`RequestLog`] of every
+//!   HTTP exchange, e.g. to prove a body never reached the FE.
+//!
+//! # Use
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use streamload_emulator::{Emulator, EmulatorConfig, engine::Flavor};
 //! let emu = Emulator::start(EmulatorConfig::new(Flavor::Doris)).await?;
 //! emu.engine().create_database("db").unwrap();
-//! println!("FE at {}", emu.fe_url());
+//! emu.engine()
+//!     .execute_ddl("CREATE TABLE db.t (k INT, v STRING) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1")
+//!     .unwrap();
+//! println!("FE at {}, BEs at {:?}", emu.fe_url(), emu.be_urls());
 //! emu.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! The binary has the same options:
+//! `streamload-emulator --flavor doris|starrocks [--host 127.0.0.1] [--fe-http-port N]
+//! [--be-http-port N] [--backends K] [--mysql-port N] [--user root] [--password ''] [--data-dir DIR]
+//! [--discard]`; it prints one `ready fe_http=... be_http=...[,...] mysql=mysql://USER@H:P` line
+//! when every listener is up and serves until SIGINT / SIGTERM.
 
 pub mod engine;
 pub mod http;
