@@ -110,7 +110,11 @@ async fn doris_quick_start_through_mysql() {
         .query_drop("SELECT * FROM nope.t")
         .await
         .expect_err("unknown");
-    assert!(!err.to_string().is_empty());
+    assert!(
+        err.to_string()
+            .contains("errCode = 2, detailMessage = Unknown table 'nope.t'"),
+        "{err}"
+    );
     // Prepared statements (mysql_async exec*).
     let name: Option<String> = conn
         .exec_first("SELECT name FROM student WHERE id = ?", (1,))

@@ -146,8 +146,26 @@ impl Session {
         }
     }
 
-    /// Runs one statement.
+    /// Runs one statement. Errors carry the vendor's framing (Doris: `errCode = 2,
+    /// detailMessage = ...`).
     pub fn execute(&mut self, sql: &str) -> Reply {
+        match self.route(sql) {
+            Reply::Error { code, message } => {
+                let (code, message) = match message.strip_prefix("no such table: ") {
+                    Some(t) => (1146, format!("Unknown table '{t}'")),
+                    None => (code, message),
+                };
+                let message = match self.engine.flavor() {
+                    Flavor::Doris => format!("errCode = 2, detailMessage = {message}"),
+                    Flavor::StarRocks => message,
+                };
+                Reply::Error { code, message }
+            }
+            other => other,
+        }
+    }
+
+    fn route(&mut self, sql: &str) -> Reply {
         let sql = strip_leading_comments(sql).trim_end_matches(';').trim();
         let lower = sql.to_ascii_lowercase();
         let first = lower.split_whitespace().next().unwrap_or("");
