@@ -8,13 +8,15 @@
 //! # or with an in-process emulator that discards bodies (its memory is then included):
 //! cargo run --release -p streamload-doris --example stream_1gb
 //! ```
-//! `STREAM_MB` changes the volume (default 1024).
+//! `STREAM_MB` changes the volume (default 1024). `STREAM_VIA=sink` sends the same bytes through
+//! core's `Sink` (`write_encoded`, one checkpoint) instead of one `Transaction`; it needs the
+//! in-process emulator (the table is created through its engine).
 
 use std::time::Instant;
 
 use bytes::Bytes;
 use streamload_core::{Compression, CsvFormat, Format, LoadOptions, LoadProtocol, Table};
-use streamload_doris::DorisBuilder;
+use streamload_doris::{DorisBuilder, DorisSink};
 use streamload_emulator::engine::Flavor;
 use streamload_emulator::{Emulator, EmulatorConfig};
 
@@ -31,20 +33,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
+    let via_sink = std::env::var("STREAM_VIA").is_ok_and(|v| v == "sink");
     let (fe, _emulator) = match std::env::var("DORIS_FENODES") {
         Ok(fe) => (fe, None),
         Err(_) => {
             let mut config = EmulatorConfig::new(Flavor::Doris);
             config.discard = true;
             let emu = Emulator::start(config).await?;
+            emu.engine().create_database("bench")?;
+            emu.engine().execute_ddl(
+                "CREATE TABLE bench.stream (id INT, name VARCHAR(64), v INT) DUPLICATE KEY(id) \
+                 DISTRIBUTED BY HASH(id) BUCKETS 1",
+            )?;
             (emu.fe_url(), Some(emu))
         }
     };
     let doris = DorisBuilder::new()
         .with_fe_nodes([fe])
         .with_credentials("root", "")
-        .with_label_prefix(format!("rss{}", std::process::id()))
-        .build()?;
+        .with_label_prefix(format!("rss{}", std::process::id()));
     let table = Table::new("bench", "stream");
     let options = LoadOptions {
         format: Format::Csv(CsvFormat::default()),
@@ -61,30 +68,53 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let chunk = Bytes::from(chunk);
     let total = megabytes * (1 << 20) / chunk.len() as u64;
 
+    let rows_per_chunk = (chunk.len() / row.len()) as u64;
     let before = peak_rss_kib().unwrap_or(0);
-    let label = doris.label_generator()?.label(&table, 1)?;
     let started = Instant::now();
-    let mut txn = doris.begin(&table, Some(label), &options).await?;
-    for _ in 0..total {
-        txn.write(chunk.clone()).await?;
-    }
-    let prepared = txn.prepare().await?;
+    let server_bytes = if via_sink {
+        let mut sink = DorisSink::builder()
+            .with_protocol(doris)
+            .recover(None)
+            .await?;
+        for _ in 0..total {
+            sink.write_encoded(&table, chunk.clone(), rows_per_chunk)
+                .await?;
+        }
+        let checkpoint = sink.prepare(1).await?;
+        let txn = checkpoint.prepared.first().map(|p| p.label.to_string());
+        println!("prepared checkpoint 1 ({txn:?})");
+        sink.stats().bytes_loaded
+    } else {
+        let doris = doris.build()?;
+        let label = doris.label_generator()?.label(&table, 1)?;
+        let mut txn = doris.begin(&table, Some(label), &options).await?;
+        for _ in 0..total {
+            txn.write(chunk.clone()).await?;
+        }
+        let prepared = txn.prepare().await?;
+        if let Err(e) = doris.abort(&prepared.prepared).await {
+            println!("abort of the measured load: {e}");
+        }
+        prepared.report.bytes
+    };
     let elapsed = started.elapsed();
     let bytes = total * chunk.len() as u64;
     println!(
-        "streamed {:.1} MiB in one load in {:.2} s ({:.0} MiB/s); server counted {} bytes",
+        "streamed {:.1} MiB in one load ({}) in {:.2} s ({:.0} MiB/s); server counted {} bytes",
         bytes as f64 / f64::from(1 << 20),
+        if via_sink {
+            "through the Sink"
+        } else {
+            "through one Transaction"
+        },
         elapsed.as_secs_f64(),
         bytes as f64 / f64::from(1 << 20) / elapsed.as_secs_f64(),
-        prepared.report.bytes,
+        server_bytes,
     );
     println!(
         "peak RSS: {} KiB before the load, {} KiB after (VmHWM)",
         before,
         peak_rss_kib().unwrap_or(0)
     );
-    if let Err(e) = doris.abort(&prepared.prepared).await {
-        println!("abort of the measured load: {e}");
-    }
     Ok(())
 }
