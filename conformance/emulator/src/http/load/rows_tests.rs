@@ -149,3 +149,20 @@ fn negative_subtracts_sum_columns() {
     let e = Plan::new(&replace, &params, Flavor::Doris).unwrap_err();
     assert_eq!(e.message, "Column is not SUM AggregateType. column:r");
 }
+
+#[test]
+fn flink_style_json_with_delete_sign_and_backquoted_columns() {
+    let (eng, schema) = engine(Flavor::Doris, UNIQUE);
+    let params = doris_params(&headers(&[
+        ("format", "json"),
+        ("read_json_by_line", "true"),
+        ("columns", "`k`,`v`,__DORIS_DELETE_SIGN__"),
+        ("hidden_columns", DELETE_SIGN),
+    ]))
+    .unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let body = b"{\"k\":1,\"v\":\"a\",\"__DORIS_DELETE_SIGN__\":\"0\"}\n{\"k\":2,\"v\":\"b\",\"__DORIS_DELETE_SIGN__\":\"1\"}\n";
+    let batch = plan.read(&eng, &schema, body);
+    let ops: Vec<RowOp> = batch.rows.iter().map(|r| r.op).collect();
+    assert_eq!(ops, [RowOp::Upsert, RowOp::Delete]);
+}
