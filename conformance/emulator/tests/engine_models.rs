@@ -442,3 +442,66 @@ fn bitmap_and_hll_columns_union_and_answer_their_sql_functions() {
         vec![vec![Value::Text("13,23".into())]]
     );
 }
+
+#[test]
+fn every_column_type_parses_and_prints() {
+    let e = engine(Flavor::Doris);
+    e.execute_ddl(
+        "CREATE TABLE IF NOT EXISTS test.all_types (\n\
+           `id` BIGINT NOT NULL AUTO_INCREMENT(1) COMMENT \"key\",\n\
+           b BOOLEAN, ti TINYINT, si SMALLINT, i INT(11), li LARGEINT, f FLOAT, d DOUBLE,\n\
+           dec DECIMALV3(27, 9), dt DATEV2, ts DATETIMEV2(6), c CHAR(10), v VARCHAR, s STRING,\n\
+           j JSONB, a ARRAY<INT>, m MAP<STRING, INT>, st STRUCT<x:INT, y:VARCHAR(5)>,\n\
+           INDEX idx_s (s) USING INVERTED COMMENT 'inverted'\n\
+         ) ENGINE=OLAP DUPLICATE KEY(`id`) COMMENT 'all'\n\
+         AUTO PARTITION BY RANGE (date_trunc(`dt`, 'day')) ()\n\
+         DISTRIBUTED BY RANDOM BUCKETS AUTO\n\
+         PROPERTIES (\"replication_allocation\" = \"tag.location.default: 1\");",
+    )
+    .expect("ddl");
+    let t = e.table("test", "all_types").expect("t");
+    let names: Vec<String> = t.columns.iter().map(|c| c.ty.sql_name()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "bigint",
+            "boolean",
+            "tinyint",
+            "smallint",
+            "int",
+            "largeint",
+            "float",
+            "double",
+            "decimal(27,9)",
+            "date",
+            "datetime(6)",
+            "char(10)",
+            "varchar(65533)",
+            "text",
+            "json",
+            "array<int>",
+            "map<text,int>",
+            "struct<x:int,y:varchar(5)>"
+        ]
+    );
+    assert_eq!(t.columns[0].comment.as_deref(), Some("key"));
+    let col = |n: &str| t.column(n).expect("column").clone();
+    assert_eq!(
+        e.convert(&col("a"), Some("[1, 2]"), true),
+        Ok(Value::Text("[1,2]".into()))
+    );
+    assert!(e.convert(&col("a"), Some("{\"k\":1}"), true).is_err());
+    assert!(e.convert(&col("m"), Some("{\"k\":1}"), true).is_ok());
+    assert!(
+        e.convert(&col("f"), Some("1e40"), true).is_err(),
+        "beyond f32"
+    );
+    assert_eq!(
+        e.convert(&col("dec"), Some("123456789012345678.123456789"), true),
+        Ok(Value::Text("123456789012345678.123456789".into()))
+    );
+    assert!(
+        e.convert(&col("dec"), Some("1234567890123456789"), true)
+            .is_err()
+    );
+}
