@@ -52,6 +52,11 @@ impl DorisSinkBuilder {
         for (key, value) in &options {
             if key.parse::<ConfigKey>().is_ok() {
                 protocol = protocol.with_options([(key.as_str(), value.as_str())]);
+            } else if key == "sink.semantic" {
+                // Core's spelling of the delivery; the Doris mode follows it.
+                let exactly_once =
+                    value.trim().to_ascii_lowercase().replace('_', "-") == "exactly-once";
+                protocol = protocol.with_two_phase_commit(exactly_once);
             }
         }
         self.protocol = protocol;
@@ -278,6 +283,19 @@ mod tests {
         assert_eq!(protocol.mode(), DorisMode::Batch);
         assert_eq!(sink.delivery, Delivery::Batched);
         assert_eq!(sink.format, Format::Json(JsonFormat::Lines));
+        let (protocol, sink) = DorisSink::builder()
+            .with_flink_options([
+                ("fenodes", "127.0.0.1:8030"),
+                ("username", "root"),
+                ("sink.semantic", "at-least-once"),
+            ])
+            .unwrap()
+            .configs()
+            .unwrap();
+        assert_eq!(
+            (protocol.mode(), sink.delivery),
+            (DorisMode::Batch, Delivery::Batched)
+        );
         let err = DorisSink::builder()
             .with_flink_options([("sink.bogus", "1")])
             .unwrap_err();
