@@ -74,6 +74,9 @@ impl CsvSettings {
     }
 
     fn has_special(&self, v: &[u8]) -> bool {
+        if v.len() < SHORT_VALUE {
+            return swar_contains_any(v, &self.specials);
+        }
         match self.specials.as_slice() {
             [a] => memchr::memchr(*a, v).is_some(),
             [a, b] => memchr::memchr2(*a, *b, v).is_some(),
@@ -89,6 +92,30 @@ impl CsvSettings {
             memmem::find(v, token).is_some() || (1..token.len()).any(|n| v.ends_with(&token[..n]))
         })
     }
+}
+
+/// Values shorter than this are scanned eight bytes at a time here; longer ones with `memchr`,
+/// whose setup costs more than it saves on short values.
+const SHORT_VALUE: usize = 64;
+
+/// Whether `v` contains any of `specials`, testing eight bytes per step (SWAR: a byte equal to
+/// `s` becomes zero after XOR, and the classic zero-byte test finds it).
+fn swar_contains_any(v: &[u8], specials: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = v.chunks_exact(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_le_bytes(bytes);
+        for &s in specials {
+            let y = x ^ (LO * u64::from(s));
+            if y.wrapping_sub(LO) & !y & HI != 0 {
+                return true;
+            }
+        }
+    }
+    words.remainder().iter().any(|b| specials.contains(b))
 }
 
 /// Writes one CSV row into `out`.
@@ -123,6 +150,7 @@ impl<'a> CsvRow<'a> {
 }
 
 impl RowWriter for CsvRow<'_> {
+    #[inline]
     fn column(&mut self, _index: usize, _name: &str) {
         if !self.first {
             match self.settings.single_separator {
@@ -133,27 +161,33 @@ impl RowWriter for CsvRow<'_> {
         self.first = false;
     }
 
+    #[inline]
     fn null(&mut self) {
         self.out.extend_from_slice(NULL);
     }
 
+    #[inline]
     fn bool(&mut self, v: bool) {
         self.out.push(if v { b'1' } else { b'0' });
     }
 
+    #[inline]
     fn integer<I: itoa::Integer>(&mut self, v: I) {
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    #[inline]
     fn large_integer<I: itoa::Integer>(&mut self, v: I) {
         self.integer(v);
     }
 
+    #[inline]
     fn float(&mut self, v: FloatText<'_>) {
         self.out.extend_from_slice(v.0.as_bytes());
     }
 
+    #[inline]
     fn text(&mut self, v: &[u8]) -> std::result::Result<(), String> {
         if !self.settings.has_special(v) && v != NULL {
             self.out.extend_from_slice(v);
@@ -179,6 +213,7 @@ impl RowWriter for CsvRow<'_> {
         }
     }
 
+    #[inline]
     fn numeric_text(&mut self, v: &str) -> std::result::Result<(), String> {
         if self.settings.numeric_text_is_safe {
             self.out.extend_from_slice(v.as_bytes());
@@ -192,10 +227,33 @@ impl RowWriter for CsvRow<'_> {
         self.text(json.as_bytes())
     }
 
+    #[inline]
     fn end_row(&mut self) {
         match self.settings.single_delimiter {
             Some(b) => self.out.push(b),
             None => self.out.extend_from_slice(&self.settings.delimiter),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swar_scan_finds_specials_at_every_position() {
+        let specials = [b'\t', b'\n', b'"'];
+        for len in 0..40 {
+            let clean = vec![b'a'; len];
+            assert!(!swar_contains_any(&clean, &specials));
+            for at in 0..len {
+                for &s in &specials {
+                    let mut dirty = clean.clone();
+                    dirty[at] = s;
+                    assert!(swar_contains_any(&dirty, &specials), "len {len} at {at}");
+                }
+            }
+        }
+        assert!(!swar_contains_any("日本語 ÿ\u{80}".as_bytes(), &specials));
     }
 }

@@ -40,6 +40,7 @@ fn plain_name(name: &str) -> bool {
 }
 
 impl RowWriter for JsonRow<'_> {
+    #[inline]
     fn column(&mut self, index: usize, name: &str) {
         // Cached keys carry their leading comma (all but column 0).
         if let Some(key) = self.keys.get(index) {
@@ -65,35 +66,42 @@ impl RowWriter for JsonRow<'_> {
         }
     }
 
+    #[inline]
     fn null(&mut self) {
         self.out.extend_from_slice(b"null");
     }
 
+    #[inline]
     fn bool(&mut self, v: bool) {
         self.out
             .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
     }
 
+    #[inline]
     fn integer<I: itoa::Integer>(&mut self, v: I) {
         self.out
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    #[inline]
     fn large_integer<I: itoa::Integer>(&mut self, v: I) {
         self.out.push(b'"');
         self.integer(v);
         self.out.push(b'"');
     }
 
+    #[inline]
     fn float(&mut self, v: FloatText<'_>) {
         self.out.extend_from_slice(v.0.as_bytes());
     }
 
+    #[inline]
     fn str(&mut self, v: &str) -> Result<(), String> {
         self.string(v);
         Ok(())
     }
 
+    #[inline]
     fn text(&mut self, v: &[u8]) -> Result<(), String> {
         match std::str::from_utf8(v) {
             Ok(s) => {
@@ -106,6 +114,7 @@ impl RowWriter for JsonRow<'_> {
         }
     }
 
+    #[inline]
     fn numeric_text(&mut self, v: &str) -> Result<(), String> {
         // Digits, signs and date punctuation never need JSON escapes.
         self.out.push(b'"');
@@ -119,6 +128,7 @@ impl RowWriter for JsonRow<'_> {
         Ok(())
     }
 
+    #[inline]
     fn end_row(&mut self) {
         self.out.push(b'}');
     }

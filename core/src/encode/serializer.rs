@@ -282,7 +282,11 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Res {
-        self.writer.large_integer(v);
+        // 64-bit formatting is several times faster than 128-bit; the text is the same.
+        match i64::try_from(v) {
+            Ok(small) => self.writer.large_integer(small),
+            Err(_) => self.writer.large_integer(v),
+        }
         Ok(())
     }
     fn serialize_u8(self, v: u8) -> Res {
@@ -302,7 +306,10 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Res {
-        self.writer.large_integer(v);
+        match u64::try_from(v) {
+            Ok(small) => self.writer.large_integer(small),
+            Err(_) => self.writer.large_integer(v),
+        }
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Res {

@@ -120,11 +120,11 @@ fn civil_text(dt: jiff::civil::DateTime) -> ShortText {
     let mut out = ShortText::default();
     push_date(&mut out, dt.date());
     out.push(b' ');
-    push_digits(&mut out, dt.hour().unsigned_abs().into(), 2);
+    push_two(&mut out, dt.hour().unsigned_abs().into());
     out.push(b':');
-    push_digits(&mut out, dt.minute().unsigned_abs().into(), 2);
+    push_two(&mut out, dt.minute().unsigned_abs().into());
     out.push(b':');
-    push_digits(&mut out, dt.second().unsigned_abs().into(), 2);
+    push_two(&mut out, dt.second().unsigned_abs().into());
     let micros = dt.subsec_nanosecond().unsigned_abs() / 1000;
     if micros != 0 {
         out.push(b'.');
@@ -139,11 +139,19 @@ fn push_date(out: &mut ShortText, date: jiff::civil::Date) {
     if year < 0 {
         out.push(b'-');
     }
-    push_digits(out, year.unsigned_abs().into(), 4);
+    let year = u32::from(year.unsigned_abs());
+    push_two(out, year / 100);
+    push_two(out, year % 100);
     out.push(b'-');
-    push_digits(out, date.month().unsigned_abs().into(), 2);
+    push_two(out, date.month().unsigned_abs().into());
     out.push(b'-');
-    push_digits(out, date.day().unsigned_abs().into(), 2);
+    push_two(out, date.day().unsigned_abs().into());
+}
+
+/// Appends `value` (below 100) as two digits.
+fn push_two(out: &mut ShortText, value: u32) {
+    out.push(b'0' + (value / 10 % 10) as u8);
+    out.push(b'0' + (value % 10) as u8);
 }
 
 /// Appends `value` zero-padded to `width` digits.

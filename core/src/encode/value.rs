@@ -51,7 +51,10 @@ impl Value {
             Value::Bool(v) => writer.bool(*v),
             Value::Int(v) => writer.integer(*v),
             Value::UInt(v) => writer.integer(*v),
-            Value::LargeInt(v) => writer.large_integer(*v),
+            Value::LargeInt(v) => match i64::try_from(*v) {
+                Ok(small) => writer.large_integer(small),
+                Err(_) => writer.large_integer(*v),
+            },
             Value::Float(v) => {
                 let mut buf = zmij::Buffer::new();
                 writer.float(float_text(*v, &mut buf)?.as_text());
