@@ -1,0 +1,119 @@
+//! Merge commit through core's `Sink` against the emulator: concurrent writers share server
+//! transactions, every row arrives, and the in-order mode keeps the last write per key.
+
+mod support;
+
+use serde::Serialize;
+use streamload_core::{Delivery, Op, SinkConfig, Table};
+use streamload_starrocks::{Mode, StarRocksSink};
+use support::emu;
+
+#[derive(Serialize)]
+struct Score {
+    id: i32,
+    name: String,
+    score: i32,
+}
+
+fn merge_builder(
+    emu: &streamload_emulator::EmulatorHandle,
+) -> streamload_starrocks::StarRocksBuilder {
+    emu::builder(emu)
+        .with_property("enable_merge_commit", "true")
+        .with_property("merge_commit_interval_ms", "300")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_writers_share_server_transactions_and_every_row_arrives() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let mut writers = Vec::new();
+    for writer in 0..8 {
+        let builder = merge_builder(&emu);
+        writers.push(tokio::spawn(async move {
+            let table = Table::new("test", "score_board");
+            let config = SinkConfig::builder()
+                .with_delivery(Delivery::Batched)
+                .with_writer_id(writer.to_string())
+                .with_max_rows(5);
+            let mut sink = StarRocksSink::builder()
+                .with_protocol(builder)
+                .with_sink_config(config)
+                .build()
+                .unwrap();
+            assert_eq!(sink.protocol().mode(), Mode::MergeCommit);
+            for i in 0..20 {
+                let id = writer * 100 + i;
+                sink.write(
+                    &table,
+                    Op::Upsert,
+                    &Score {
+                        id,
+                        name: format!("w{writer}"),
+                        score: i,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            sink.flush().await.unwrap();
+            sink.close().await.unwrap();
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let count = emu::rows(&emu, "select count(*) from test.score_board").await;
+    assert_eq!(count, [["160"]]);
+    let requests = emu
+        .request_log()
+        .entries()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/_stream_load") && r.body_bytes > 0)
+        .count();
+    let merged = (1..10_000)
+        .filter_map(|id| emu.engine().txn_any(id))
+        .filter(|t| t.label.starts_with("merge_commit_"))
+        .count();
+    assert_eq!(requests, 32, "8 writers × 4 batches of 5 rows");
+    assert!(
+        merged >= 1 && merged < requests,
+        "{merged} server transactions for {requests} requests"
+    );
+}
+
+#[tokio::test]
+async fn in_order_mode_keeps_the_last_write_per_key() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let builder = merge_builder(&emu)
+        .with_option("sink.merge-commit.max-concurrent-requests", "0")
+        .unwrap();
+    let mut sink = StarRocksSink::builder()
+        .with_protocol(builder)
+        .with_sink_config(
+            SinkConfig::builder()
+                .with_delivery(Delivery::Batched)
+                .with_max_rows(1),
+        )
+        .build()
+        .unwrap();
+    for score in 1..=6 {
+        sink.write(
+            &table,
+            Op::Upsert,
+            &Score {
+                id: 1,
+                name: format!("v{score}"),
+                score,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    sink.flush().await.unwrap();
+    sink.close().await.unwrap();
+    let rows = emu::rows(&emu, "select id, name, score from test.score_board").await;
+    assert_eq!(rows, [["1", "v6", "6"]]);
+}
