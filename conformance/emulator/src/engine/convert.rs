@@ -18,17 +18,18 @@ fn null_reason(flavor: Flavor, col: &Column) -> String {
     }
 }
 
-fn invalid_reason(flavor: Flavor, col: &Column, raw: &str, why: &str) -> String {
+fn invalid_reason(flavor: Flavor, col: &Column, raw: &str) -> String {
     match flavor {
         // Doris names the column and the source value only (be/src/vec/exec/scan).
         Flavor::Doris => format!(
             "column({}) value is incorrect while strict mode is true, src value is {raw}",
             col.name
         ),
+        // StarRocks' scanners: "Value '<v>' is out of range. The type of '<col>' is <TYPE>".
         Flavor::StarRocks => format!(
-            "Value '{raw}' is out of range or invalid for column '{}' of type {}: {why}",
+            "Value '{raw}' is out of range. The type of '{}' is {}",
             col.name,
-            col.ty.sql_name()
+            col.ty.sql_name().to_uppercase()
         ),
     }
 }
@@ -76,7 +77,7 @@ pub(crate) fn convert(
     }
     match parse_value(&column.ty, raw) {
         Ok(v) => Ok(v),
-        Err(why) if strict_mode => Err(invalid_reason(flavor, column, raw, &why)),
+        Err(_) if strict_mode => Err(invalid_reason(flavor, column, raw)),
         Err(_) if column.nullable => Ok(Value::Null),
         Err(_) => Err(null_reason(flavor, column)),
     }
