@@ -336,15 +336,30 @@ impl DorisClient {
                 });
             }
             let target = self.redirect_target(&url, &resp).await?;
-            if !self.is_fe(&target) {
+            if !self.is_fe(&target) && self.is_be(&target).await {
                 return Ok(target);
             }
-            url = target; // follower FE → leader FE
+            url = target; // follower FE → leader FE (listed or not)
         }
         Err(
             Error::new(ErrorKind::Protocol, "too many redirects between FEs")
                 .with_context("backend", BACKEND),
         )
+    }
+
+    /// Whether a redirect target is a BE. A target that is neither a listed BE nor among the
+    /// BEs the FE reports is another FE (a leader missing from `fenodes`); when the FE cannot
+    /// list its BEs, the target is taken for a BE, as the FE protocol intends.
+    async fn is_be(&self, url: &Url) -> bool {
+        let hp = host_port(url);
+        let known = |list: &[Url]| list.iter().any(|be| host_port(be) == hp);
+        if known(&self.be) || known(&self.discovered_bes()) {
+            return true;
+        }
+        match self.discover().await {
+            Ok(bes) => known(&bes),
+            Err(_) => true,
+        }
     }
 
     fn is_fe(&self, url: &Url) -> bool {

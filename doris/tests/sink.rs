@@ -265,3 +265,82 @@ async fn flink_options_drive_a_gzip_json_sink() {
     assert_eq!(load.header("compress_type"), Some("gz"));
     assert_eq!(load.header("read_json_by_line"), Some("true"));
 }
+
+/// An FE that refuses its first load probe ("no backend available") and then redirects every
+/// request to `real_fe`; it records the `label` header of each request it saw.
+async fn flaky_fe(real_fe: String) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let labels = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&labels);
+    tokio::spawn(async move {
+        let mut refused = false;
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut read = 0;
+            while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf[read..]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => read += n,
+                }
+            }
+            let head = String::from_utf8_lossy(&buf[..read]).into_owned();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            if let Some(line) = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("label:"))
+            {
+                seen.lock().unwrap().push(line[6..].trim().to_owned());
+            }
+            let answer = if path.contains("_stream_load") && !path.contains("2pc") && !refused {
+                refused = true;
+                let body = r#"{"status":"FAILED","msg":"No backend load available."}"#;
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {real_fe}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            };
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    (addr, labels)
+}
+
+#[tokio::test]
+async fn a_retry_keeps_its_label() {
+    let emu = start().await;
+    let table = dup_table(&emu, "tretry").await;
+    let (fe, labels) = flaky_fe(emu.fe_url()).await;
+    let retry = streamload_core::RetryConfig {
+        min_delay: std::time::Duration::from_millis(10),
+        max_delay: std::time::Duration::from_millis(50),
+        ..streamload_core::RetryConfig::default()
+    };
+    let mut sink = DorisSink::builder()
+        .with_protocol(builder(&emu).with_fe_nodes([fe]).with_batch_mode(true))
+        .with_sink_config(SinkConfig::builder().with_retry(retry))
+        .build()
+        .unwrap();
+    sink.write(&table, Op::Upsert, &Row { id: 1, name: "r" })
+        .await
+        .unwrap();
+    sink.close().await.unwrap();
+    assert_eq!(
+        table_text(&emu, "select count(*) from test.tretry").await,
+        "1"
+    );
+    let labels = labels.lock().unwrap().clone();
+    assert!(labels.len() >= 2, "{labels:?}");
+    assert!(
+        labels.iter().all(|l| l == &labels[0]),
+        "labels changed across retries: {labels:?}"
+    );
+}
