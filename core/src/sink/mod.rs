@@ -426,6 +426,9 @@ fn check_capabilities(caps: &crate::Capabilities, config: &SinkConfig) -> Result
             return bad("this protocol does not accept LZ4 bodies in this format");
         }
     }
+    if caps.max_body_bytes > 0 && config.max_bytes > caps.max_body_bytes {
+        return bad("max_bytes exceeds the largest body this protocol accepts (max_body_bytes)");
+    }
     if config.format == Format::ArrowStream && !caps.arrow {
         return bad("this protocol does not accept Arrow bodies");
     }

@@ -399,3 +399,34 @@ async fn pre_encoded_bytes_and_dynamic_rows_share_the_load() {
     assert_eq!(protocol.visible_text(&label(1)), "1\ta\t0\n2\tb\t0\n");
     assert_eq!(sink.stats().rows_written, 2);
 }
+
+#[tokio::test]
+async fn a_shared_dyn_protocol_drives_a_sink() {
+    use std::sync::Arc;
+
+    use crate::protocol::LoadProtocol;
+    let recording = Recording::new();
+    let shared: Arc<dyn LoadProtocol> = Arc::new(recording.clone());
+    let mut sink = Sink::new(shared, builder().build().unwrap()).unwrap();
+    sink.write(&table(), Op::Upsert, &row(1)).await.unwrap();
+    sink.close().await.unwrap();
+    assert_eq!(recording.visible_text(&label(1)), "1\tn1\t0\n");
+}
+
+#[tokio::test]
+async fn config_is_checked_against_the_capabilities() {
+    let mut protocol = Recording::new();
+    protocol.caps.two_phase_commit = false;
+    protocol.caps.max_body_bytes = 1 << 20;
+    let checkpointed = builder()
+        .with_delivery(Delivery::Checkpointed)
+        .build()
+        .unwrap();
+    let err = Sink::new(protocol.clone(), checkpointed).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let too_big = builder().with_max_bytes(2 << 20).build().unwrap();
+    assert_eq!(
+        Sink::new(protocol, too_big).unwrap_err().kind(),
+        ErrorKind::Config
+    );
+}

@@ -199,3 +199,26 @@ async fn checkpoint_ids_must_increase() {
     let mut sink = Sink::new(Recording::new(), batched).unwrap();
     assert_eq!(sink.prepare(1).await.unwrap_err().kind(), ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn a_checkpoint_whose_load_failed_never_prepares_even_after_the_error_was_seen() {
+    let protocol = Recording::new();
+    protocol.fail(
+        Step::Write,
+        Error::new(ErrorKind::Unavailable, "BE went away").outcome_unknown(),
+        false,
+    );
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write(&mut sink, &a(), 1..3).await;
+    // The failure is reported by flush; the application ignores it and prepares anyway.
+    assert_eq!(
+        sink.flush().await.unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+    let err = sink.prepare(1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DataLoss);
+    write(&mut sink, &a(), 3..4).await;
+    let checkpoint = sink.prepare(2).await.unwrap();
+    sink.commit(&checkpoint).await.unwrap();
+    assert_eq!(protocol.visible_text(&label("a", 2)), "3\t0\n");
+}

@@ -71,6 +71,9 @@ pub(crate) struct Worker<P: ?Sized> {
     pub(crate) failed: Arc<AtomicBool>,
     open: Option<Open>,
     failure: Option<Error>,
+    /// Checkpointed mode: this checkpoint's transaction failed, so its `prepare` must fail even
+    /// when the failure itself was already reported.
+    checkpoint_failed: bool,
 }
 
 fn load_span(table: &Table, label: Option<&Label>) -> tracing::Span {
@@ -92,6 +95,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
             failed,
             open: None,
             failure: None,
+            checkpoint_failed: false,
         }
     }
 
@@ -128,9 +132,10 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
     }
 
     async fn open(&mut self, label: Label, options: LoadOptions) {
-        if self.failure.is_some() {
+        if self.checkpoint_failed {
             return;
         }
+        self.checkpoint_failed = true;
         let mut ours_before = false;
         let span = load_span(&self.table, Some(&label));
         let begun = self
@@ -141,6 +146,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         let compressor = BodyCompressor::new(options.compression);
         match (begun, compressor) {
             (Ok(Begun::Open(txn)), Ok(compressor)) => {
+                self.checkpoint_failed = false;
                 self.open = Some(Open {
                     txn,
                     label,
@@ -178,6 +184,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         let result = send_chunk(&self.shared, open, chunk).instrument(span).await;
         if let Err(e) = result {
             let label = open.label.clone();
+            self.checkpoint_failed = true;
             self.abort_open().await;
             self.fail(
                 e.with_context("table", &self.table)
@@ -196,10 +203,17 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
     }
 
     async fn prepare(&mut self) -> Result<Option<PreparedLoad>> {
-        if let Some(err) = self.failure.take() {
+        if self.checkpoint_failed {
+            self.checkpoint_failed = false;
             self.failed.store(false, Ordering::Release);
             self.abort_open().await;
-            return Err(err);
+            return Err(self.failure.take().unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::DataLoss,
+                    "an earlier failure lost rows of this checkpoint; restore the last \
+                     checkpoint and replay",
+                )
+            }));
         }
         let Some(mut open) = self.open.take() else {
             return Ok(None);
