@@ -21,12 +21,14 @@ use url::Url;
 
 use crate::BACKEND;
 use crate::config::DorisConfig;
-use crate::nodes::{endpoint, host_port, parse_backends, parse_node, rotate};
+use crate::nodes::{endpoint, host_port, parse_node, rotate};
 use crate::redirect::checked_location;
-use crate::response::{classify_load, classify_rest};
+use crate::response::classify_load;
 
 /// Redirect hops followed at most (follower FE → leader FE → BE).
 const MAX_HOPS: usize = 3;
+
+pub(crate) const MAX_REDIRECT_HOPS: usize = MAX_HOPS;
 
 /// An HTTP answer: status, body, and the URL that gave it.
 #[derive(Debug)]
@@ -40,12 +42,12 @@ pub(crate) struct Answer {
 #[derive(Debug)]
 pub(crate) struct DorisClient {
     /// Probes, 2PC and REST calls: connect and per-read timeouts.
-    control: reqwest::Client,
+    pub(crate) control: reqwest::Client,
     /// Streaming loads: no per-read timeout (a 2PC body stays open for a whole checkpoint).
     stream: reqwest::Client,
     fe: Vec<Url>,
-    be: Vec<Url>,
-    discovered: Mutex<Vec<Url>>,
+    pub(crate) be: Vec<Url>,
+    pub(crate) discovered: Mutex<Vec<Url>>,
     allowed_hosts: Vec<String>,
     auth: HeaderValue,
     auto_redirect: bool,
@@ -138,62 +140,7 @@ impl DorisClient {
         Ok(rotate(&bes, start))
     }
 
-    fn discovered_bes(&self) -> Vec<Url> {
-        self.discovered
-            .lock()
-            .map(|g| g.clone())
-            .unwrap_or_default()
-    }
-
-    /// Asks the FEs for the alive BEs and remembers them (they become allowed redirect hosts).
-    pub(crate) async fn discover(&self) -> Result<Vec<Url>> {
-        let mut last = None;
-        for fe in self.fe_rotation() {
-            let mut url = endpoint(&fe, &["api", "backends"]);
-            url.set_query(Some("is_alive=true"));
-            match self.get_between_fes(url).await {
-                Ok(answer) => {
-                    let data = classify_rest(answer.status, &answer.body)?;
-                    let bes = parse_backends(data, answer.url.scheme())?;
-                    if bes.is_empty() {
-                        return Err(Error::new(
-                            ErrorKind::Unavailable,
-                            "no alive BE reported by the FE",
-                        )
-                        .with_context("backend", BACKEND)
-                        .temporary());
-                    }
-                    if let Ok(mut guard) = self.discovered.lock() {
-                        guard.clone_from(&bes);
-                    }
-                    return Ok(bes);
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| Error::new(ErrorKind::Config, "no FE configured")))
-    }
-
-    /// A GET that follows redirects only to already-known hosts (FE follower → leader).
-    async fn get_between_fes(&self, mut url: Url) -> Result<Answer> {
-        for _ in 0..=MAX_HOPS {
-            let resp = self
-                .base_request(&self.control, Method::GET, &url)
-                .send()
-                .await
-                .map_err(transport_error)?;
-            let status = resp.status();
-            if status.is_redirection() {
-                url = self.known_target(&url, &resp)?;
-                continue;
-            }
-            let body = resp.bytes().await.map_err(transport_error)?;
-            return Ok(Answer { status, body, url });
-        }
-        Err(Error::new(ErrorKind::Protocol, "too many redirects").with_context("backend", BACKEND))
-    }
-
-    fn location(&self, from: &Url, resp: &reqwest::Response) -> Result<Url> {
+    pub(crate) fn location(&self, from: &Url, resp: &reqwest::Response) -> Result<Url> {
         let location = resp
             .headers()
             .get(header::LOCATION)
@@ -202,7 +149,7 @@ impl DorisClient {
         checked_location(from, location, self.rewrite_localhost)
     }
 
-    fn known_target(&self, from: &Url, resp: &reqwest::Response) -> Result<Url> {
+    pub(crate) fn known_target(&self, from: &Url, resp: &reqwest::Response) -> Result<Url> {
         let target = self.location(from, resp)?;
         if self.host_allowed(&target) {
             Ok(target)
@@ -211,7 +158,7 @@ impl DorisClient {
         }
     }
 
-    fn base_request(
+    pub(crate) fn base_request(
         &self,
         client: &reqwest::Client,
         method: Method,
@@ -345,21 +292,6 @@ impl DorisClient {
             Error::new(ErrorKind::Protocol, "too many redirects between FEs")
                 .with_context("backend", BACKEND),
         )
-    }
-
-    /// Whether a redirect target is a BE. A target that is neither a listed BE nor among the
-    /// BEs the FE reports is another FE (a leader missing from `fenodes`); when the FE cannot
-    /// list its BEs, the target is taken for a BE, as the FE protocol intends.
-    async fn is_be(&self, url: &Url) -> bool {
-        let hp = host_port(url);
-        let known = |list: &[Url]| list.iter().any(|be| host_port(be) == hp);
-        if known(&self.be) || known(&self.discovered_bes()) {
-            return true;
-        }
-        match self.discover().await {
-            Ok(bes) => known(&bes),
-            Err(_) => true,
-        }
     }
 
     fn is_fe(&self, url: &Url) -> bool {

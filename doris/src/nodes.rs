@@ -1,16 +1,19 @@
-//! Node addresses: parsing `fenodes` / `benodes`, building endpoint URLs, and BE discovery
-//! through `/api/backends?is_alive=true`.
+//! Node addresses: parsing `fenodes` / `benodes`, building endpoint URLs, BE discovery through
+//! `/api/backends?is_alive=true`, and telling a redirect's BE from another FE.
 //!
 //! Kept apart from the HTTP plumbing because the same small rules (a bare `host:port` means
 //! `http://`, path segments are percent-encoded, a node is named `host:port` in a checkpoint)
 //! are used by the client, the redirect check and recovery.
 
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 use streamload_core::{Error, ErrorKind, Result};
 use url::Url;
 
 use crate::BACKEND;
+use crate::client::{Answer, DorisClient, MAX_REDIRECT_HOPS, transport_error};
+use crate::response::classify_rest;
 
 /// Parses one configured node: `host:port` (plain HTTP) or a full `http(s)://host:port` URL.
 pub(crate) fn parse_node(node: &str) -> Result<Url> {
@@ -94,6 +97,78 @@ pub(crate) fn parse_backends(data: Value, scheme: &str) -> Result<Vec<Url>> {
         .filter(|b| b.is_alive)
         .map(|b| parse_node(&format!("{scheme}://{}:{}", b.ip, b.http_port)))
         .collect()
+}
+
+impl DorisClient {
+    pub(crate) fn discovered_bes(&self) -> Vec<Url> {
+        self.discovered
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default()
+    }
+
+    /// Asks the FEs for the alive BEs and remembers them (they become allowed redirect hosts).
+    pub(crate) async fn discover(&self) -> Result<Vec<Url>> {
+        let mut last = None;
+        for fe in self.fe_rotation() {
+            let mut url = endpoint(&fe, &["api", "backends"]);
+            url.set_query(Some("is_alive=true"));
+            match self.get_between_fes(url).await {
+                Ok(answer) => {
+                    let data = classify_rest(answer.status, &answer.body)?;
+                    let bes = parse_backends(data, answer.url.scheme())?;
+                    if bes.is_empty() {
+                        return Err(Error::new(
+                            ErrorKind::Unavailable,
+                            "no alive BE reported by the FE",
+                        )
+                        .with_context("backend", BACKEND)
+                        .temporary());
+                    }
+                    if let Ok(mut guard) = self.discovered.lock() {
+                        guard.clone_from(&bes);
+                    }
+                    return Ok(bes);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::new(ErrorKind::Config, "no FE configured")))
+    }
+
+    /// A GET that follows redirects only to already-known hosts (FE follower → leader).
+    async fn get_between_fes(&self, mut url: Url) -> Result<Answer> {
+        for _ in 0..=MAX_REDIRECT_HOPS {
+            let resp = self
+                .base_request(&self.control, Method::GET, &url)
+                .send()
+                .await
+                .map_err(transport_error)?;
+            let status = resp.status();
+            if status.is_redirection() {
+                url = self.known_target(&url, &resp)?;
+                continue;
+            }
+            let body = resp.bytes().await.map_err(transport_error)?;
+            return Ok(Answer { status, body, url });
+        }
+        Err(Error::new(ErrorKind::Protocol, "too many redirects").with_context("backend", BACKEND))
+    }
+
+    /// Whether a redirect target is a BE. A target that is neither a listed BE nor among the
+    /// BEs the FE reports is another FE (a leader missing from `fenodes`); when the FE cannot
+    /// list its BEs, the target is taken for a BE, as the FE protocol intends.
+    pub(crate) async fn is_be(&self, url: &Url) -> bool {
+        let hp = host_port(url);
+        let known = |list: &[Url]| list.iter().any(|be| host_port(be) == hp);
+        if known(&self.be) || known(&self.discovered_bes()) {
+            return true;
+        }
+        match self.discover().await {
+            Ok(bes) => known(&bes),
+            Err(_) => true,
+        }
+    }
 }
 
 /// `nodes` starting at index `start` (modulo), wrapping around: round-robin with failover order.
