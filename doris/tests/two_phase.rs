@@ -231,3 +231,23 @@ async fn dropped_open_load_is_aborted() {
         "{state:?}"
     );
 }
+
+#[tokio::test]
+async fn commit_falls_back_when_the_coordinator_is_down() {
+    let emu = start().await;
+    let table = dup_table(&emu, "tfallback").await;
+    let doris = protocol(&emu);
+    let label = label("it_test_tfallback_0_1");
+    let mut txn = doris
+        .begin(&table, Some(label), &csv(true, &[]))
+        .await
+        .unwrap();
+    write_all(&mut txn, &["1\ta\n"]).await;
+    let mut prepared = txn.prepare().await.unwrap().prepared;
+    assert!(prepared.coordinator.is_some());
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    prepared.coordinator = Some(dead.local_addr().unwrap().to_string());
+    drop(dead);
+    doris.commit(&prepared).await.unwrap();
+    assert_eq!(table_text(&emu, "select id from test.tfallback").await, "1");
+}
