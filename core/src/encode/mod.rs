@@ -30,6 +30,7 @@
 
 mod csv;
 mod json;
+mod nested;
 mod serializer;
 mod types;
 mod value;

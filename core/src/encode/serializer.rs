@@ -10,6 +10,7 @@ use std::fmt;
 use serde::ser::{self, Impossible, Serialize};
 
 use super::EncodeOptions;
+use super::nested::Nested;
 use super::types::{DATE_TOKEN, DATETIME_TOKEN, DECIMAL_TOKEN, TIMESTAMP_TOKEN, timestamp_text};
 use super::writer::{FloatText, RowWriter, float_text};
 
@@ -241,7 +242,7 @@ impl<W: RowWriter> ValueSerializer<'_, W> {
         Ok(())
     }
 
-    fn nested(self, value: serde_json::Value) -> Res {
+    pub(crate) fn nested(self, value: serde_json::Value) -> Res {
         let json = serde_json::to_string(&value).map_err(|e| fail(e.to_string()))?;
         self.writer.nested_json(&json).map_err(fail)
     }
@@ -439,70 +440,5 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
             self,
             JsonSer.serialize_struct_variant(name, index, variant, len),
         )
-    }
-}
-
-/// A nested value being collected as `serde_json::Value`, then written as JSON text.
-pub(crate) struct Nested<'a, W, C> {
-    parent: ValueSerializer<'a, W>,
-    inner: C,
-}
-
-impl<'a, W: RowWriter, C> Nested<'a, W, C> {
-    fn start(
-        parent: ValueSerializer<'a, W>,
-        inner: Result<C, serde_json::Error>,
-    ) -> Result<Self, EncodeFailure> {
-        let inner = inner.map_err(|e| fail(e.to_string()))?;
-        Ok(Self { parent, inner })
-    }
-}
-
-fn json_err(e: serde_json::Error) -> EncodeFailure {
-    fail(e.to_string())
-}
-
-macro_rules! nested_impl {
-    ($trait:ident, $method:ident $(, $key:ty)?) => {
-        impl<W: RowWriter, C> ser::$trait for Nested<'_, W, C>
-        where
-            C: ser::$trait<Ok = serde_json::Value, Error = serde_json::Error>,
-        {
-            type Ok = ();
-            type Error = EncodeFailure;
-            fn $method<T: ?Sized + Serialize>(&mut self, $(key: $key,)? value: &T) -> Res {
-                self.inner.$method($(nested_impl!(@key key $key),)? value).map_err(json_err)
-            }
-            fn end(self) -> Res {
-                let json = self.inner.end().map_err(json_err)?;
-                self.parent.nested(json)
-            }
-        }
-    };
-    (@key $k:ident $t:ty) => { $k };
-}
-
-nested_impl!(SerializeSeq, serialize_element);
-nested_impl!(SerializeTuple, serialize_element);
-nested_impl!(SerializeTupleStruct, serialize_field);
-nested_impl!(SerializeTupleVariant, serialize_field);
-nested_impl!(SerializeStruct, serialize_field, &'static str);
-nested_impl!(SerializeStructVariant, serialize_field, &'static str);
-
-impl<W: RowWriter, C> ser::SerializeMap for Nested<'_, W, C>
-where
-    C: ser::SerializeMap<Ok = serde_json::Value, Error = serde_json::Error>,
-{
-    type Ok = ();
-    type Error = EncodeFailure;
-    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Res {
-        self.inner.serialize_key(key).map_err(json_err)
-    }
-    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Res {
-        self.inner.serialize_value(value).map_err(json_err)
-    }
-    fn end(self) -> Res {
-        let json = self.inner.end().map_err(json_err)?;
-        self.parent.nested(json)
     }
 }

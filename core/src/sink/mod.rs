@@ -3,8 +3,10 @@
 //! It owns what vendors should not have to write: per-table encoders and buffers, the global
 //! memory budget, flush triggers, labels, and the commit state machine. Each table's loads run
 //! on its own task (see `worker.rs`), one at a time, which keeps per-key order; tables load in
-//! parallel. `tables.rs` holds the per-table plumbing, `recover.rs` the restart path.
+//! parallel. `tables.rs` holds the per-table plumbing, `steps.rs` the retried protocol steps,
+//! `batch.rs` one batched load, `checkpoint.rs` prepare / commit, `recover.rs` the restart.
 
+mod batch;
 mod checkpoint;
 mod recover;
 mod steps;
@@ -309,79 +311,6 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             }
         }
         first
-    }
-
-    /// Prepares (precommits) every open transaction and returns the checkpoint to store.
-    ///
-    /// Checkpoint ids must increase. Rows written after `prepare` returns go to transactions
-    /// labelled with `checkpoint_id + 1`. When any table fails, the transactions prepared by
-    /// this call are aborted and the error is returned: restore the previous checkpoint.
-    pub async fn prepare(&mut self, checkpoint_id: u64) -> Result<Checkpoint> {
-        if self.shared.config.delivery != Delivery::Checkpointed {
-            return Err(Error::new(
-                ErrorKind::Config,
-                "prepare needs checkpointed delivery (sink.semantic = exactly-once)",
-            ));
-        }
-        if checkpoint_id < self.checkpoint_seq {
-            return Err(Error::new(
-                ErrorKind::Config,
-                format!(
-                    "checkpoint ids must increase: got {checkpoint_id}, expected at least {}",
-                    self.checkpoint_seq
-                ),
-            ));
-        }
-        let tables: Vec<Table> = self.tables.keys().cloned().collect();
-        let mut replies = Vec::new();
-        for table in &tables {
-            let state = self.state(table)?;
-            state.end_body();
-            state.buffer.seal();
-            self.ship(table).await?;
-            let (reply, answer) = oneshot::channel();
-            self.send(table, Command::Prepare(reply)).await?;
-            replies.push(answer);
-        }
-        let mut prepared = Vec::new();
-        let mut failure = None;
-        for answer in replies {
-            match answer.await {
-                Ok(Ok(Some(load))) => prepared.push(load.prepared),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => {
-                    failure.get_or_insert(e);
-                }
-                Err(_) => {
-                    failure.get_or_insert(Error::new(ErrorKind::Unexpected, "table task ended"));
-                }
-            }
-        }
-        self.checkpoint_seq = checkpoint_id + 1;
-        for state in self.tables.values_mut() {
-            state.open_seq = None;
-        }
-        if let Some(err) = failure {
-            for p in &prepared {
-                if let Err(e) = self.shared.protocol.abort(p).await {
-                    tracing::warn!(label = %p.label, error = %e, "Abort of a prepared load failed.");
-                }
-            }
-            return Err(err);
-        }
-        Ok(Checkpoint {
-            id: checkpoint_id,
-            prepared,
-            tables: self.cursors(checkpoint_id + 1),
-        })
-    }
-
-    /// Commits a checkpoint's transactions. Idempotent: commit it again after a crash.
-    pub async fn commit(&self, checkpoint: &Checkpoint) -> Result<()> {
-        for prepared in &checkpoint.prepared {
-            self.shared.commit(prepared).await?;
-        }
-        Ok(())
     }
 
     /// Ends the sink. Batched mode: flushes and waits for every load. Checkpointed mode: aborts
