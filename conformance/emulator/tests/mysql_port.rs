@@ -63,6 +63,23 @@ async fn doris_quick_start_through_mysql() {
         ]
     );
     conn.query_drop("USE test").await.expect("use");
+    conn.query_drop(
+        "CREATE TABLE test.copy (id INT, name VARCHAR(256), at DATETIME) DUPLICATE KEY(id)",
+    )
+    .await
+    .expect("create copy");
+    conn.query_drop("INSERT INTO test.copy (id, name) SELECT id, name FROM student WHERE id < 3")
+        .await
+        .expect("insert select");
+    assert_eq!(conn.affected_rows(), 2);
+    conn.query_drop("INSERT INTO copy VALUES (9, 'now', now())")
+        .await
+        .expect("now()");
+    let at: Option<String> = conn
+        .query_first("SELECT at FROM copy WHERE id = 9")
+        .await
+        .expect("q");
+    assert_eq!(at.map(|s| s.len()), Some(19));
     let n: Option<i64> = conn
         .query_first("SELECT COUNT(DISTINCT age) FROM student")
         .await
@@ -80,7 +97,7 @@ async fn doris_quick_start_through_mysql() {
         .expect("row");
     assert_eq!(v, "5.7.99");
     let tables: Vec<String> = conn.query("SHOW TABLES").await.expect("show");
-    assert_eq!(tables, vec!["student".to_string()]);
+    assert_eq!(tables, vec!["copy".to_string(), "student".to_string()]);
     let dbs: Vec<String> = conn.query("SHOW DATABASES").await.expect("show");
     assert!(dbs.contains(&"test".to_string()));
     let desc: Vec<(String, String, String, String)> = conn

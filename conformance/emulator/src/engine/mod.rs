@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub(crate) use convert::datetime_text;
 pub use schema::{Aggregation, Column, ColumnType, KeysModel, TableSchema, Value};
 pub use txn_types::{
     BeginError, BeginRequest, EngineError, RowOp, StagedRow, TxnError, TxnInfo, TxnState, WriteMode,

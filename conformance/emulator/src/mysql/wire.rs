@@ -59,6 +59,8 @@ async fn write_reply<W: AsyncWrite + Send + Unpin>(
     results: QueryResultWriter<'_, W>,
 ) -> std::io::Result<()> {
     match reply {
+        // No info text: opensrv-mysql sends it as string<EOF> (it does not advertise
+        // CLIENT_SESSION_TRACK) and mysql_async then misreads the whole OK packet.
         Reply::Ok { affected } => {
             results
                 .completed(OkResponse {
