@@ -186,3 +186,17 @@ fn running_transactions_are_limited_per_database() {
         Err(BeginError::UnknownTable)
     );
 }
+
+#[test]
+fn dropping_a_database_forgets_its_labels() {
+    let e = engine(EngineConfig::new(Flavor::Doris));
+    let t = e.begin(req("L")).expect("begin");
+    e.commit(t.id).expect("commit");
+    e.execute_ddl("DROP DATABASE db1").expect("drop");
+    assert!(e.txn_any(t.id).is_none());
+    e.create_database("db1").expect("db");
+    e.execute_ddl("CREATE TABLE db1.t (k INT, v INT) UNIQUE KEY(k)")
+        .expect("ddl");
+    e.begin(req("L"))
+        .expect("the label is free in the new database");
+}

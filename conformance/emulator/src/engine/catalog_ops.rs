@@ -78,6 +78,17 @@ impl Inner {
                 if let Some(d) = self.catalog.remove_database(&name) {
                     self.storage.drop_database(&d.name, d.id)?;
                     self.meta.drop_database(&d.name)?;
+                    // Labels belong to the database: a re-created one starts with none.
+                    let ids: Vec<i64> = self
+                        .txns
+                        .iter()
+                        .filter(|t| t.info.db_id == d.id)
+                        .map(|t| t.info.id)
+                        .collect();
+                    for id in ids {
+                        self.txns.remove(id);
+                        self.meta.forget_txn(id)?;
+                    }
                 }
                 Ok(())
             }
