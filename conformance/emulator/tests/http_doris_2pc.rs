@@ -208,7 +208,13 @@ async fn group_commit_merges_loads_into_a_server_labelled_txn() {
         ["2"],
         "async mode answers before the commit"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The window (200 ms) commits in the background; poll for up to 10 s.
+    for _ in 0..200 {
+        if rows(&emu, "SELECT count(*) FROM t") == ["3"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["3"]);
     emu.shutdown().await;
 }

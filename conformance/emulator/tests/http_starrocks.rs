@@ -250,16 +250,23 @@ async fn merge_commit_sync_and_async() {
     let label = r["Label"].as_str().unwrap().to_string();
     let auth = basic("root", "");
     let fe = authority(&emu.fe_url());
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let state = request(
-        &fe,
-        "GET",
-        &format!("/api/db/get_load_state?label={label}"),
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await
-    .json();
+    // Poll the merged transaction's label, as the SDK does, for up to 10 s.
+    let mut state = serde_json::Value::Null;
+    for _ in 0..200 {
+        state = request(
+            &fe,
+            "GET",
+            &format!("/api/db/get_load_state?label={label}"),
+            &[("Authorization", &auth)],
+            None,
+        )
+        .await
+        .json();
+        if state["state"] == "VISIBLE" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(state["state"], "VISIBLE");
     assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["3"]);
     emu.shutdown().await;

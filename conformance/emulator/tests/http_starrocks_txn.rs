@@ -257,12 +257,19 @@ async fn v2_idle_timeout_aborts_the_transaction() {
     );
     emu.engine()
         .advance_clock(std::time::Duration::from_secs(6));
+    // Either this request finds the expired context (ABORTED) or the 1 s reaper got there first
+    // (the context is gone): both are what a BE does.
     let r = request(&be, "PUT", "/api/transaction/load", &h, Some(b"1\ta\t1\n"))
         .await
         .json();
-    assert_eq!(
-        (r["Status"].as_str(), r["Message"].as_str()),
-        (Some("ABORTED"), Some("current transaction is aborted"))
+    let outcome = (
+        r["Status"].as_str().unwrap_or_default(),
+        r["Message"].as_str().unwrap_or_default(),
+    );
+    assert!(
+        outcome == ("ABORTED", "current transaction is aborted")
+            || outcome == ("TXN_NOT_EXISTS", "Transaction with label idle1 not exists"),
+        "{r}"
     );
     let state = request(
         &fe,

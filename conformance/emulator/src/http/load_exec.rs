@@ -109,24 +109,24 @@ pub(crate) async fn run_load(
         let _ = engine.abort(txn.id, reason);
     };
     let t_plan = Instant::now();
-    let schema = engine.table(&job.db, &job.table);
-    let plan = match (job.plan_error, schema.as_ref()) {
-        (Some(e), _) => Err(e),
-        (None, Some(schema)) => Plan::new(schema, &job.params, flavor),
-        (None, None) => Err(ParamError {
+    let planned = match engine.table(&job.db, &job.table) {
+        None => Err(ParamError {
             phase: super::load::params::Phase::Plan,
             code: "NOT_FOUND",
             message: format!("table not found, tableName={}", job.table),
         }),
+        Some(schema) => match job.plan_error {
+            Some(e) => Err(e),
+            None => Plan::new(&schema, &job.params, flavor).map(|plan| (Arc::new(plan), schema)),
+        },
     };
     report.plan_ms = ms_since(t_plan);
-    let (plan, schema) = match (plan, schema) {
-        (Ok(plan), Some(schema)) => (Arc::new(plan), schema),
-        (Err(e), _) => {
+    let (plan, schema) = match planned {
+        Ok(planned) => planned,
+        Err(e) => {
             abort(&e.message);
             return report.fail(texts::plan_error(flavor, &e));
         }
-        (Ok(_), None) => unreachable!("a plan needs a schema"),
     };
     let t_receive = Instant::now();
     let body = match req.read_body(true).await {

@@ -214,7 +214,9 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
             "ANALYSIS_ERROR",
         );
     };
-    let plan = Arc::clone(work.plan.as_ref().expect("planned on the first load"));
+    let Some(plan) = work.plan.clone() else {
+        return fail("load request was never planned".into(), "INTERNAL_ERROR");
+    };
     let t = Instant::now();
     let mut batch = read_rows(&state.engine, &schema, plan, data).await;
     if let Err(e) = stage_rows(&state.engine, ctx.txn_id, std::mem::take(&mut batch.rows)).await {
