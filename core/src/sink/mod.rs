@@ -303,14 +303,23 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         for table in &tables {
             self.flush_table(table).await?;
         }
-        let mut first = Ok(());
+        let mut first: Option<Error> = None;
+        let mut others = 0;
         for table in &tables {
-            let result = self.sync(table).await;
-            if first.is_ok() {
-                first = result;
+            if let Err(e) = self.sync(table).await {
+                if first.is_some() {
+                    tracing::error!(table = %table, error = %e, "Another table failed too.");
+                    others += 1;
+                } else {
+                    first = Some(e);
+                }
             }
         }
-        first
+        match first {
+            None => Ok(()),
+            Some(e) if others > 0 => Err(e.with_context("other_failed_tables", others)),
+            Some(e) => Err(e),
+        }
     }
 
     /// Ends the sink. Batched mode: flushes and waits for every load. Checkpointed mode: aborts

@@ -430,3 +430,24 @@ async fn config_is_checked_against_the_capabilities() {
         ErrorKind::Config
     );
 }
+
+#[tokio::test]
+async fn flush_reports_how_many_other_tables_failed() {
+    let protocol = Recording::new();
+    for _ in 0..2 {
+        protocol.fail(
+            Step::Finish,
+            Error::new(ErrorKind::DataQuality, "bad"),
+            false,
+        );
+    }
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    sink.write(&table(), Op::Upsert, &row(1)).await.unwrap();
+    sink.write(&Table::new("db", "u"), Op::Upsert, &row(2))
+        .await
+        .unwrap();
+    let err = sink.flush().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DataQuality);
+    assert_eq!(err.context("other_failed_tables"), Some("1"));
+    assert_eq!(sink.stats().loads_failed, 2);
+}
