@@ -98,6 +98,14 @@ async fn doris_quick_start_through_mysql() {
     assert_eq!(v, "5.7.99");
     let tables: Vec<String> = conn.query("SHOW TABLES").await.expect("show");
     assert_eq!(tables, vec!["copy".to_string(), "student".to_string()]);
+    let full: Vec<(String, String)> = conn
+        .query("SHOW FULL TABLES FROM test LIKE 'stu%'")
+        .await
+        .expect("full");
+    assert_eq!(
+        full,
+        vec![("student".to_string(), "BASE TABLE".to_string())]
+    );
     let dbs: Vec<String> = conn.query("SHOW DATABASES").await.expect("show");
     assert!(dbs.contains(&"test".to_string()));
     let desc: Vec<(String, String, String, String)> = conn

@@ -58,12 +58,23 @@ pub(crate) fn show(
                 };
             };
             let col = format!("Tables_in_{db}");
+            let full = words.contains(&"full");
             let rows = tables
                 .into_iter()
                 .filter(|t| pattern.as_deref().is_none_or(|p| like(p, t)))
-                .map(|t| vec![text(t)])
+                .map(|t| {
+                    let mut row = vec![text(t)];
+                    if full {
+                        row.push(text("BASE TABLE"));
+                    }
+                    row
+                })
                 .collect();
-            Reply::rows(&[col.as_str()], rows)
+            if full {
+                Reply::rows(&[col.as_str(), "Table_type"], rows)
+            } else {
+                Reply::rows(&[col.as_str()], rows)
+            }
         }
         "variables" | "status" => {
             let rows = variables(pattern.as_deref())
