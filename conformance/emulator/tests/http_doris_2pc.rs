@@ -208,7 +208,7 @@ async fn group_commit_merges_loads_into_a_server_labelled_txn() {
         ["2"],
         "async mode answers before the commit"
     );
-    // The window (200 ms) commits in the background; poll for up to 10 s.
+    // The window (1 s) commits in the background; poll for up to 10 s.
     for _ in 0..200 {
         if rows(&emu, "SELECT count(*) FROM t") == ["3"] {
             break;

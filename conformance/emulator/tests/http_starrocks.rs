@@ -217,7 +217,7 @@ async fn merge_commit_sync_and_async() {
     let emu = starrocks_with_table(2).await;
     let h = [
         ("enable_merge_commit", "true"),
-        ("merge_commit_interval_ms", "300"),
+        ("merge_commit_interval_ms", "1000"),
         ("merge_commit_parallel", "2"),
         ("column_separator", ","),
     ];

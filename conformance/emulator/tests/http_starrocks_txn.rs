@@ -155,7 +155,7 @@ async fn v2_one_request_at_a_time_identical_headers_and_rollback() {
         "PUT /api/transaction/load HTTP/1.1\r\nHost: {be}\r\nAuthorization: {auth}\r\nlabel: tx2\r\ndb: db\r\ntable: t\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n1\ta\t10\n\r\n"
     );
     slow.write_all(head.as_bytes()).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let busy = request(&be, "PUT", "/api/transaction/load", &h, Some(b"2\tb\t20\n")).await;
     assert_eq!(
         busy.body,

@@ -205,7 +205,7 @@ pub async fn request_version(
 pub async fn start(flavor: Flavor, backends: usize) -> EmulatorHandle {
     let mut config = EmulatorConfig::new(flavor);
     config.backends = backends;
-    config.group_commit_interval = Duration::from_millis(200);
+    config.group_commit_interval = Duration::from_millis(1000);
     let emu = Emulator::start(config).await.expect("emulator starts");
     emu.engine().create_database("db").expect("create db");
     emu
