@@ -30,6 +30,33 @@
 //! * **Server-batched** protocols ([`Capabilities::server_batched`]): batched, no client label,
 //!   at-least-once (a retry after an unknown outcome may duplicate rows).
 //!
+//! # Example
+//!
+//! ```no_run
+//! use streamload_core::{Delivery, LoadProtocol, Op, Sink, SinkConfig, Table};
+//!
+//! #[derive(serde::Serialize)]
+//! struct Student {
+//!     id: i64,
+//!     name: String,
+//! }
+//!
+//! async fn load<P: LoadProtocol + 'static>(protocol: P) -> streamload_core::Result<()> {
+//!     let config = SinkConfig::builder()
+//!         .with_label_prefix("etl")
+//!         .with_delivery(Delivery::Checkpointed)
+//!         .build()?;
+//!     let mut sink = Sink::recover(protocol, config, None).await?;
+//!     let table = Table::new("test", "student");
+//!     let row = Student { id: 1, name: "Ann".into() };
+//!     sink.write(&table, Op::Upsert, &row).await?;
+//!     let checkpoint = sink.prepare(1).await?;
+//!     // Store `checkpoint` (serde) together with the source offsets, then:
+//!     sink.commit(&checkpoint).await?;
+//!     sink.close().await
+//! }
+//! ```
+//!
 //! The retry rules and the label-state decision table are in [`retry`]; the type policy of the
 //! encoders is in [`encode`]; metric names are in [`metrics::names`].
 #![warn(missing_docs)]
