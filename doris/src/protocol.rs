@@ -63,7 +63,7 @@ impl Shared {
         };
         headers.insert(
             "txn_operation",
-            op.as_header().parse().expect("static header"),
+            reqwest::header::HeaderValue::from_static(op.as_header()),
         );
         let mut nodes: Vec<Url> = Vec::new();
         if let Some(node) = coordinator.and_then(|c| self.coordinator_url(c)) {
@@ -86,11 +86,10 @@ impl Shared {
                 other => return other.map_err(|e| with_txn(e, db, txn)),
             }
         }
-        Err(with_txn(
-            last.expect("at least one node was tried"),
-            db,
-            txn,
-        ))
+        let last = last.unwrap_or_else(|| {
+            Error::new(ErrorKind::Unavailable, "no node to send the 2PC call to").temporary()
+        });
+        Err(with_txn(last, db, txn))
     }
 
     fn coordinator_url(&self, host_port: &str) -> Option<Url> {
