@@ -25,7 +25,7 @@ use crate::config::StarRocksConfig;
 use crate::headers::{HeaderMode, load_headers};
 use crate::merge_commit::{MergeCommitTransaction, MergeLimits};
 use crate::response::{LoadBody, classify_label_state, classify_txn, classify_v1};
-use crate::transaction::{BodyStream, V1Transaction, V2Transaction, header_value};
+use crate::transaction::{BodyStream, Split, V1Transaction, V2Transaction, header_value};
 
 /// Which StarRocks interface a protocol speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +140,7 @@ impl Shared {
                     state => Err(e.with_context("label_state", format!("{state:?}"))),
                 }
             }
-            Err(e) => Err(e),
+            Err(e) => Err(self.explain(e).await),
         }
     }
 
@@ -263,6 +263,7 @@ impl Shared {
             current: None,
             loads: 0,
             open: true,
+            split: Split::of(options),
         }))
     }
 }

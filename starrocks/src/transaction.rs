@@ -4,7 +4,8 @@
 //! socket is busy (back-pressure) and memory stays at a few chunks whatever the load size. A V1
 //! load is one `_stream_load` request; a V2 transaction is one or more `/api/transaction/load`
 //! requests, all to the coordinator BE and with identical headers, rolled over when one body
-//! reaches `sink.chunk-limit`. A handle dropped while open schedules a best-effort abort.
+//! reaches `sink.chunk-limit` (plain CSV), one per chunk (plain JSON), or never (LZ4: one frame).
+//! A handle dropped while open schedules a best-effort abort.
 
 use std::fmt;
 use std::sync::Arc;
@@ -215,6 +216,32 @@ pub(crate) struct V2Transaction {
     pub(crate) current: Option<BodyStream>,
     pub(crate) loads: u32,
     pub(crate) open: bool,
+    /// How the body is cut into `/load` requests.
+    pub(crate) split: Split,
+}
+
+/// Where a V2 body may be cut into `/load` requests: every request must be valid on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// Plain CSV: rows end with the delimiter, so cut when a request reaches the chunk limit.
+    AtLimit,
+    /// Plain JSON: each chunk is its own array (core's `multi_load_per_txn` contract), so each
+    /// write is one request.
+    EveryWrite,
+    /// Compressed: one frame spans the body, so never cut.
+    Never,
+}
+
+impl Split {
+    /// The policy for a load's options.
+    pub(crate) fn of(options: &streamload_core::LoadOptions) -> Self {
+        use streamload_core::{Compression, Format};
+        match (&options.format, options.compression) {
+            (_, Compression::Lz4Frame | Compression::Gzip) => Split::Never,
+            (Format::Csv(_), Compression::None) => Split::AtLimit,
+            (_, Compression::None) => Split::EveryWrite,
+        }
+    }
 }
 
 impl V2Transaction {
@@ -257,10 +284,11 @@ impl Transaction for V2Transaction {
 
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
         let limit = self.shared.config.chunk_limit_bytes;
-        let full = self
-            .current
-            .as_ref()
-            .is_some_and(|b| b.bytes > 0 && b.bytes + chunk.len() as u64 > limit);
+        let full = self.split == Split::AtLimit
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|b| b.bytes > 0 && b.bytes + chunk.len() as u64 > limit);
         if full {
             self.end_current_load().await?;
         }
@@ -270,7 +298,11 @@ impl Transaction for V2Transaction {
         let body = self.current.as_mut().ok_or_else(closed)?;
         body.write(chunk)
             .await
-            .map_err(|early| early_reply(early, classify_txn).with_context("label", &self.label))
+            .map_err(|early| early_reply(early, classify_txn).with_context("label", &self.label))?;
+        if self.split == Split::EveryWrite {
+            self.end_current_load().await?;
+        }
+        Ok(())
     }
 
     async fn prepare(mut self: Box<Self>) -> Result<PreparedLoad> {

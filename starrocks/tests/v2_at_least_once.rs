@@ -94,3 +94,141 @@ async fn rejected_rows_come_back_with_the_error_log() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn lz4_frame_json_loads_through_the_sink() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let jdbc = emu::jdbc_url(&emu);
+    let options = [
+        ("load-url", emu.fe_url()),
+        ("jdbc-url", jdbc),
+        ("username", "root".to_owned()),
+        ("sink.semantic", "exactly-once".to_owned()),
+        ("sink.properties.format", "json".to_owned()),
+        ("sink.properties.compression", "lz4_frame".to_owned()),
+    ];
+    let mut sink = StarRocksSink::builder()
+        .with_flink_options(options)
+        .unwrap()
+        .recover(None)
+        .await
+        .unwrap();
+    for id in 1..=3 {
+        sink.write(
+            &table,
+            Op::Upsert,
+            &Score {
+                id,
+                name: "json",
+                score: id * 10,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    sink.write(
+        &table,
+        Op::Delete,
+        &Score {
+            id: 2,
+            name: "",
+            score: 0,
+        },
+    )
+    .await
+    .unwrap();
+    let checkpoint = sink.prepare(1).await.unwrap();
+    sink.commit(&checkpoint).await.unwrap();
+    let rows = emu::rows(
+        &emu,
+        "select id, name, score from test.score_board order by id",
+    )
+    .await;
+    assert_eq!(rows, [["1", "json", "10"], ["3", "json", "30"]]);
+    let load = emu
+        .request_log()
+        .entries()
+        .into_iter()
+        .find(|r| r.path == "/api/transaction/load")
+        .expect("a /load");
+    assert_eq!(load.header("compression"), Some("LZ4_FRAME"));
+    assert_eq!(load.header("format"), Some("json"));
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_is_rolled_back() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let protocol = emu::builder(&emu)
+        .with_version(SinkVersion::V2)
+        .build()
+        .unwrap();
+    let options = LoadOptions {
+        format: Format::Csv(CsvFormat::default()),
+        compression: Compression::None,
+        columns: Some(vec!["id".into(), "name".into(), "score".into()]),
+        two_phase: true,
+    };
+    let label = Label::new("dropped-1").unwrap();
+    let txn = protocol
+        .begin(&table, Some(label.clone()), &options)
+        .await
+        .unwrap();
+    drop(txn);
+    let mut state = None;
+    for _ in 0..50 {
+        state = Some(protocol.label_state("test", &label).await.unwrap());
+        if state == Some(streamload_core::LabelState::Aborted) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(state, Some(streamload_core::LabelState::Aborted));
+}
+
+#[tokio::test]
+async fn each_json_chunk_is_its_own_load_request() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let protocol = emu::builder(&emu)
+        .with_version(SinkVersion::V2)
+        .with_property("format", "json");
+    let mut sink = StarRocksSink::builder()
+        .with_protocol(protocol)
+        .with_sink_config(
+            SinkConfig::builder()
+                .with_delivery(Delivery::Checkpointed)
+                .with_chunk_bytes(16)
+                .with_memory_budget(1 << 20),
+        )
+        .build()
+        .unwrap();
+    for id in 1..=10 {
+        sink.write(
+            &table,
+            Op::Upsert,
+            &Score {
+                id,
+                name: "j",
+                score: id,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let checkpoint = sink.prepare(1).await.unwrap();
+    sink.commit(&checkpoint).await.unwrap();
+    let count = emu::rows(&emu, "select count(*) from test.score_board").await;
+    assert_eq!(count, [["10"]]);
+    let loads = emu
+        .request_log()
+        .entries()
+        .into_iter()
+        .filter(|r| r.path == "/api/transaction/load")
+        .count();
+    assert!(loads > 1, "{loads} /load requests");
+}

@@ -259,3 +259,44 @@ async fn a_dead_fe_fails_over_to_the_next() {
     txn.write(Bytes::from_static(b"1\ta\n")).await.unwrap();
     assert_eq!(txn.finish().await.unwrap().rows_loaded, 2);
 }
+
+#[tokio::test]
+async fn auto_falls_back_to_v1_when_the_fe_lacks_transactions() {
+    let fe = start(|seen: &Seen| match seen.path_and_query.as_str() {
+        "/api/transaction/begin" => json(json!({"status": "FAILED", "msg": "Not implemented"})),
+        _ => (404, vec![], String::new()),
+    })
+    .await;
+    let protocol = StarRocksBuilder::new()
+        .with_load_urls([fe.url()])
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(protocol.mode(), streamload_starrocks::Mode::V1);
+}
+
+#[tokio::test]
+async fn txn_in_processing_is_retried() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let fe = start(move |seen: &Seen| match seen.path_and_query.as_str() {
+        "/api/transaction/commit" if counter.fetch_add(1, Ordering::SeqCst) < 2 => json(json!({
+            "Status": "TXN_IN_PROCESSING", "Label": "l", "Message": "Transaction is in processing"})),
+        "/api/transaction/commit" => json(json!({"Status": "OK", "Message": "", "TxnId": 3, "Label": "l"})),
+        _ => (404, vec![], String::new()),
+    })
+    .await;
+    let protocol = StarRocksBuilder::new()
+        .with_load_urls([fe.url()])
+        .build()
+        .unwrap();
+    let prepared = Prepared {
+        vendor: "starrocks".into(),
+        table: Table::new("test", "t"),
+        label: Label::new("l").unwrap(),
+        txn_id: Some(3),
+        coordinator: None,
+    };
+    protocol.commit(&prepared).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
