@@ -245,6 +245,15 @@ impl Transaction for DorisTransaction {
         let response = self.end().await.map_err(|e| self.context(e))?;
         if response.is_two_phase() {
             // Never leave a precommitted transaction behind by mistake.
+            if let Some(id) = response.txn_id() {
+                let aborted = self
+                    .shared
+                    .abort(&self.table, TxnRef::Id(id), Some(&self.coordinator))
+                    .await;
+                if let Err(e) = aborted {
+                    tracing::warn!(txn_id = id, error = %e, "could not abort a two-phase load ended by finish");
+                }
+            }
             let e = Error::new(
                 ErrorKind::Protocol,
                 "finish of a two-phase load; use prepare",
