@@ -170,3 +170,85 @@ impl Stats {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{
+        Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    use super::*;
+
+    /// Records counter names and totals.
+    #[derive(Debug, Default)]
+    struct Names(Arc<Mutex<Vec<(String, u64)>>>);
+
+    #[derive(Debug)]
+    struct Count(Arc<Mutex<Vec<(String, u64)>>>, String);
+
+    impl CounterFn for Count {
+        fn increment(&self, value: u64) {
+            self.0.lock().unwrap().push((self.1.clone(), value));
+        }
+        fn absolute(&self, value: u64) {
+            self.increment(value);
+        }
+    }
+
+    impl Recorder for Names {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let name = key.name().to_owned();
+            Counter::from_arc(Arc::new(Count(Arc::clone(&self.0), name)))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn loads_are_counted_under_the_connector_names_and_in_the_snapshot() {
+        let recorder = Names::default();
+        let stats = Stats::default();
+        let report = LoadReport {
+            rows_total: 10,
+            rows_loaded: 8,
+            rows_filtered: 1,
+            rows_unselected: 1,
+            ..LoadReport::default()
+        };
+        let table = Table::new("db", "t");
+        metrics::with_local_recorder(&recorder, || {
+            stats.succeeded(&table, &report, 300, Duration::from_millis(20));
+            stats.failed(&table);
+        });
+        let seen = recorder.0.lock().unwrap().clone();
+        for (name, value) in [
+            (names::TOTAL_FLUSH_LOAD_BYTES, 300),
+            (names::FLUSH_TOTAL_NUMBER_ROWS, 10),
+            (names::TOTAL_FLUSH_LOADED_ROWS, 8),
+            (names::TOTAL_FLUSH_FILTERED_ROWS, 1),
+            (names::TOTAL_FLUSH_UNSELECTED_ROWS, 1),
+            (names::TOTAL_FLUSH_SUCCEEDED_NUMBER, 1),
+            (names::TOTAL_FLUSH_FAILED_NUMBER, 1),
+            (names::TOTAL_FLUSH_TIME_MS, 20),
+        ] {
+            assert!(
+                seen.contains(&(name.to_owned(), value)),
+                "{name} in {seen:?}"
+            );
+        }
+        let snapshot = stats.snapshot();
+        assert_eq!(snapshot.loads_succeeded, 1);
+        assert_eq!(snapshot.loads_failed, 1);
+        assert_eq!(snapshot.rows_loaded, 8);
+        assert_eq!(snapshot.bytes_loaded, 300);
+    }
+}
