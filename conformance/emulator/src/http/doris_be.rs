@@ -162,8 +162,13 @@ async fn stream_load(
         ));
     }
     let empty_body = content_length.as_deref() == Some("0");
-    let use_group_commit =
-        group_commit.is_some() && !empty_body && !params.partial_update && !report.two_phase;
+    let partitioned =
+        req.header("partitions").is_some() || req.header("temporary_partitions").is_some();
+    let use_group_commit = group_commit.is_some()
+        && !empty_body
+        && !params.partial_update
+        && !report.two_phase
+        && !partitioned;
     if let (true, Some(mode)) = (use_group_commit, group_commit) {
         if label_header.is_some() && !chunked {
             return report

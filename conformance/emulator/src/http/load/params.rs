@@ -144,6 +144,11 @@ pub(super) fn common(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
         Some(text) => Some(parse_jsonpaths(text).map_err(ParamError::plan)?),
         None => None,
     };
+    if get(headers, "partitions").is_some() && get(headers, "temporary_partitions").is_some() {
+        return Err(ParamError::plan(
+            "Can not specify both partitions and temporary partitions",
+        ));
+    }
     let timeout_s = match get(headers, "timeout") {
         Some(v) => Some(
             v.parse::<u64>()

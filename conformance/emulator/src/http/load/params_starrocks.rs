@@ -71,6 +71,13 @@ pub fn starrocks_params(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
         }
     };
     p.merge_condition = get(headers, "merge_condition").map(str::to_string);
+    let bad_rejected_num = get(headers, "log_rejected_record_num")
+        .is_some_and(|v| v.parse::<i64>().map_or(true, |n| n < -1));
+    if bad_rejected_num {
+        return Err(ParamError::header(
+            "log_rejected_record_num must be equal or greater than -1",
+        ));
+    }
     if let Some(t) = p.timeout_s
         && !(1..=259_200).contains(&t)
     {
