@@ -227,6 +227,31 @@ async fn starrocks_version_variables_and_connect_with_db() {
         .expect("q");
     assert_eq!(row, Some((1, "starrocks".into(), 0)));
 
+    conn.query_drop("ADMIN SET FRONTEND CONFIG (\"max_running_txn_num_per_db\" = \"1\")")
+        .await
+        .expect("admin set");
+    let req = |label: &str| streamload_emulator::engine::BeginRequest {
+        db: "test".into(),
+        table: "score_board".into(),
+        label: label.into(),
+        timeout: std::time::Duration::from_secs(60),
+        coordinator_be: 0,
+        write: Default::default(),
+    };
+    engine.begin(req("first")).expect("first");
+    assert!(matches!(
+        engine.begin(req("second")),
+        Err(streamload_emulator::engine::BeginError::TooManyRunningTxns { limit: 1, .. })
+    ));
+    let err = conn
+        .query_drop("ADMIN SET FRONTEND CONFIG (\"max_running_txn_num_per_db\" = \"many\")")
+        .await
+        .expect_err("bad value");
+    assert!(
+        err.to_string().contains("max_running_txn_num_per_db"),
+        "{err}"
+    );
+
     let bad = mysql_async::Conn::new(opts(port, "wrong", None)).await;
     assert!(bad.is_err(), "a wrong password is refused");
 }

@@ -11,6 +11,7 @@ mod catalog_ops;
 mod convert;
 mod ddl;
 mod ddl_types;
+mod fe_config;
 mod infoschema;
 pub(crate) mod lexer;
 mod persist;
@@ -178,6 +179,20 @@ impl Engine {
         let mut inner = self.lock();
         inner.clock_offset_ms += by.as_millis() as i64;
         inner.expire();
+    }
+
+    /// Sets an FE config item by the server's name (`max_running_txn_num_per_db`, Doris
+    /// `streaming_label_keep_max_second` / StarRocks `label_keep_max_second`, Doris
+    /// `stream_load_default_precommit_timeout_second` / StarRocks
+    /// `prepared_transaction_default_timeout_second`, `stream_load_default_timeout_second`);
+    /// other keys are accepted and ignored. Used by `ADMIN SET FRONTEND CONFIG`.
+    pub fn set_fe_config(&self, key: &str, value: &str) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        fe_config::apply(&mut inner.config, key, value)?;
+        // Deadlines may have moved earlier.
+        inner.next_expiry_ms = i64::MIN;
+        inner.expire();
+        Ok(())
     }
 
     /// The id of a database.

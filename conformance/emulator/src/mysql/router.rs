@@ -1,6 +1,7 @@
 //! Routes one SQL statement of a MySQL session: session chatter (SET, @@variables, version
 //! functions), SHOW / DESC, DDL, INSERT and SELECT (run on SQLite).
 
+use crate::engine::lexer::Cursor;
 use crate::engine::{Engine, EngineError, Flavor, Value};
 
 use super::dialect;
@@ -176,6 +177,7 @@ impl Session {
                 Reply::ok()
             }
             "use" => self.use_db(&sql[3..]),
+            "admin" => self.admin(sql),
             "create" | "drop" => {
                 match self.engine.execute_ddl_in(self.current_db.as_deref(), sql) {
                     Ok(()) => Reply::ok(),
@@ -209,6 +211,40 @@ impl Session {
                 code: 1064,
                 message: format!("statement not supported by the emulator: {sql}"),
             },
+        }
+    }
+
+    /// `ADMIN SET [FRONTEND] CONFIG ("key" = "value"[, ...])`; other ADMIN statements are
+    /// accepted as no-ops.
+    fn admin(&self, sql: &str) -> Reply {
+        let mut cur = match Cursor::new(sql) {
+            Ok(c) => c,
+            Err(e) => return engine_error(e),
+        };
+        cur.expect_kw("ADMIN").ok();
+        if !cur.eat_kw("SET") {
+            return Reply::ok();
+        }
+        cur.eat_kw("FRONTEND");
+        cur.eat_kw("ALL");
+        cur.eat_kw("FRONTENDS");
+        if !cur.eat_kw("CONFIG") || !cur.eat_punct('(') {
+            return Reply::ok();
+        }
+        loop {
+            let (Ok(key), true, Ok(value)) = (cur.literal(), cur.eat_punct('='), cur.literal())
+            else {
+                return Reply::Error {
+                    code: 1064,
+                    message: format!("expected (\"key\" = \"value\") in: {sql}"),
+                };
+            };
+            if let Err(e) = self.engine.set_fe_config(&key, &value) {
+                return engine_error(e);
+            }
+            if !cur.eat_punct(',') {
+                return Reply::ok();
+            }
         }
     }
 
