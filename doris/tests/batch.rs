@@ -87,3 +87,25 @@ async fn begin_without_a_label_is_refused_outside_group_commit() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn async_group_commit_becomes_visible_later() {
+    let emu = start().await;
+    let table = dup_table(&emu, "tasync").await;
+    let doris = builder(&emu)
+        .with_group_commit(GroupCommitMode::Async)
+        .build()
+        .unwrap();
+    let mut txn = doris.begin(&table, None, &csv(false, &[])).await.unwrap();
+    write_all(&mut txn, &["1\ta\n"]).await;
+    txn.finish().await.unwrap();
+    let mut count = String::new();
+    for _ in 0..60 {
+        count = table_text(&emu, "select count(*) from test.tasync").await;
+        if count == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, "1");
+}
