@@ -314,3 +314,28 @@ fn bitmap_and_hll_columns_union_and_answer_their_sql_functions() {
         vec![vec![Value::Text("13,23".into())]]
     );
 }
+
+#[test]
+fn aggregate_columns_not_loaded_fold_as_null_instead_of_resetting() {
+    let e = engine(Flavor::Doris);
+    e.execute_ddl("CREATE TABLE test.ag (k INT, a BIGINT SUM, b BIGINT SUM) AGGREGATE KEY(k)")
+        .expect("ddl");
+    load(
+        &e,
+        "ag",
+        "1",
+        WriteMode::default(),
+        vec![up(&[i(1), i(5), i(7)])],
+    );
+    load(
+        &e,
+        "ag",
+        "2",
+        WriteMode::default(),
+        vec![up(&[i(1), i(1), None])],
+    );
+    assert_eq!(
+        rows(&e, "SELECT a, b FROM ag"),
+        vec![vec![Value::Int(6), Value::Int(7)]]
+    );
+}

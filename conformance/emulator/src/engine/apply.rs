@@ -191,18 +191,20 @@ pub(crate) fn apply(
             }
             let merged: Vec<Value> = (0..n)
                 .map(|i| {
-                    let given = row.values[i].as_ref();
                     let col = &schema.columns[i];
-                    match (&old, given) {
-                        (Some(old), Some(new)) if !col.is_key => match col.aggregation {
-                            Some(agg) if schema.model == KeysModel::Aggregate => {
-                                fold(agg, &col.ty, &old[i], new)
-                            }
-                            _ => new.clone(),
-                        },
-                        (Some(old), None) if partial => old[i].clone(),
-                        (_, Some(new)) => new.clone(),
-                        (_, None) => defaults[i].clone(),
+                    let new = match (&row.values[i], &old) {
+                        (Some(v), _) => v,
+                        // Partial update keeps the stored value of a column not provided.
+                        (None, Some(old)) if partial => return old[i].clone(),
+                        (None, _) => &defaults[i],
+                    };
+                    match (&old, col.aggregation) {
+                        (Some(old), Some(agg))
+                            if !col.is_key && schema.model == KeysModel::Aggregate =>
+                        {
+                            fold(agg, &col.ty, &old[i], new)
+                        }
+                        _ => new.clone(),
                     }
                 })
                 .collect();
