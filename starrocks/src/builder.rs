@@ -200,6 +200,14 @@ impl StarRocksBuilder {
                 "only lz4_frame is supported",
             ));
         }
+        if let Some(mode) = c.property("partial_update_mode")
+            && !["row", "column", "auto"].contains(&mode.to_ascii_lowercase().as_str())
+        {
+            return Err(config_error(
+                "sink.properties.partial_update_mode",
+                "expected row, column or auto",
+            ));
+        }
         if c.wait_for_continue_timeout_ms == 0 || c.connect_timeout_ms == 0 {
             return Err(config_error(
                 "sink.connect.timeout-ms",

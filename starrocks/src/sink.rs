@@ -89,11 +89,16 @@ impl StarRocksSinkBuilder {
     fn configs(self) -> Result<(StarRocksBuilder, SinkConfig)> {
         let format = body_format(self.protocol.config())?;
         let (format, compression) = format;
-        let sink = self
+        let mut sink = self
             .sink
             .with_format(format)
             .with_compression(compression)
             .build()?;
+        let protocol = self.protocol.config();
+        if protocol.merge_commit_enabled() {
+            // A merge-commit request carries one batch: cap batches at the chunk size.
+            sink.max_bytes = sink.max_bytes.min(protocol.merge_commit_chunk_size.max(1));
+        }
         Ok((self.protocol, sink))
     }
 

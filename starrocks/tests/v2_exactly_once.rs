@@ -217,3 +217,47 @@ async fn a_crash_mid_transaction_ends_with_exactly_the_input_after_recovery() {
         .map(|t| t.state);
     assert_eq!(state, Some(TxnState::Visible));
 }
+
+#[tokio::test]
+async fn abort_lingering_rolls_back_running_and_prepared_labels_up_to_the_first_unknown() {
+    use streamload_core::{
+        Compression, CsvFormat, Format, LabelGenerator, LoadOptions, LoadProtocol,
+    };
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let protocol = emu::builder(&emu).build().unwrap();
+    let generator = LabelGenerator::new("lg", "0", streamload_starrocks::LABEL_FORMAT).unwrap();
+    let options = LoadOptions {
+        format: Format::Csv(CsvFormat::default()),
+        compression: Compression::None,
+        columns: Some(vec!["id".into(), "name".into(), "score".into()]),
+        two_phase: true,
+    };
+    let mut prepared = protocol
+        .begin(&table, Some(generator.label(&table, 3).unwrap()), &options)
+        .await
+        .unwrap();
+    prepared
+        .write(bytes::Bytes::from_static(b"1\ta\t1\n"))
+        .await
+        .unwrap();
+    prepared.prepare().await.unwrap();
+    let running = protocol
+        .begin(&table, Some(generator.label(&table, 4).unwrap()), &options)
+        .await
+        .unwrap();
+    std::mem::forget(running);
+    let aborted = protocol
+        .abort_lingering(&generator, &table, 3, None)
+        .await
+        .unwrap();
+    let names: Vec<&str> = aborted.iter().map(|l| l.as_str()).collect();
+    assert_eq!(names, ["lg-score_board-0-3", "lg-score_board-0-4"]);
+    for label in ["lg-score_board-0-3", "lg-score_board-0-4"] {
+        assert_eq!(
+            emu.engine().txn_by_label("test", label).unwrap().state,
+            TxnState::Aborted
+        );
+    }
+}

@@ -97,6 +97,7 @@ async fn v2_sends_every_load_to_the_coordinator_with_identical_headers() {
         .with_version(SinkVersion::V2)
         .with_option("sink.chunk-limit", "8")
         .unwrap()
+        .with_property("prepared_timeout", "3600")
         .build()
         .unwrap();
     let table = Table::new("test", "t");
@@ -147,6 +148,13 @@ async fn v2_sends_every_load_to_the_coordinator_with_identical_headers() {
         "every /load of a transaction carries the same headers"
     );
     assert!(fe.requests().iter().all(|s| s.body_len == 0));
+    let prepare = be
+        .requests()
+        .into_iter()
+        .find(|s| s.path_and_query.ends_with("/prepare"))
+        .unwrap();
+    assert_eq!(prepare.header("prepared_timeout"), Some("3600"));
+    assert!(loads.iter().all(|s| s.header("prepared_timeout").is_none()));
 }
 
 #[tokio::test]
