@@ -1,3 +1,18 @@
-//! streamload-examples: example pipelines built on streamload.
+//! streamload-examples: what a user runs first, and pipelines that prove the library.
 //!
-//! Not implemented yet: this crate compiles so the workspace does, and exports nothing.
+//! The binaries are thin; their logic lives here as library functions so tests run exactly
+//! what the binaries run:
+//!
+//! * `quickstart` → [`quickstart::run`]: the Doris connector's quick start on both vendors,
+//!   exactly-once, on an in-process emulator unless `DORIS_FE_URL` / `STARROCKS_FE_URL` name a
+//!   cluster ([`endpoint::Endpoint::from_env_or_emulator`]).
+//! * `exactly-once-demo` → [`exactly_once`]: a source with offsets, crashed at random points and
+//!   resumed from the stored checkpoint; the table ends equal to the input.
+//! * `streamload-load` → [`loader`]: a bulk CSV / NDJSON loader with deterministic labels and
+//!   resume.
+#![warn(missing_docs)]
+
+pub mod endpoint;
+pub mod quickstart;
+pub mod sinks;
+pub mod sql;
