@@ -61,6 +61,52 @@ impl BodyCompressor {
     }
 }
 
+/// How a load's chunks become body bytes.
+#[derive(Debug)]
+pub(crate) enum BodyEncoder {
+    /// Sent as is.
+    Plain,
+    /// One LZ4 frame across the whole load (one streaming request per load).
+    OneFrame(Box<BodyCompressor>),
+    /// One LZ4 frame per chunk: protocols whose chunks travel as separate requests of one
+    /// transaction (`Capabilities::multi_load_per_txn`) need every request to be whole.
+    FramePerChunk(Compression),
+}
+
+impl BodyEncoder {
+    pub(crate) fn new(compression: Compression, frame_per_chunk: bool) -> Result<Self> {
+        Ok(match BodyCompressor::new(compression)? {
+            None => BodyEncoder::Plain,
+            Some(_) if frame_per_chunk => BodyEncoder::FramePerChunk(compression),
+            Some(compressor) => BodyEncoder::OneFrame(Box::new(compressor)),
+        })
+    }
+
+    /// The body bytes of one chunk.
+    pub(crate) fn chunk(&mut self, chunk: &Bytes) -> Result<Bytes> {
+        match self {
+            BodyEncoder::Plain => Ok(chunk.clone()),
+            BodyEncoder::OneFrame(compressor) => compressor.compress(chunk),
+            BodyEncoder::FramePerChunk(compression) => {
+                let Some(mut compressor) = BodyCompressor::new(*compression)? else {
+                    return Ok(chunk.clone());
+                };
+                let mut frame = compressor.compress(chunk)?.to_vec();
+                frame.extend_from_slice(&compressor.finish()?);
+                Ok(Bytes::from(frame))
+            }
+        }
+    }
+
+    /// The last body bytes of the load (the end of a load-wide frame).
+    pub(crate) fn finish(self) -> Result<Bytes> {
+        match self {
+            BodyEncoder::OneFrame(compressor) => (*compressor).finish(),
+            BodyEncoder::Plain | BodyEncoder::FramePerChunk(_) => Ok(Bytes::new()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read;
@@ -90,6 +136,20 @@ mod tests {
             .read_to_end(&mut decoded)
             .unwrap();
         assert_eq!(decoded, plain);
+    }
+
+    #[test]
+    fn frame_per_chunk_makes_every_chunk_a_whole_frame() {
+        let mut encoder = BodyEncoder::new(Compression::Lz4Frame, true).unwrap();
+        for text in ["a\tb\n", "c\td\n"] {
+            let frame = encoder.chunk(&Bytes::from(text)).unwrap();
+            let mut decoded = String::new();
+            lz4_flex::frame::FrameDecoder::new(&frame[..])
+                .read_to_string(&mut decoded)
+                .unwrap();
+            assert_eq!(decoded, text);
+        }
+        assert!(encoder.finish().unwrap().is_empty());
     }
 
     #[test]

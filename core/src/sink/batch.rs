@@ -5,7 +5,7 @@
 //! resend exactly the same body under exactly the same label; the memory stays charged to the
 //! budget until then.
 
-use crate::compress::BodyCompressor;
+use crate::compress::BodyEncoder;
 use crate::error::{ErrorKind, Result, RetryStatus};
 use crate::protocol::{LoadProtocol, Transaction};
 use crate::report::{LabelState, LoadReport};
@@ -67,17 +67,13 @@ async fn attempt<P: LoadProtocol + ?Sized>(
     };
     let mut body_bytes = 0u64;
     let sent: Result<()> = async {
-        let mut compressor = BodyCompressor::new(batch.options.compression)?;
+        let mut encoder =
+            BodyEncoder::new(batch.options.compression, shared.caps.multi_load_per_txn)?;
         for chunk in &batch.chunks {
-            let body = match compressor.as_mut() {
-                Some(c) => c.compress(&chunk.bytes)?,
-                None => chunk.bytes.clone(),
-            };
+            let body = encoder.chunk(&chunk.bytes)?;
             body_bytes += write_body(shared, txn.as_mut(), body).await?;
         }
-        if let Some(c) = compressor {
-            body_bytes += write_body(shared, txn.as_mut(), c.finish()?).await?;
-        }
+        body_bytes += write_body(shared, txn.as_mut(), encoder.finish()?).await?;
         Ok(())
     }
     .await;

@@ -262,9 +262,9 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         match delivery {
             Delivery::Checkpointed => {
                 if aged {
-                    state.buffer.seal();
-                }
-                if state.buffer.has_sealed() {
+                    // Ends the chunk properly (a whole JSON array where chunks must be whole).
+                    self.flush_table(table).await?;
+                } else if state.buffer.has_sealed() {
                     self.ship(table).await?;
                 }
             }

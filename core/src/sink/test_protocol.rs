@@ -59,6 +59,8 @@ pub(crate) struct Server {
     /// Bodies being written or precommitted, by label.
     pub(crate) pending: HashMap<String, Vec<u8>>,
     pub(crate) options: HashMap<String, LoadOptions>,
+    /// Each `write` of each label, as sent.
+    pub(crate) chunks: HashMap<String, Vec<Vec<u8>>>,
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) next_txn: i64,
 }
@@ -309,6 +311,11 @@ impl Transaction for RecordingTxn {
             .entry(self.name.clone())
             .or_default()
             .extend_from_slice(&chunk);
+        server
+            .chunks
+            .entry(self.name.clone())
+            .or_default()
+            .push(chunk.to_vec());
         Ok(())
     }
 

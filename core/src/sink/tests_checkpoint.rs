@@ -222,3 +222,34 @@ async fn a_checkpoint_whose_load_failed_never_prepares_even_after_the_error_was_
     sink.commit(&checkpoint).await.unwrap();
     assert_eq!(protocol.visible_text(&label("a", 2)), "3\t0\n");
 }
+
+#[tokio::test]
+async fn multi_request_transactions_get_whole_chunks() {
+    use std::io::Read;
+
+    use crate::format::{Compression, Format, JsonFormat};
+    let mut protocol = Recording::new();
+    protocol.caps.multi_load_per_txn = true;
+    let config = builder()
+        .with_format(Format::Json(JsonFormat::Array))
+        .with_compression(Compression::Lz4Frame)
+        .with_chunk_bytes(40)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write(&mut sink, &a(), 0..10).await;
+    let checkpoint = sink.prepare(1).await.unwrap();
+    sink.commit(&checkpoint).await.unwrap();
+    let chunks = protocol.server().chunks[&label("a", 1)].clone();
+    assert!(chunks.len() > 1, "{} chunks", chunks.len());
+    let mut ids = Vec::new();
+    for chunk in chunks {
+        let mut text = String::new();
+        lz4_flex::frame::FrameDecoder::new(&chunk[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+        ids.extend(rows.iter().map(|r| r["id"].as_i64().unwrap()));
+    }
+    assert_eq!(ids, (0..10).collect::<Vec<_>>());
+}

@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use crate::budget::Charge;
 use crate::buffer::Chunk;
-use crate::compress::BodyCompressor;
+use crate::compress::BodyEncoder;
 use crate::error::{Error, ErrorKind, Result, RetryStatus};
 use crate::label::Label;
 use crate::protocol::{LoadOptions, LoadProtocol, PreparedLoad, Transaction};
@@ -56,7 +56,7 @@ pub(crate) struct Batch {
 struct Open {
     txn: Box<dyn Transaction>,
     label: Label,
-    compressor: Option<BodyCompressor>,
+    body: Option<BodyEncoder>,
     body_bytes: u64,
     rows: u64,
     started: Instant,
@@ -143,14 +143,14 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
             .begin(&self.table, Some(&label), &options, &mut ours_before)
             .instrument(span.clone())
             .await;
-        let compressor = BodyCompressor::new(options.compression);
-        match (begun, compressor) {
-            (Ok(Begun::Open(txn)), Ok(compressor)) => {
+        let body = BodyEncoder::new(options.compression, self.shared.caps.multi_load_per_txn);
+        match (begun, body) {
+            (Ok(Begun::Open(txn)), Ok(body)) => {
                 self.checkpoint_failed = false;
                 self.open = Some(Open {
                     txn,
                     label,
-                    compressor,
+                    body: Some(body),
                     body_bytes: 0,
                     rows: 0,
                     started: Instant::now(),
@@ -220,10 +220,12 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         };
         let span = open.span.clone();
         let result = async {
-            if let Some(compressor) = open.compressor.take() {
-                let tail = compressor.finish()?;
-                open.body_bytes += tail.len() as u64;
-                open.txn.write(tail).await?;
+            if let Some(body) = open.body.take() {
+                let tail = body.finish()?;
+                if !tail.is_empty() {
+                    open.body_bytes += tail.len() as u64;
+                    open.txn.write(tail).await?;
+                }
             }
             let label = open.label.clone();
             match open.txn.prepare().await {
@@ -308,8 +310,8 @@ async fn send_chunk<P: LoadProtocol + ?Sized>(
     open: &mut Open,
     chunk: Chunk,
 ) -> Result<()> {
-    let body = match open.compressor.as_mut() {
-        Some(c) => c.compress(&chunk.bytes)?,
+    let body = match open.body.as_mut() {
+        Some(encoder) => encoder.chunk(&chunk.bytes)?,
         None => chunk.bytes.clone(),
     };
     if body.is_empty() {
