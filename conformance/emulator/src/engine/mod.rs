@@ -165,7 +165,7 @@ impl Engine {
     }
 
     /// The configured password (for the MySQL handshake check; never log it).
-    pub fn password(&self) -> String {
+    pub(crate) fn password(&self) -> String {
         self.lock().config.password.clone()
     }
 
