@@ -17,7 +17,8 @@ pub struct BeginRequest {
     pub table: String,
     /// The load label (unique per database among non-aborted transactions).
     pub label: String,
-    /// How long the transaction may stay in PREPARE before the engine aborts it.
+    /// How long the transaction may stay in PREPARE before the engine aborts it (reason
+    /// `timeout by txn manager`); zero uses `EngineConfig::default_txn_timeout`.
     pub timeout: Duration,
     /// Index of the BE that coordinates the load (StarRocks V2 affinity; reported back).
     pub coordinator_be: usize,
