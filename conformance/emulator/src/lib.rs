@@ -58,6 +58,7 @@ use tokio::task::JoinHandle;
 
 use crate::engine::{Engine, EngineConfig, Flavor};
 use crate::http::HttpState;
+pub use crate::http::faults::{FaultAction, FaultRule, Faults};
 pub use crate::http::request_log::{Listener, RequestLog, RequestRecord};
 
 /// How to start an emulator. [`EmulatorConfig::new`] gives loopback, ephemeral ports, one BE,
@@ -145,6 +146,7 @@ pub struct EmulatorHandle {
     user: String,
     engine: Engine,
     log: RequestLog,
+    faults: Faults,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -188,11 +190,13 @@ impl Emulator {
         let mysql_addr = mysql.local_addr()?;
 
         let log = RequestLog::default();
+        let faults = Faults::default();
         let state = Arc::new(HttpState::new(
             engine.clone(),
             config.host.clone(),
             be_addrs.iter().map(|a| a.port()).collect(),
             log.clone(),
+            faults.clone(),
             config.discard,
             config.group_commit_interval,
         ));
@@ -238,6 +242,7 @@ impl Emulator {
             user: config.user,
             engine,
             log,
+            faults,
             shutdown,
             tasks,
         })
@@ -268,6 +273,12 @@ impl EmulatorHandle {
     /// Every HTTP request served so far.
     pub fn request_log(&self) -> &RequestLog {
         &self.log
+    }
+
+    /// Fault injection: rules for the next requests matching an endpoint (delay, a chosen
+    /// status, or a dropped connection), applied before the request reaches a handler.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Stops every listener and waits for them.

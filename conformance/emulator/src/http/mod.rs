@@ -14,6 +14,7 @@ mod doris_2pc;
 mod doris_be;
 mod doris_fe;
 mod error_log;
+pub mod faults;
 mod ids;
 pub mod load;
 mod load_exec;

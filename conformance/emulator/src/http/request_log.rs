@@ -33,7 +33,7 @@ pub struct RequestRecord {
     pub headers: Vec<(String, String)>,
     /// Body bytes the server read (0 when it answered without reading the body).
     pub body_bytes: u64,
-    /// Status of the final response.
+    /// Status of the final response (0 when the connection was dropped without one).
     pub status: u16,
 }
 

@@ -3,9 +3,8 @@
 //!
 //! hyper is used directly because the emulator must control when a body is read (the FE never
 //! reads it, so no `100 Continue` is sent), `Connection: close`, and HTTP/1.0. Fault injection
-//! belongs in [`dispatch`], before the handler runs and where the log is written.
+//! happens in [`dispatch`], before the handler runs and where the log is written.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -20,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::engine::Flavor;
 
+use super::faults::FaultAction;
 use super::reply::Body;
 use super::request_log::{Listener, RequestRecord};
 use super::state::HttpState;
@@ -138,13 +138,25 @@ pub(crate) async fn serve(
     }
 }
 
-/// Every request passes here: route, answer, log.
+/// The service error that makes hyper drop a connection without answering (fault `Reset`).
+#[derive(Debug)]
+pub(crate) struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by fault injection")
+    }
+}
+
+impl std::error::Error for ConnectionReset {}
+
+/// Every request passes here: faults, route, answer, log.
 async fn dispatch(
     state: Arc<HttpState>,
     which: Listener,
     remote: SocketAddr,
     request: Request<Incoming>,
-) -> Result<Response<Body>, Infallible> {
+) -> Result<Response<Body>, ConnectionReset> {
     let (parts, body) = request.into_parts();
     let mut req = Req {
         parts,
@@ -152,12 +164,40 @@ async fn dispatch(
         body_bytes: 0,
         remote_ip: remote.ip().to_string(),
     };
-    let response = match (state.flavor, which) {
-        (Flavor::Doris, Listener::Fe) => doris_fe::handle(&state, &mut req).await,
-        (Flavor::Doris, Listener::Be(n)) => doris_be::handle(&state, &mut req, n).await,
-        (Flavor::StarRocks, Listener::Fe) => sr_fe::handle(&state, &mut req).await,
-        (Flavor::StarRocks, Listener::Be(n)) => sr_be::handle(&state, &mut req, n).await,
+    let fault = state
+        .faults
+        .take(which, req.parts.method.as_str(), req.parts.uri.path());
+    let response = match fault {
+        Some(FaultAction::Reset) => {
+            record(&state, which, &req, 0);
+            return Err(ConnectionReset);
+        }
+        Some(FaultAction::Respond { status, body }) => {
+            let status = http::StatusCode::from_u16(status)
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            super::reply::respond(status, Some("text/plain"), body)
+        }
+        Some(FaultAction::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            route(&state, which, &mut req).await
+        }
+        None => route(&state, which, &mut req).await,
     };
+    record(&state, which, &req, response.status().as_u16());
+    Ok(response)
+}
+
+async fn route(state: &HttpState, which: Listener, req: &mut Req) -> Response<Body> {
+    match (state.flavor, which) {
+        (Flavor::Doris, Listener::Fe) => doris_fe::handle(state, req).await,
+        (Flavor::Doris, Listener::Be(n)) => doris_be::handle(state, req, n).await,
+        (Flavor::StarRocks, Listener::Fe) => sr_fe::handle(state, req).await,
+        (Flavor::StarRocks, Listener::Be(n)) => sr_be::handle(state, req, n).await,
+    }
+}
+
+/// Writes the request log entry (status 0 = no response was sent).
+fn record(state: &HttpState, which: Listener, req: &Req, status: u16) {
     let headers = req
         .parts
         .headers
@@ -183,9 +223,8 @@ async fn dispatch(
         version: format!("{:?}", req.parts.version),
         headers,
         body_bytes: req.body_bytes,
-        status: response.status().as_u16(),
+        status,
     });
-    Ok(response)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::engine::{Engine, Flavor};
 
 use super::batcher::Batcher;
 use super::error_log::ErrorLogs;
+use super::faults::Faults;
 use super::request_log::RequestLog;
 use super::sr_context::TxnContexts;
 
@@ -21,6 +22,7 @@ pub(crate) struct HttpState {
     pub(crate) host: String,
     pub(crate) be_ports: Vec<u16>,
     pub(crate) log: RequestLog,
+    pub(crate) faults: Faults,
     pub(crate) errors: ErrorLogs,
     pub(crate) discard: bool,
     rr: AtomicUsize,
@@ -39,6 +41,7 @@ impl HttpState {
         host: String,
         be_ports: Vec<u16>,
         log: RequestLog,
+        faults: Faults,
         discard: bool,
         group_commit_interval: Duration,
     ) -> HttpState {
@@ -50,6 +53,7 @@ impl HttpState {
             host,
             be_ports,
             log,
+            faults,
             errors: ErrorLogs::default(),
             discard,
             rr: AtomicUsize::new(0),
