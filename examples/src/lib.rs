@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod endpoint;
+pub mod exactly_once;
 pub mod quickstart;
 pub mod sinks;
 pub mod sql;
