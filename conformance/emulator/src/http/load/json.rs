@@ -27,8 +27,13 @@ pub enum JsonRow {
     Object(serde_json::Map<String, Json>),
     /// Values picked by `jsonpaths`, in path order.
     Paths(Vec<Option<String>>),
-    /// A document that could not be used as a row, with the reason.
-    Bad { reason: String, line: String },
+    /// A document that could not be used as a row.
+    Bad {
+        /// Why it was rejected.
+        reason: String,
+        /// The document as text, for the error log.
+        line: String,
+    },
 }
 
 /// Parses `jsonpaths` (a JSON array of strings) and checks every path is one the emulator can
