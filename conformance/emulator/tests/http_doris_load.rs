@@ -353,3 +353,34 @@ async fn reply_is_gzipped_when_the_client_accepts_gzip() {
     assert!(text.contains("\"Status\": \"Success\""), "{text}");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_short_body_fails_and_rolls_back() {
+    use tokio::io::AsyncWriteExt;
+    let (emu, be) = doris_with_table().await;
+    let mut stream = tokio::net::TcpStream::connect(&be).await.unwrap();
+    let auth = basic("root", "");
+    let head = format!(
+        "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: {be}\r\nAuthorization: {auth}\r\nlabel: short\r\nContent-Length: 100\r\n\r\n1\ta\t1\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut buf = Vec::new();
+    let r = http_support::read_response(&mut stream, &mut buf).await;
+    let j = r.json();
+    assert_eq!(
+        j["Message"],
+        "[NETWORK_ERROR]receive body don't equal with body bytes"
+    );
+    let fe = http_support::authority(&emu.fe_url());
+    let state = request(
+        &fe,
+        "GET",
+        "/api/db/get_load_state?label=short",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(state.json()["data"], "ABORTED");
+    emu.shutdown().await;
+}

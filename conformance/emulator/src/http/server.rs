@@ -72,7 +72,7 @@ impl Req {
         let mut buf = BytesMut::new();
         while let Some(frame) = body.frame().await {
             let frame =
-                frame.map_err(|e| format!("receive body don't equal with body bytes ({e})"))?;
+                frame.map_err(|_| "receive body don't equal with body bytes".to_string())?;
             if let Ok(data) = frame.into_data() {
                 self.body_bytes += data.len() as u64;
                 if keep {
