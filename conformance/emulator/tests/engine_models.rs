@@ -339,3 +339,30 @@ fn aggregate_columns_not_loaded_fold_as_null_instead_of_resetting() {
         vec![vec![Value::Int(6), Value::Int(7)]]
     );
 }
+
+#[test]
+fn max_and_min_compare_strings_as_strings_and_decimals_as_numbers() {
+    let e = engine(Flavor::Doris);
+    e.execute_ddl(
+        "CREATE TABLE test.mm (k INT, s VARCHAR(5) MAX, d DECIMAL(6,2) MAX) AGGREGATE KEY(k)",
+    )
+    .expect("ddl");
+    load(
+        &e,
+        "mm",
+        "1",
+        WriteMode::default(),
+        vec![up(&[i(1), s("9"), s("9.00")])],
+    );
+    load(
+        &e,
+        "mm",
+        "2",
+        WriteMode::default(),
+        vec![up(&[i(1), s("10"), s("10.00")])],
+    );
+    assert_eq!(
+        rows(&e, "SELECT s, d FROM mm"),
+        vec![vec![Value::Text("9".into()), Value::Text("10.00".into())]]
+    );
+}

@@ -15,14 +15,17 @@ use super::schema::{Aggregation, ColumnType, KeysModel, TableSchema, Value};
 use super::storage::{data_table_name, from_sql, quote_ident, to_sql};
 use super::txn_types::{EngineError, RowOp, StagedRow, WriteMode};
 
-/// Orders two stored values of one column (NULL lowest; decimals numerically).
-pub(crate) fn compare(a: &Value, b: &Value) -> Ordering {
+/// Orders two stored values of a column of type `ty` (NULL lowest; decimals and LARGEINT
+/// numerically; strings, dates and datetimes by their text).
+pub(crate) fn compare(ty: &ColumnType, a: &Value, b: &Value) -> Ordering {
+    let numeric_text = matches!(ty, ColumnType::Decimal { .. } | ColumnType::LargeInt);
     match (a, b) {
         (Value::Null, Value::Null) => Ordering::Equal,
         (Value::Null, _) => Ordering::Less,
         (_, Value::Null) => Ordering::Greater,
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) if !numeric_text => x.cmp(y),
         (Value::Text(x), Value::Text(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
             (Ok(fx), Ok(fy)) => fx.partial_cmp(&fy).unwrap_or(Ordering::Equal),
             _ => x.cmp(y),
@@ -85,12 +88,12 @@ fn fold(agg: Aggregation, ty: &ColumnType, old: &Value, new: &Value) -> Value {
         Aggregation::Sum => sum(ty, old, new),
         Aggregation::Max => match (old, new) {
             (Value::Null, v) | (v, Value::Null) => v.clone(),
-            _ if compare(new, old) == Ordering::Greater => new.clone(),
+            _ if compare(ty, new, old) == Ordering::Greater => new.clone(),
             _ => old.clone(),
         },
         Aggregation::Min => match (old, new) {
             (Value::Null, v) | (v, Value::Null) => v.clone(),
-            _ if compare(new, old) == Ordering::Less => new.clone(),
+            _ if compare(ty, new, old) == Ordering::Less => new.clone(),
             _ => old.clone(),
         },
         Aggregation::Replace => new.clone(),
@@ -181,7 +184,7 @@ pub(crate) fn apply(
             let guard = seq_idx.or(cond_idx);
             if let (Some(g), Some(old)) = (guard, &old) {
                 let new_v = row.values[g].clone().unwrap_or_else(|| old[g].clone());
-                if compare(&new_v, &old[g]) == Ordering::Less {
+                if compare(&schema.columns[g].ty, &new_v, &old[g]) == Ordering::Less {
                     continue;
                 }
             }
