@@ -4,7 +4,8 @@
 //! socket is busy (back-pressure) and memory stays at a few chunks whatever the load size. A V1
 //! load is one `_stream_load` request; a V2 transaction is one or more `/api/transaction/load`
 //! requests, all to the coordinator BE and with identical headers, rolled over when one body
-//! reaches `sink.chunk-limit` (plain CSV), one per chunk (plain JSON), or never (LZ4: one frame).
+//! reaches `sink.chunk-limit` (plain CSV) or one per chunk (JSON arrays and LZ4 frames are whole
+//! per chunk).
 //! A handle dropped while open schedules a best-effort abort.
 
 use std::fmt;
@@ -225,11 +226,9 @@ pub(crate) struct V2Transaction {
 pub(crate) enum Split {
     /// Plain CSV: rows end with the delimiter, so cut when a request reaches the chunk limit.
     AtLimit,
-    /// Plain JSON: each chunk is its own array (core's `multi_load_per_txn` contract), so each
-    /// write is one request.
+    /// JSON or compressed: with `multi_load_per_txn` core makes every chunk a whole body (its
+    /// own JSON array, its own LZ4 frame), so each write is one request.
     EveryWrite,
-    /// Compressed: one frame spans the body, so never cut.
-    Never,
 }
 
 impl Split {
@@ -237,9 +236,8 @@ impl Split {
     pub(crate) fn of(options: &streamload_core::LoadOptions) -> Self {
         use streamload_core::{Compression, Format};
         match (&options.format, options.compression) {
-            (_, Compression::Lz4Frame | Compression::Gzip) => Split::Never,
             (Format::Csv(_), Compression::None) => Split::AtLimit,
-            (_, Compression::None) => Split::EveryWrite,
+            _ => Split::EveryWrite,
         }
     }
 }

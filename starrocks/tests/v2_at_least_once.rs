@@ -96,7 +96,7 @@ async fn rejected_rows_come_back_with_the_error_log() {
 }
 
 #[tokio::test]
-async fn lz4_frame_json_loads_through_the_sink() {
+async fn lz4_frame_json_loads_through_the_sink_one_request_per_chunk() {
     let emu = emu::start().await;
     emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
     let table = Table::new("test", "score_board");
@@ -109,7 +109,11 @@ async fn lz4_frame_json_loads_through_the_sink() {
         ("sink.properties.format", "json".to_owned()),
         ("sink.properties.compression", "lz4_frame".to_owned()),
     ];
+    let small = SinkConfig::builder()
+        .with_delivery(Delivery::Checkpointed)
+        .with_chunk_bytes(32);
     let mut sink = StarRocksSink::builder()
+        .with_sink_config(small)
         .with_flink_options(options)
         .unwrap()
         .recover(None)
@@ -147,12 +151,14 @@ async fn lz4_frame_json_loads_through_the_sink() {
     )
     .await;
     assert_eq!(rows, [["1", "json", "10"], ["3", "json", "30"]]);
-    let load = emu
+    let loads: Vec<_> = emu
         .request_log()
         .entries()
         .into_iter()
-        .find(|r| r.path == "/api/transaction/load")
-        .expect("a /load");
+        .filter(|r| r.path == "/api/transaction/load")
+        .collect();
+    assert!(loads.len() > 1, "one request per chunk");
+    let load = &loads[0];
     assert_eq!(load.header("compression"), Some("LZ4_FRAME"));
     assert_eq!(load.header("format"), Some("json"));
 }
