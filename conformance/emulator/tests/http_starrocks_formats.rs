@@ -93,3 +93,30 @@ async fn lz4_json_gzip_csv_where_and_filtered_rows() {
     assert_eq!(rows(&emu, "SELECT id FROM t ORDER BY id"), ["1", "2", "3"]);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_bad_request_fails_its_whole_merge_commit_window() {
+    let emu = starrocks_with_table(1).await;
+    let be = authority(&emu.be_urls()[0]);
+    let auth = basic("root", "");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("enable_merge_commit", "true"),
+        ("merge_commit_interval_ms", "1000"),
+        ("merge_commit_parallel", "1"),
+        ("column_separator", ","),
+    ];
+    let (good, bad) = tokio::join!(
+        request(&be, "PUT", "/api/db/t/_stream_load", &h, Some(b"1,a,1\n")),
+        request(&be, "PUT", "/api/db/t/_stream_load", &h, Some(b"oops\n")),
+    );
+    for r in [good.json(), bad.json()] {
+        assert_eq!(r["Status"], "Fail", "{r}");
+        assert_eq!(
+            r["Message"],
+            "Load is aborted, reason: too many filtered rows"
+        );
+    }
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["0"]);
+    emu.shutdown().await;
+}
