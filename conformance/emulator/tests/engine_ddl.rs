@@ -198,3 +198,31 @@ fn every_column_type_parses_and_prints() {
             .is_err()
     );
 }
+
+#[test]
+fn starrocks_datetime_keeps_microseconds_and_doris_follows_the_precision() {
+    let sr = engine(Flavor::StarRocks);
+    sr.execute_ddl("CREATE TABLE test.t (k INT, at DATETIME) DUPLICATE KEY(k)")
+        .expect("ddl");
+    let at = sr.table("test", "t").expect("t").columns[1].clone();
+    assert_eq!(
+        sr.convert(&at, Some("2023-11-14 22:13:20.123"), true),
+        Ok(Value::Text("2023-11-14 22:13:20.123000".into()))
+    );
+    assert_eq!(
+        sr.convert(&at, Some("2024-02-29 23:59:58"), true),
+        Ok(Value::Text("2024-02-29 23:59:58".into()))
+    );
+    let d = engine(Flavor::Doris);
+    d.execute_ddl("CREATE TABLE test.t (k INT, at DATETIME, at3 DATETIME(3)) DUPLICATE KEY(k)")
+        .expect("ddl");
+    let t = d.table("test", "t").expect("t");
+    assert_eq!(
+        d.convert(&t.columns[1], Some("2023-11-14 22:13:20.123"), true),
+        Ok(Value::Text("2023-11-14 22:13:20".into()))
+    );
+    assert_eq!(
+        d.convert(&t.columns[2], Some("2023-11-14 22:13:20"), true),
+        Ok(Value::Text("2023-11-14 22:13:20.000".into()))
+    );
+}

@@ -75,7 +75,7 @@ pub(crate) fn convert(
     {
         return Err(too_long_reason(flavor, column, raw, n));
     }
-    match parse_value(&column.ty, raw) {
+    match parse_value(flavor, &column.ty, raw) {
         Ok(v) => Ok(v),
         Err(_) if strict_mode => Err(invalid_reason(flavor, column, raw)),
         Err(_) if column.nullable => Ok(Value::Null),
@@ -94,7 +94,7 @@ fn int_range(ty: &ColumnType) -> (i128, i128) {
 }
 
 /// Parses `raw` as a value of `ty`; `Err` says why not.
-pub(crate) fn parse_value(ty: &ColumnType, raw: &str) -> Result<Value, String> {
+pub(crate) fn parse_value(flavor: Flavor, ty: &ColumnType, raw: &str) -> Result<Value, String> {
     match ty {
         ColumnType::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" => Ok(Value::Bool(true)),
@@ -135,7 +135,13 @@ pub(crate) fn parse_value(ty: &ColumnType, raw: &str) -> Result<Value, String> {
         ColumnType::DateTime { precision } => {
             let (y, m, d, (hh, mm, ss, micros)) = parse_datetime(raw.trim())?;
             let mut s = format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}");
-            if *precision > 0 {
+            if flavor == Flavor::StarRocks {
+                // StarRocks' DATETIME has no precision: it keeps microseconds and prints all six
+                // digits when there are any.
+                if micros != 0 {
+                    s.push_str(&format!(".{micros:06}"));
+                }
+            } else if *precision > 0 {
                 let frac = format!("{micros:06}");
                 s.push('.');
                 s.push_str(&frac[..*precision as usize]);
