@@ -115,9 +115,11 @@ impl<'a, W: RowWriter> ser::Serializer for RowSerializer<'a, W> {
         serialize_unit_variant(&'static str, u32, &'static str),
     );
 
+    #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Res {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Res {
         v.serialize(self)
     }
@@ -180,6 +182,7 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
     type Ok = ();
     type Error = EncodeFailure;
 
+    #[inline]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Res {
         let columns = &mut *self.row.columns;
         if columns.learned {
@@ -262,26 +265,32 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
     type SerializeStructVariant =
         Nested<'a, W, <JsonSer as ser::Serializer>::SerializeStructVariant>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Res {
         self.writer.bool(v);
         Ok(())
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_i128(self, v: i128) -> Res {
         // 64-bit formatting is several times faster than 128-bit; the text is the same.
         match i64::try_from(v) {
@@ -290,22 +299,27 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         }
         Ok(())
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Res {
         self.writer.integer(v);
         Ok(())
     }
+    #[inline]
     fn serialize_u128(self, v: u128) -> Res {
         match u64::try_from(v) {
             Ok(small) => self.writer.large_integer(small),
@@ -313,6 +327,7 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         }
         Ok(())
     }
+    #[inline]
     fn serialize_f32(self, v: f32) -> Res {
         if !v.is_finite() {
             return Err(fail(format!(
@@ -330,12 +345,15 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         }
         Ok(())
     }
+    #[inline]
     fn serialize_f64(self, v: f64) -> Res {
         self.float(v)
     }
+    #[inline]
     fn serialize_char(self, v: char) -> Res {
         self.writer.str(v.encode_utf8(&mut [0; 4])).map_err(fail)
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Res {
         if self.numeric_text {
             self.writer.numeric_text(v).map_err(fail)
@@ -343,16 +361,20 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
             self.writer.str(v).map_err(fail)
         }
     }
+    #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Res {
         self.writer.text(v).map_err(fail)
     }
+    #[inline]
     fn serialize_none(self) -> Res {
         self.writer.null();
         Ok(())
     }
+    #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Res {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Res {
         self.writer.null();
         Ok(())
@@ -364,6 +386,7 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
         self.writer.str(variant).map_err(fail)
     }
+    #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Res {
         if name == TIMESTAMP_TOKEN {
             let micros = serde_json::to_value(value)
