@@ -261,3 +261,37 @@ async fn abort_lingering_rolls_back_running_and_prepared_labels_up_to_the_first_
         );
     }
 }
+
+#[tokio::test]
+async fn recovering_over_a_committed_label_fails_loudly() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let mut sink = StarRocksSink::builder()
+        .with_protocol(emu::builder(&emu))
+        .with_sink_config(sink_config())
+        .build()
+        .unwrap();
+    sink.write(
+        &table,
+        Op::Upsert,
+        &Score {
+            id: 1,
+            name: "a",
+            score: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let checkpoint = sink.prepare(1).await.unwrap();
+    sink.commit(&checkpoint).await.unwrap();
+    sink.close().await.unwrap();
+    // A fresh start without the stored checkpoint meets label 1 committed.
+    let err = StarRocksSink::builder()
+        .with_protocol(emu::builder(&emu))
+        .with_sink_config(sink_config().with_tables(vec![table.clone()]))
+        .recover(None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), streamload_core::ErrorKind::AlreadyCommitted);
+}
