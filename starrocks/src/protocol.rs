@@ -193,7 +193,8 @@ impl Shared {
     }
 
     /// Polls the label while it is `PREPARE` (a load still running), like the reference SDK:
-    /// sleeps 0, 1, 2, … 5 s, about a minute in all.
+    /// sleeps 0, 1, 2, 3, 4, 5, 5, … s and gives up once the unclamped sum reaches 60 (about
+    /// 45 s of real waiting), returning the last state.
     pub(crate) async fn settle(&self, db: &str, label: &Label) -> Result<LabelState> {
         let mut waited = 0u64;
         let mut step = 0u64;
@@ -202,9 +203,9 @@ impl Shared {
             if state != LabelState::Prepare || waited >= 60 {
                 return Ok(state);
             }
-            step += 1;
+            tokio::time::sleep(Duration::from_secs(step.min(5))).await;
             waited += step;
-            tokio::time::sleep(Duration::from_millis(200 * step.min(25))).await;
+            step += 1;
         }
     }
 
