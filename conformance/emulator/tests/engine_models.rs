@@ -366,3 +366,46 @@ fn max_and_min_compare_strings_as_strings_and_decimals_as_numbers() {
         vec![vec![Value::Text("9".into()), Value::Text("10.00".into())]]
     );
 }
+
+#[test]
+fn write_mode_can_be_set_after_begin() {
+    let e = engine(Flavor::StarRocks);
+    e.execute_ddl(
+        "CREATE TABLE test.pw (id INT NOT NULL, name VARCHAR(20), score INT) PRIMARY KEY(id)",
+    )
+    .expect("ddl");
+    load(
+        &e,
+        "pw",
+        "a",
+        WriteMode::default(),
+        vec![up(&[i(1), s("x"), i(10)])],
+    );
+    let t = e
+        .begin(BeginRequest {
+            db: "test".into(),
+            table: "pw".into(),
+            label: "b".into(),
+            timeout: Duration::from_secs(60),
+            coordinator_be: 0,
+            write: WriteMode::default(),
+        })
+        .expect("begin");
+    let partial = WriteMode {
+        partial_columns: true,
+        merge_condition: None,
+    };
+    e.set_write_mode(t.id, partial.clone()).expect("set");
+    e.stage(t.id, vec![up(&[i(1), None, i(11)])])
+        .expect("stage");
+    e.precommit(t.id).expect("prepare");
+    assert!(
+        e.set_write_mode(t.id, partial).is_err(),
+        "only while PREPARE"
+    );
+    e.commit(t.id).expect("commit");
+    assert_eq!(
+        rows(&e, "SELECT name, score FROM pw"),
+        vec![vec![Value::Text("x".into()), Value::Int(11)]]
+    );
+}

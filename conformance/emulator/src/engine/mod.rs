@@ -274,6 +274,13 @@ impl Engine {
         self.lock().stage(txn_id, rows)
     }
 
+    /// Changes how a PREPARE transaction's rows will be applied (partial update, merge
+    /// condition). StarRocks V2 transactions and merge-commit windows learn these from the
+    /// `/load` requests, after `begin`.
+    pub fn set_write_mode(&self, txn_id: i64, write: WriteMode) -> Result<(), TxnError> {
+        self.lock().set_write_mode(txn_id, write)
+    }
+
     /// PREPARE -> PRECOMMITTED (StarRocks PREPARED). Idempotent on PRECOMMITTED.
     pub fn precommit(&self, txn_id: i64) -> Result<TxnInfo, TxnError> {
         self.lock().precommit(txn_id, None)

@@ -246,6 +246,22 @@ impl Inner {
         Ok(())
     }
 
+    pub(crate) fn set_write_mode(
+        &mut self,
+        txn_id: i64,
+        write: super::txn_types::WriteMode,
+    ) -> Result<(), TxnError> {
+        self.expire();
+        let t = self.check_open(txn_id)?;
+        if t.info.state != TxnState::Prepare {
+            return Err(TxnError::WrongState(t.info.state));
+        }
+        let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
+        t.write = write;
+        self.persist(txn_id);
+        Ok(())
+    }
+
     pub(crate) fn precommit(
         &mut self,
         txn_id: i64,
