@@ -24,6 +24,7 @@ pub(crate) struct CsvSettings {
     escape: Option<u8>,
     /// Bytes that start something special (up to three, for `memchr3`).
     specials: Vec<u8>,
+    swar: SwarSpecials,
     /// None of the special bytes can occur in digits, signs and date punctuation, so dates,
     /// datetimes and decimals need no scan.
     numeric_text_is_safe: bool,
@@ -69,13 +70,14 @@ impl CsvSettings {
             delimiter: format.line_delimiter.clone(),
             enclose: format.enclose,
             escape: format.escape,
+            swar: SwarSpecials::new(&specials),
             specials,
         })
     }
 
     fn has_special(&self, v: &[u8]) -> bool {
         if v.len() < SHORT_VALUE {
-            return swar_contains_any(v, &self.specials);
+            return self.swar.contains(v);
         }
         match self.specials.as_slice() {
             [a] => memchr::memchr(*a, v).is_some(),
@@ -98,24 +100,57 @@ impl CsvSettings {
 /// whose setup costs more than it saves on short values.
 const SHORT_VALUE: usize = 64;
 
-/// Whether `v` contains any of `specials`, testing eight bytes per step (SWAR: a byte equal to
-/// `s` becomes zero after XOR, and the classic zero-byte test finds it).
-fn swar_contains_any(v: &[u8], specials: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut words = v.chunks_exact(8);
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = u64::from_le_bytes(bytes);
-        for &s in specials {
-            let y = x ^ (LO * u64::from(s));
-            if y.wrapping_sub(LO) & !y & HI != 0 {
+/// Up to four special bytes, each broadcast to all eight bytes of a word, for a SWAR scan:
+/// a byte equal to the special becomes zero after XOR, and the classic zero-byte test finds it.
+#[derive(Debug, Clone, Copy)]
+struct SwarSpecials {
+    patterns: [u64; 4],
+    /// A byte that is not special, to pad the last partial word.
+    filler: u8,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+impl SwarSpecials {
+    /// `specials` holds one to four bytes (separator, delimiter, enclose, escape starts).
+    fn new(specials: &[u8]) -> Self {
+        let first = specials.first().copied().unwrap_or(b'\n');
+        let mut patterns = [LO * u64::from(first); 4];
+        for (slot, &b) in patterns.iter_mut().zip(specials) {
+            *slot = LO * u64::from(b);
+        }
+        let filler = (b'a'..=b'z')
+            .find(|b| !specials.contains(b))
+            .unwrap_or(b'a');
+        Self { patterns, filler }
+    }
+
+    #[inline]
+    fn word_has(&self, x: u64) -> bool {
+        let zero = |y: u64| y.wrapping_sub(LO) & !y & HI;
+        let [a, b, c, d] = self.patterns;
+        (zero(x ^ a) | zero(x ^ b) | zero(x ^ c) | zero(x ^ d)) != 0
+    }
+
+    /// Whether `v` contains a special byte, eight bytes per step.
+    fn contains(&self, v: &[u8]) -> bool {
+        let mut words = v.chunks_exact(8);
+        for word in &mut words {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            if self.word_has(u64::from_le_bytes(bytes)) {
                 return true;
             }
         }
+        let rest = words.remainder();
+        if rest.is_empty() {
+            return false;
+        }
+        let mut bytes = [self.filler; 8];
+        bytes[..rest.len()].copy_from_slice(rest);
+        self.word_has(u64::from_le_bytes(bytes))
     }
-    words.remainder().iter().any(|b| specials.contains(b))
 }
 
 /// Writes one CSV row into `out`.
@@ -242,18 +277,20 @@ mod tests {
 
     #[test]
     fn swar_scan_finds_specials_at_every_position() {
-        let specials = [b'\t', b'\n', b'"'];
-        for len in 0..40 {
-            let clean = vec![b'a'; len];
-            assert!(!swar_contains_any(&clean, &specials));
-            for at in 0..len {
-                for &s in &specials {
-                    let mut dirty = clean.clone();
-                    dirty[at] = s;
-                    assert!(swar_contains_any(&dirty, &specials), "len {len} at {at}");
+        for specials in [&b"\t\n"[..], b"a\t\n\"", b",", b"|\r\"\\"] {
+            let swar = SwarSpecials::new(specials);
+            for len in 0..40 {
+                let clean = vec![b'x'; len];
+                assert!(!swar.contains(&clean));
+                for at in 0..len {
+                    for &s in specials {
+                        let mut dirty = clean.clone();
+                        dirty[at] = s;
+                        assert!(swar.contains(&dirty), "len {len} at {at}");
+                    }
                 }
             }
+            assert!(!swar.contains("日本語 ÿ\u{80}xyz".as_bytes()));
         }
-        assert!(!swar_contains_any("日本語 ÿ\u{80}".as_bytes(), &specials));
     }
 }
