@@ -252,6 +252,21 @@ async fn starrocks_version_variables_and_connect_with_db() {
         "{err}"
     );
 
-    let bad = mysql_async::Conn::new(opts(port, "wrong", None)).await;
-    assert!(bad.is_err(), "a wrong password is refused");
+    match mysql_async::Conn::new(opts(port, "wrong", None)).await {
+        Err(mysql_async::Error::Server(e)) => {
+            assert_eq!(e.code, 1045, "{e:?}");
+            assert_eq!(e.state, "28000");
+            assert_eq!(
+                e.message,
+                "Access denied for user 'root'@'127.0.0.1' (using password: YES)"
+            );
+        }
+        other => panic!("a wrong password must be refused with 1045: {other:?}"),
+    }
+    // The connection after a refused one still works (the rewrite is per connection).
+    let mut again = mysql_async::Conn::new(opts(port, "s3cret", None))
+        .await
+        .expect("reconnect");
+    let one: Option<i64> = again.query_first("SELECT 1").await.expect("select 1");
+    assert_eq!(one, Some(1));
 }

@@ -6,6 +6,7 @@
 //! Prepared statements are supported by substituting the parameters into the text and running
 //! it as a text query (results are then sent in the binary protocol).
 
+mod access_denied;
 mod dialect;
 mod insert;
 mod reply;
@@ -25,13 +26,16 @@ use crate::engine::Engine;
 pub async fn serve(listener: tokio::net::TcpListener, engine: Engine) -> std::io::Result<()> {
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     loop {
-        let (socket, _) = listener.accept().await?;
+        let (socket, peer) = listener.accept().await?;
         let _ = socket.set_nodelay(true);
         let engine = engine.clone();
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let (r, w) = socket.into_split();
-            let shim = wire::Shim::new(Session::new(engine, id), id);
+            let outcome = std::sync::Arc::new(access_denied::LoginOutcome::default());
+            let w = access_denied::Writer::new(w, std::sync::Arc::clone(&outcome));
+            let shim =
+                wire::Shim::new(Session::new(engine, id), id, peer.ip().to_string(), outcome);
             if let Err(e) = opensrv_mysql::AsyncMysqlIntermediary::run_on(shim, r, w).await {
                 tracing::debug!(connection = id, error = %e, "mysql connection ended");
             }

@@ -11,7 +11,11 @@ use opensrv_mysql::{
 };
 use tokio::io::AsyncWrite;
 
+use std::sync::Arc;
+
 use crate::engine::{QueryResult, Value};
+
+use super::access_denied::LoginOutcome;
 
 use super::reply::Reply;
 use super::router::{Session, server_version};
@@ -20,15 +24,24 @@ use super::router::{Session, server_version};
 pub(crate) struct Shim {
     session: Session,
     id: u32,
+    peer_host: String,
+    login: Arc<LoginOutcome>,
     statements: HashMap<u32, String>,
     next_statement: u32,
 }
 
 impl Shim {
-    pub(crate) fn new(session: Session, id: u32) -> Shim {
+    pub(crate) fn new(
+        session: Session,
+        id: u32,
+        peer_host: String,
+        login: Arc<LoginOutcome>,
+    ) -> Shim {
         Shim {
             session,
             id,
+            peer_host,
+            login,
             statements: HashMap::new(),
             next_statement: 1,
         }
@@ -180,15 +193,20 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         auth_data: &[u8],
     ) -> bool {
         let engine = self.session.engine();
-        if username != engine.user().as_bytes() {
-            return false;
-        }
         let password = engine.password();
-        if password.is_empty() {
-            return auth_data.is_empty();
+        let ok = username == engine.user().as_bytes()
+            && if password.is_empty() {
+                auth_data.is_empty()
+            } else {
+                mysql_common::scramble::scramble_native(salt, password.as_bytes())
+                    .is_some_and(|expected| expected.as_slice() == auth_data)
+            };
+        if !ok {
+            let user = String::from_utf8_lossy(username);
+            self.login
+                .refuse(&user, &self.peer_host, !auth_data.is_empty());
         }
-        mysql_common::scramble::scramble_native(salt, password.as_bytes())
-            .is_some_and(|expected| expected.as_slice() == auth_data)
+        ok
     }
 
     async fn on_prepare<'a>(
