@@ -117,3 +117,38 @@ async fn in_order_mode_keeps_the_last_write_per_key() {
     let rows = emu::rows(&emu, "select id, name, score from test.score_board").await;
     assert_eq!(rows, [["1", "v6", "6"]]);
 }
+
+#[tokio::test]
+async fn sync_mode_answers_after_the_merged_transaction_is_final() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let mut sink = StarRocksSink::builder()
+        .with_protocol(merge_builder(&emu).with_property("merge_commit_async", "false"))
+        .with_sink_config(SinkConfig::builder().with_delivery(Delivery::Batched))
+        .build()
+        .unwrap();
+    sink.write(
+        &table,
+        Op::Upsert,
+        &Score {
+            id: 7,
+            name: "sync".into(),
+            score: 7,
+        },
+    )
+    .await
+    .unwrap();
+    sink.flush().await.unwrap();
+    let rows = emu::rows(&emu, "select id, name from test.score_board").await;
+    assert_eq!(rows, [["7", "sync"]]);
+    sink.close().await.unwrap();
+    let load = emu
+        .request_log()
+        .entries()
+        .into_iter()
+        .find(|r| r.path.ends_with("/_stream_load") && r.body_bytes > 0)
+        .expect("a merge-commit load");
+    assert_eq!(load.header("merge_commit_async"), Some("false"));
+    assert_eq!(load.header("merge_commit_parallel"), Some("3"));
+}

@@ -295,3 +295,66 @@ async fn recovering_over_a_committed_label_fails_loudly() {
         .unwrap_err();
     assert_eq!(err.kind(), streamload_core::ErrorKind::AlreadyCommitted);
 }
+
+#[tokio::test]
+async fn every_load_of_a_transaction_reaches_its_coordinator_among_several_backends() {
+    let mut config =
+        streamload_emulator::EmulatorConfig::new(streamload_emulator::engine::Flavor::StarRocks);
+    config.backends = 3;
+    let emu = streamload_emulator::Emulator::start(config).await.unwrap();
+    emu.engine().create_database("test").unwrap();
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let builder = emu::builder(&emu)
+        .with_option("sink.chunk-limit", "40")
+        .unwrap();
+    let mut sink = StarRocksSink::builder()
+        .with_protocol(builder)
+        .with_sink_config(
+            sink_config()
+                .with_chunk_bytes(16)
+                .with_memory_budget(1 << 20),
+        )
+        .build()
+        .unwrap();
+    for checkpoint_id in 1..=3u64 {
+        for id in 0..5 {
+            let id = (checkpoint_id * 10) as i32 + id;
+            sink.write(
+                &table,
+                Op::Upsert,
+                &Score {
+                    id,
+                    name: "c",
+                    score: 1,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let checkpoint = sink.prepare(checkpoint_id).await.unwrap();
+        sink.commit(&checkpoint).await.unwrap();
+    }
+    sink.close().await.unwrap();
+    let count = emu::rows(&emu, "select count(*) from test.score_board").await;
+    assert_eq!(count, [["15"]]);
+    let entries = emu.request_log().entries();
+    let mut coordinators = Vec::new();
+    for seq in 1..=3 {
+        let label = format!("eo-score_board-0-{seq}");
+        let on_be: Vec<_> = entries
+            .iter()
+            .filter(|r| matches!(r.listener, streamload_emulator::Listener::Be(_)))
+            .filter(|r| r.header("label") == Some(label.as_str()))
+            .filter(|r| r.path.ends_with("/begin") || r.path.ends_with("/load"))
+            .map(|r| r.listener)
+            .collect();
+        assert!(on_be.len() > 2, "{label}: {on_be:?}");
+        assert!(on_be.iter().all(|l| *l == on_be[0]), "{label}: {on_be:?}");
+        coordinators.push(on_be[0]);
+    }
+    assert!(
+        coordinators.iter().any(|c| *c != coordinators[0]),
+        "round robin spreads transactions"
+    );
+}
