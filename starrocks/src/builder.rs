@@ -9,6 +9,7 @@ use streamload_core::{Error, ErrorKind, Result};
 use crate::BACKEND;
 use crate::config::{ConfigKey, Semantic, SinkVersion, StarRocksConfig};
 use crate::protocol::{Mode, StarRocksProtocol};
+use crate::version::ServerVersion;
 
 /// Environment variables read by [`StarRocksBuilder::from_env`], with their option keys.
 const ENV_KEYS: &[(&str, &str)] = &[
@@ -163,10 +164,22 @@ impl StarRocksBuilder {
 
     /// Validates, resolves `AUTO` (server version over `jdbc-url`, else the begin probe) and
     /// builds.
+    /// With a `jdbc-url`, also checks the features in use against the server version.
     pub async fn connect(self) -> Result<StarRocksProtocol> {
-        let mode = match self.validate()? {
+        let validated = self.validate()?;
+        let version = match crate::metadata::server_version(&self.config).await {
+            Ok(version) => version,
+            Err(e) => {
+                tracing::debug!(backend = BACKEND, error = %e, "version query failed");
+                None
+            }
+        };
+        if let Some(version) = &version {
+            check_features(&self.config, version)?;
+        }
+        let mode = match validated {
             Some(mode) => mode,
-            None => detect(&self.config).await?,
+            None => detect(&self.config, version.as_ref()).await?,
         };
         StarRocksProtocol::new(self.config, mode)
     }
@@ -250,15 +263,8 @@ impl StarRocksBuilder {
 }
 
 /// `AUTO`: V2 when the server supports transaction Stream Load, else V1.
-async fn detect(config: &StarRocksConfig) -> Result<Mode> {
-    let by_version = match crate::metadata::server_version(config).await {
-        Ok(Some(version)) => Some(version.supports_transactions()),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::debug!(backend = BACKEND, error = %e, "version query failed; probing over HTTP");
-            None
-        }
-    };
+async fn detect(config: &StarRocksConfig, version: Option<&ServerVersion>) -> Result<Mode> {
+    let by_version = version.map(ServerVersion::supports_transactions);
     let supported = match by_version {
         Some(supported) => supported,
         None => {
@@ -273,6 +279,28 @@ async fn detect(config: &StarRocksConfig) -> Result<Mode> {
         ));
     }
     Ok(if supported { Mode::V2 } else { Mode::V1 })
+}
+
+/// Refuses features the server is too old for (reference §7), warns where it only ignores them.
+fn check_features(c: &StarRocksConfig, version: &ServerVersion) -> Result<()> {
+    let json = c
+        .property("format")
+        .is_some_and(|f| f.eq_ignore_ascii_case("json"));
+    if json && c.property("compression").is_some() && !version.supports_json_compression() {
+        let message = format!("JSON compression needs StarRocks 3.2.7 or newer (server {version})");
+        return Err(config_error("sink.properties.compression", &message));
+    }
+    if c.merge_commit_enabled() && !version.supports_merge_commit() {
+        let message = format!("merge commit needs StarRocks 3.4.0 or newer (server {version})");
+        return Err(config_error(
+            "sink.properties.enable_merge_commit",
+            &message,
+        ));
+    }
+    if c.property("prepared_timeout").is_some() && !version.supports_prepared_timeout() {
+        tracing::warn!(backend = BACKEND, %version, "prepared_timeout needs StarRocks 3.5.4; the server default applies");
+    }
+    Ok(())
 }
 
 fn config_error(key: &str, message: &str) -> Error {
