@@ -2,9 +2,18 @@
 //! JDBC) run DDL, INSERT and SELECT against the emulator's engine, the way users check loaded
 //! rows on a real Doris / StarRocks FE query port.
 //!
-//! Authentication is `mysql_native_password` against the engine's configured user and password.
-//! Prepared statements are supported by substituting the parameters into the text and running
-//! it as a text query (results are then sent in the binary protocol).
+//! What it answers: session chatter (`SET`, `USE`, `SELECT @@var, ...`, `SHOW VARIABLES`),
+//! `version()` / `current_version()`, CREATE / DROP in vendor DDL, `INSERT ... VALUES` and
+//! `INSERT ... SELECT` through the engine's transactions (so table models apply), SELECT /
+//! DELETE / UPDATE / TRUNCATE on SQLite (MySQL literals rewritten), `information_schema`,
+//! SHOW DATABASES / [FULL] TABLES / COLUMNS / CREATE TABLE, DESC, and
+//! `ADMIN SET FRONTEND CONFIG`. Errors carry Doris' `errCode = 2, detailMessage = ` framing on
+//! the Doris flavor.
+//!
+//! Authentication is `mysql_native_password` against the engine's configured user and password;
+//! a refused login answers `ERROR 1045 (28000) Access denied ...` like the servers. Prepared
+//! statements are supported by substituting the parameters into the text and running it as a
+//! text query (results are then sent in the binary protocol).
 
 mod access_denied;
 mod dialect;
