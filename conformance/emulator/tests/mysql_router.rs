@@ -43,6 +43,15 @@ fn session_statements_answer_like_the_servers() {
         vec![vec![Value::Text("b".into())]],
         "unique key kept the later row"
     );
+    let Reply::Rows(r) = s.execute("SHOW TRANSACTION WHERE label = 'nope'") else {
+        panic!("no rows");
+    };
+    assert!(r.rows.is_empty());
+    assert_eq!(r.columns[3], "TransactionStatus");
+    let Reply::Rows(r) = s.execute("SELECT 1") else {
+        panic!("no rows");
+    };
+    assert_eq!(r.rows, vec![vec![Value::Int(1)]]);
     let Reply::Error { code, message } = s.execute("SELEC 1") else {
         panic!("accepted a typo");
     };
@@ -51,6 +60,41 @@ fn session_statements_answer_like_the_servers() {
         message.starts_with("errCode = 2, detailMessage = "),
         "{message}"
     );
+}
+
+#[test]
+fn show_transaction_reports_a_label_state() {
+    use std::time::Duration;
+    use streamload_emulator::engine::{BeginRequest, WriteMode};
+
+    let engine = Engine::open(EngineConfig::new(Flavor::Doris)).expect("engine");
+    engine.create_database("test").expect("db");
+    engine
+        .execute_ddl("CREATE TABLE test.t (k INT) DUPLICATE KEY(k)")
+        .expect("ddl");
+    let txn = engine
+        .begin(BeginRequest {
+            db: "test".into(),
+            table: "t".into(),
+            label: "L1".into(),
+            timeout: Duration::from_secs(60),
+            coordinator_be: 0,
+            write: WriteMode::default(),
+        })
+        .expect("begin");
+    engine.precommit(txn.id).expect("precommit");
+    let mut s = Session::new(engine, 1);
+    let Reply::Rows(r) = s.execute("SHOW TRANSACTION FROM test WHERE label = 'L1'") else {
+        panic!("no rows");
+    };
+    assert_eq!(r.rows.len(), 1);
+    assert_eq!(r.rows[0][0], Value::Int(i128::from(txn.id)));
+    assert_eq!(r.rows[0][3], Value::Text("PRECOMMITTED".into()));
+    let Reply::Rows(r) = s.execute(&format!("SHOW TRANSACTION FROM test WHERE id = {}", txn.id))
+    else {
+        panic!("no rows");
+    };
+    assert_eq!(r.rows[0][1], Value::Text("L1".into()));
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod insert;
 mod reply;
 mod router;
 mod show;
+mod show_txn;
 mod wire;
 
 pub use reply::Reply;

@@ -5,6 +5,7 @@ use crate::engine::{Engine, KeysModel, TableSchema, Value};
 
 use super::reply::{Reply, text};
 use super::router::like;
+use super::show_txn::show_transaction;
 
 fn like_pattern(lower: &str, sql: &str) -> Option<String> {
     let i = lower.find(" like ")?;
@@ -118,6 +119,7 @@ pub(crate) fn show(
             }
             describe(engine, current_db, &format!("DESC {name}"))
         }
+        "transaction" => show_transaction(engine, current_db, sql),
         "warnings" | "errors" => Reply::rows(&["Level", "Code", "Message"], vec![]),
         "processlist" => Reply::rows(&["Id", "User", "Host", "db", "Command", "Time"], vec![]),
         "engines" | "collation" | "charset" | "character" | "plugins" | "triggers" => {
