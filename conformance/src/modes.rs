@@ -128,9 +128,13 @@ impl Mode {
     ) -> Result<DynProtocol> {
         let password = setup.wrong_password.as_deref().unwrap_or(&at.password);
         let read_timeout = setup.read_timeout.unwrap_or(Duration::from_secs(20));
+        let mut fe_urls = vec![at.fe_url.clone()];
+        if setup.down_fe_first {
+            fe_urls.insert(0, down_address()?);
+        }
         if self.is_doris() {
             let mut b = DorisBuilder::new()
-                .with_fe_nodes([at.fe_url.clone()])
+                .with_fe_nodes(fe_urls)
                 .with_credentials(at.user.clone(), password.to_owned())
                 .with_label_prefix(prefix)
                 .with_connect_timeout(Duration::from_secs(5))
@@ -156,7 +160,7 @@ impl Mode {
             return Ok(Arc::new(b.build()?));
         }
         let mut b = StarRocksBuilder::new()
-            .with_load_urls([at.fe_url.clone()])
+            .with_load_urls(fe_urls)
             .with_jdbc_url(format!("jdbc:mysql://{}", at.mysql_addr))
             .with_credentials(at.user.clone(), password.to_owned())
             .with_label_prefix(prefix)
@@ -232,4 +236,12 @@ impl Mode {
 
 fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `http://127.0.0.1:port` of a port nothing listens on (bound, then closed).
+fn down_address() -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    drop(listener);
+    Ok(format!("http://{addr}"))
 }

@@ -49,10 +49,17 @@ macro_rules! conformance_suite {
             expired_transaction_on_commit_is_a_clear_error,
             running_txn_limit_is_waited_out,
             timestamps_are_written_in_the_configured_time_zone,
+            retry_keeps_label_after_lost_response,
+            fail_status_spelled_FAILED_is_not_success,
+            unknown_status_fails_closed,
+            commit_answered_5xx_is_settled_by_label_state,
+            slow_answer_past_the_read_timeout_is_settled_by_label_state,
+            fe_failover_uses_the_next_fe,
         );
     };
     (@cases $start:path, $mode:expr; $($case:ident),* $(,)?) => {$(
         #[tokio::test]
+        #[allow(non_snake_case)]
         async fn $case() -> ::std::result::Result<(), $crate::Failure> {
             let Some(target) = $start($mode, stringify!($case)).await? else {
                 return Ok(());

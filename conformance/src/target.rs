@@ -84,6 +84,8 @@ pub struct ProtocolSetup {
     pub max_filter_ratio: Option<f64>,
     /// Per-read timeout of the client (shortened by fault cases).
     pub read_timeout: Option<Duration>,
+    /// List an FE that refuses connections before the real one (FE failover).
+    pub down_fe_first: bool,
 }
 
 /// One backend in one mode, on the emulator or a real cluster.

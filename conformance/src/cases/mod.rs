@@ -4,6 +4,7 @@
 mod batching;
 mod crash;
 mod errors;
+mod faults;
 mod labels;
 mod regressions;
 mod secrets;
@@ -23,6 +24,11 @@ pub use crash::{
 pub use errors::{
     rejected_rows_carry_the_server_reason, unknown_table_is_not_found,
     wrong_password_is_unauthorized,
+};
+pub use faults::{
+    commit_answered_5xx_is_settled_by_label_state, fail_status_spelled_FAILED_is_not_success,
+    fe_failover_uses_the_next_fe, retry_keeps_label_after_lost_response,
+    slow_answer_past_the_read_timeout_is_settled_by_label_state, unknown_status_fails_closed,
 };
 pub use labels::{
     abort_after_prepare_discards, commit_twice_is_idempotent, label_reuse_is_detected,
