@@ -180,7 +180,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         self.ensure_table(table).await?;
         self.check_failed(table).await?;
         self.shared.stats.written(rows, bytes.len());
-        let charge = self.charge(table, bytes.len()).await?;
+        let charge = self.charge(table, bytes.len(), 0).await?;
         let state = self.state(table)?;
         state.buffer.push_chunk(Chunk {
             bytes,
@@ -224,29 +224,38 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             Some(charge) => self.state(table)?.buffer.rows_added(1, charge),
             None => {
                 self.state(table)?.buffer.rows_added(1, Charge::default());
-                let charge = self.charge(table, len).await?;
+                let charge = self.charge(table, len, len).await?;
                 self.state(table)?.buffer.add_charge(charge);
             }
         }
         self.after_rows(table).await
     }
 
-    /// Charges `len` bytes; when the budget is exhausted, ships this table's buffer and the
-    /// largest other one so memory comes back, then waits.
-    async fn charge(&mut self, table: &Table, len: usize) -> Result<Charge> {
+    /// Charges `len` bytes. When the budget is exhausted, ships this table's buffer and then
+    /// the largest other buffers until at least `len` charged bytes are on their way out, and
+    /// waits: everything charged is then in flight and comes back, so the wait always ends.
+    ///
+    /// `uncharged` says how many of the table's buffered bytes are the ones being charged.
+    async fn charge(&mut self, table: &Table, len: usize, uncharged: usize) -> Result<Charge> {
         if let Some(charge) = self.shared.budget.try_charge(len) {
             return Ok(charge);
         }
         self.shared.stats.memory_wait();
+        let mut shipped = self.state(table)?.buffer.bytes().saturating_sub(uncharged);
         self.flush_table(table).await?;
-        let largest = self
+        let mut others: Vec<(Table, usize)> = self
             .tables
             .iter()
             .filter(|(t, s)| *t != table && s.buffer.bytes() > 0)
-            .max_by_key(|(_, s)| s.buffer.bytes())
-            .map(|(t, _)| t.clone());
-        if let Some(other) = largest {
+            .map(|(t, s)| (t.clone(), s.buffer.bytes()))
+            .collect();
+        others.sort_by_key(|other| std::cmp::Reverse(other.1));
+        for (other, bytes) in others {
+            if shipped >= len {
+                break;
+            }
             self.flush_table(&other).await?;
+            shipped += bytes;
         }
         Ok(self.shared.budget.charge(len).await)
     }

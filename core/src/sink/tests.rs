@@ -451,3 +451,37 @@ async fn flush_reports_how_many_other_tables_failed() {
     assert_eq!(err.context("other_failed_tables"), Some("1"));
     assert_eq!(sink.stats().loads_failed, 2);
 }
+
+#[tokio::test]
+async fn a_big_row_waits_until_enough_small_buffers_are_shipped() {
+    #[derive(Serialize)]
+    struct Blob {
+        text: String,
+    }
+    let protocol = Recording::new();
+    let config = builder()
+        .with_chunk_bytes(50)
+        .with_memory_budget(200)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    for t in 0..5 {
+        let table = Table::new("db", format!("t{t}"));
+        let row = Blob {
+            text: "x".repeat(30),
+        };
+        sink.write(&table, Op::Upsert, &row).await.unwrap();
+    }
+    let big = Blob {
+        text: "y".repeat(80),
+    };
+    let wrote = tokio::time::timeout(
+        Duration::from_secs(5),
+        sink.write(&Table::new("db", "big"), Op::Upsert, &big),
+    )
+    .await;
+    wrote.expect("the writer must not wait forever").unwrap();
+    sink.flush().await.unwrap();
+    assert!(sink.stats().memory_waits >= 1);
+    assert_eq!(sink.stats().loads_succeeded, 6);
+}
