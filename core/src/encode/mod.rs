@@ -27,9 +27,10 @@
 //! of a multi-byte one) is enclosed when an enclose character is configured and is an
 //! `ErrorKind::Encode` error otherwise; so is the text `\N`, which would read back as NULL.
 //! Inside nested values the policy is serde_json's: a nested `Timestamp` is its microseconds,
-//! a nested `i128` beyond 64 bits is an error, and a nested NaN or infinity becomes `null`.
+//! a nested `i128` beyond 64 bits is an error; a nested NaN or infinity is an error too.
 
 mod csv;
+mod finite;
 mod json;
 mod nested;
 mod serializer;

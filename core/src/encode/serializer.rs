@@ -10,6 +10,7 @@ use std::fmt;
 use serde::ser::{self, Impossible, Serialize};
 
 use super::EncodeOptions;
+use super::finite::FiniteCheck;
 use super::nested::Nested;
 use super::types::{DATE_TOKEN, DATETIME_TOKEN, DECIMAL_TOKEN, TIMESTAMP_TOKEN, timestamp_text};
 use super::writer::{FloatText, RowWriter, float_text};
@@ -412,6 +413,7 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         variant: &'static str,
         value: &T,
     ) -> Res {
+        value.serialize(FiniteCheck)?;
         let json = JsonSer
             .serialize_newtype_variant(name, index, variant, value)
             .map_err(|e| fail(e.to_string()))?;

@@ -292,3 +292,21 @@ fn a_failed_first_row_teaches_no_columns_and_kinds_do_not_mix() {
         .unwrap_err();
     assert_eq!(mixed.kind(), ErrorKind::Encode);
 }
+
+#[test]
+fn non_finite_floats_are_rejected_inside_nested_values_too() {
+    let mut out = Vec::new();
+    let nested = One {
+        v: vec![vec![1.0, f64::NAN]],
+    };
+    let err = csv().encode(&mut out, Op::Upsert, &nested).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Encode);
+    assert_eq!(err.context("column"), Some("v"));
+    let map: BTreeMap<&str, f32> = [("x", f32::INFINITY)].into_iter().collect();
+    assert!(
+        json()
+            .encode(&mut out, Op::Upsert, &One { v: map })
+            .is_err()
+    );
+    assert!(out.is_empty());
+}
