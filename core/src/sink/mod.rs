@@ -19,6 +19,8 @@ mod test_protocol;
 mod tests;
 #[cfg(test)]
 mod tests_checkpoint;
+#[cfg(test)]
+mod tests_retry;
 
 use std::collections::HashMap;
 use std::sync::Arc;
