@@ -64,6 +64,55 @@ async fn doris_quick_start_through_mysql() {
     );
     conn.query_drop("USE test").await.expect("use");
     conn.query_drop(
+        "CREATE TABLE test.typed (id INT, d DATE, dt DATETIME(3), amount DECIMAL(10,2)) DUPLICATE KEY(id)",
+    )
+    .await
+    .expect("typed table");
+    conn.query_drop(
+        "INSERT INTO test.typed VALUES (1, '2024-02-29', '2024-02-29 23:59:58.5', 12.5)",
+    )
+    .await
+    .expect("typed insert");
+    let result = conn
+        .query_iter("SELECT id, d, dt, amount FROM test.typed")
+        .await
+        .expect("typed select");
+    let types: Vec<mysql_async::consts::ColumnType> = result
+        .columns()
+        .expect("columns")
+        .iter()
+        .map(|c| c.column_type())
+        .collect();
+    drop(result);
+    use mysql_async::consts::ColumnType as T;
+    assert_eq!(
+        types,
+        vec![
+            T::MYSQL_TYPE_LONGLONG,
+            T::MYSQL_TYPE_DATE,
+            T::MYSQL_TYPE_DATETIME,
+            T::MYSQL_TYPE_NEWDECIMAL
+        ]
+    );
+    let row: Option<(i64, String, String, String)> = conn
+        .query_first("SELECT id, d, dt, amount FROM test.typed")
+        .await
+        .expect("typed text");
+    assert_eq!(
+        row,
+        Some((
+            1,
+            "2024-02-29".into(),
+            "2024-02-29 23:59:58.500".into(),
+            "12.50".into()
+        ))
+    );
+    let row: Option<(String, String)> = conn
+        .exec_first("SELECT d, amount FROM test.typed WHERE id = ?", (1,))
+        .await
+        .expect("typed binary");
+    assert_eq!(row, Some(("2024-02-29".into(), "12.50".into())));
+    conn.query_drop(
         "CREATE TABLE test.copy (id INT, name VARCHAR(256), at DATETIME) DUPLICATE KEY(id)",
     )
     .await
@@ -97,7 +146,14 @@ async fn doris_quick_start_through_mysql() {
         .expect("row");
     assert_eq!(v, "5.7.99");
     let tables: Vec<String> = conn.query("SHOW TABLES").await.expect("show");
-    assert_eq!(tables, vec!["copy".to_string(), "student".to_string()]);
+    assert_eq!(
+        tables,
+        vec![
+            "copy".to_string(),
+            "student".to_string(),
+            "typed".to_string()
+        ]
+    );
     let full: Vec<(String, String)> = conn
         .query("SHOW FULL TABLES FROM test LIKE 'stu%'")
         .await

@@ -28,6 +28,7 @@ use std::time::Duration;
 
 pub(crate) use convert::datetime_text;
 pub use schema::{Aggregation, Column, ColumnType, KeysModel, TableSchema, Value};
+pub use storage::{DECL_DATE, DECL_DATETIME, DECL_DECIMAL};
 pub use txn_types::{
     BeginError, BeginRequest, EngineError, RowOp, StagedRow, TxnError, TxnInfo, TxnState, WriteMode,
 };
@@ -114,6 +115,9 @@ pub struct QueryResult {
     pub columns: Vec<String>,
     /// Rows; each has one value per column.
     pub rows: Vec<Vec<Value>>,
+    /// The SQLite declared type of each column when it is a plain table column (`None` for
+    /// expressions): [`DECL_DECIMAL`], [`DECL_DATE`], [`DECL_DATETIME`] mark those types.
+    pub column_types: Vec<Option<String>>,
 }
 
 /// The engine handle. Cheap to clone; all clones share one state.

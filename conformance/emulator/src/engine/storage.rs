@@ -29,6 +29,13 @@ pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Declared SQLite type of DECIMAL columns (BLOB affinity).
+pub const DECL_DECIMAL: &str = "DECIMAL_BLOB";
+/// Declared SQLite type of DATE columns (TEXT affinity).
+pub const DECL_DATE: &str = "DATE_TEXT";
+/// Declared SQLite type of DATETIME columns (TEXT affinity).
+pub const DECL_DATETIME: &str = "DATETIME_TEXT";
+
 /// The SQLite declared type (and so the affinity) used for a column type.
 fn sqlite_type(ty: &ColumnType) -> &'static str {
     match ty {
@@ -38,8 +45,13 @@ fn sqlite_type(ty: &ColumnType) -> &'static str {
         | ColumnType::Int
         | ColumnType::BigInt => "INTEGER",
         ColumnType::Float | ColumnType::Double => "REAL",
-        // No affinity: LARGEINT beyond i64 and decimals stay exact text, small values integers.
-        ColumnType::LargeInt | ColumnType::Decimal { .. } => "",
+        // No affinity: LARGEINT beyond i64 stays exact text, small values integers.
+        ColumnType::LargeInt => "",
+        // The declared names keep the affinity SQLite derives from them (BLOB: decimals stay
+        // exact text; TEXT) and tell the MySQL port the column's type (see `QueryResult`).
+        ColumnType::Decimal { .. } => DECL_DECIMAL,
+        ColumnType::Date => DECL_DATE,
+        ColumnType::DateTime { .. } => DECL_DATETIME,
         _ => "TEXT",
     }
 }
@@ -295,6 +307,10 @@ impl Storage {
             .prepare(sql)
             .map_err(|e| EngineError::Invalid(e.to_string()))?;
         let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
+        let column_types: Vec<Option<String>> = stmt
+            .columns()
+            .map(|c| c.decl_type().map(str::to_string))
+            .collect();
         let n = columns.len();
         let mut rows = Vec::new();
         let mut it = stmt.query([])?;
@@ -305,6 +321,10 @@ impl Storage {
             }
             rows.push(out);
         }
-        Ok(QueryResult { columns, rows })
+        Ok(QueryResult {
+            columns,
+            rows,
+            column_types,
+        })
     }
 }

@@ -42,6 +42,7 @@ impl Reply {
         Reply::Rows(QueryResult {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows,
+            column_types: vec![None; columns.len()],
         })
     }
 }

@@ -13,7 +13,7 @@ use tokio::io::AsyncWrite;
 
 use std::sync::Arc;
 
-use crate::engine::{QueryResult, Value};
+use crate::engine::{DECL_DATE, DECL_DATETIME, DECL_DECIMAL, QueryResult, Value};
 
 use super::access_denied::LoginOutcome;
 
@@ -48,7 +48,17 @@ impl Shim {
     }
 }
 
-fn column_type(qr: &QueryResult, i: usize) -> ColumnType {
+/// The MySQL type of result column `i`: from the table column's declared type in the text
+/// protocol (DATE, DATETIME, DECIMAL), otherwise from the values.
+fn column_type(qr: &QueryResult, i: usize, binary: bool) -> ColumnType {
+    if !binary {
+        match qr.column_types.get(i).and_then(Option::as_deref) {
+            Some(DECL_DATE) => return ColumnType::MYSQL_TYPE_DATE,
+            Some(DECL_DATETIME) => return ColumnType::MYSQL_TYPE_DATETIME,
+            Some(DECL_DECIMAL) => return ColumnType::MYSQL_TYPE_NEWDECIMAL,
+            _ => {}
+        }
+    }
     let mut ty = None;
     for row in &qr.rows {
         let t = match &row[i] {
@@ -70,6 +80,7 @@ fn column_type(qr: &QueryResult, i: usize) -> ColumnType {
 async fn write_reply<W: AsyncWrite + Send + Unpin>(
     reply: Reply,
     results: QueryResultWriter<'_, W>,
+    binary: bool,
 ) -> std::io::Result<()> {
     match reply {
         // No info text: opensrv-mysql sends it as string<EOF> (it does not advertise
@@ -92,7 +103,7 @@ async fn write_reply<W: AsyncWrite + Send + Unpin>(
                 .map(|i| Column {
                     table: String::new(),
                     column: qr.columns[i].clone(),
-                    coltype: column_type(&qr, i),
+                    coltype: column_type(&qr, i, binary),
                     colflags: ColumnFlags::empty(),
                 })
                 .collect();
@@ -256,7 +267,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         }
         sql.push_str(&query[last..]);
         let reply = self.session.execute(&sql);
-        write_reply(reply, results).await
+        write_reply(reply, results, true).await
     }
 
     async fn on_close<'a>(&'a mut self, stmt: u32)
@@ -272,7 +283,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         results: QueryResultWriter<'a, W>,
     ) -> std::io::Result<()> {
         let reply = self.session.execute(query);
-        write_reply(reply, results).await
+        write_reply(reply, results, false).await
     }
 
     async fn on_init<'a>(
