@@ -30,6 +30,7 @@
 //! a nested `i128` beyond 64 bits is an error; a nested NaN or infinity is an error too.
 
 mod csv;
+mod fields;
 mod finite;
 mod json;
 mod nested;
@@ -51,8 +52,9 @@ use crate::protocol::DeleteColumn;
 use crate::row::Op;
 
 use self::csv::{CsvRow, CsvSettings};
+use self::fields::{RowSerializer, StructColumns};
 use self::json::JsonRow;
-use self::serializer::{EncodeFailure, RowSerializer, StructColumns};
+use self::serializer::EncodeFailure;
 use self::writer::RowWriter;
 
 pub use self::types::{Date, DateTime, Decimal, EncodeOptions, Timestamp};

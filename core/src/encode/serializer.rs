@@ -1,13 +1,13 @@
-//! A serde `Serializer` that writes a struct row straight into a [`RowWriter`].
+//! The serde `Serializer` of one column value, writing straight into a [`RowWriter`].
 //!
-//! No intermediate `serde_json::Value` or `String` per row: the top level walks the struct's
-//! fields (field order = columns) and each scalar goes through the type policy to the writer.
-//! Only nested values (arrays, maps, structs inside a column) take the detour through
-//! `serde_json::Value`, because they are written as JSON text in either format.
+//! No intermediate `serde_json::Value` or `String` per value: each scalar goes through the
+//! type policy to the writer (the row level is in `fields.rs`). Only nested values (arrays,
+//! maps, structs inside a column) take the detour through `serde_json::Value` (`nested.rs`),
+//! because they are written as JSON text in either format.
 
 use std::fmt;
 
-use serde::ser::{self, Impossible, Serialize};
+use serde::ser::{self, Serialize};
 
 use super::EncodeOptions;
 use super::finite::FiniteCheck;
@@ -31,6 +31,12 @@ impl EncodeFailure {
         Self(Box::new(FailureParts { column, message }))
     }
 
+    /// Names the column, unless a deeper level already did.
+    pub(crate) fn in_column(mut self, column: &str) -> Self {
+        self.0.column.get_or_insert_with(|| column.to_owned());
+        self
+    }
+
     pub(crate) fn into_parts(self) -> FailureParts {
         *self.0
     }
@@ -50,185 +56,11 @@ impl ser::Error for EncodeFailure {
     }
 }
 
-fn fail(message: impl Into<String>) -> EncodeFailure {
+pub(crate) fn fail(message: impl Into<String>) -> EncodeFailure {
     EncodeFailure::new(None, message.into())
 }
 
 type Res = Result<(), EncodeFailure>;
-
-/// Column names of a serde row: learned from the first row, checked on the others.
-#[derive(Debug, Default)]
-pub(crate) struct StructColumns {
-    pub(crate) names: Vec<&'static str>,
-    pub(crate) learned: bool,
-}
-
-/// Serializes one row (a struct) into `writer`.
-pub(crate) struct RowSerializer<'a, W> {
-    pub(crate) writer: &'a mut W,
-    pub(crate) columns: &'a mut StructColumns,
-    pub(crate) options: &'a EncodeOptions,
-}
-
-/// The fields of the row being written.
-pub(crate) struct RowFields<'a, W> {
-    row: RowSerializer<'a, W>,
-    index: usize,
-}
-
-macro_rules! not_a_row {
-    ($($method:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<Self::Ok, Self::Error> {
-            Err(fail("a row must serialize as a struct whose fields are the columns"))
-        })*
-    };
-}
-
-impl<'a, W: RowWriter> ser::Serializer for RowSerializer<'a, W> {
-    type Ok = ();
-    type Error = EncodeFailure;
-    type SerializeSeq = Impossible<(), EncodeFailure>;
-    type SerializeTuple = Impossible<(), EncodeFailure>;
-    type SerializeTupleStruct = Impossible<(), EncodeFailure>;
-    type SerializeTupleVariant = Impossible<(), EncodeFailure>;
-    type SerializeMap = Impossible<(), EncodeFailure>;
-    type SerializeStruct = RowFields<'a, W>;
-    type SerializeStructVariant = Impossible<(), EncodeFailure>;
-
-    not_a_row!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_char(char),
-        serialize_str(&str),
-        serialize_bytes(&[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(&'static str),
-        serialize_unit_variant(&'static str, u32, &'static str),
-    );
-
-    #[inline]
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Res {
-        value.serialize(self)
-    }
-    #[inline]
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Res {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Res {
-        Err(fail("a row must be a struct, not an enum variant"))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, EncodeFailure> {
-        Err(fail("a row must be a struct, not a sequence"))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, EncodeFailure> {
-        Err(fail("a row must be a struct, not a tuple"))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, EncodeFailure> {
-        Err(fail("a row must be a struct with named fields"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, EncodeFailure> {
-        Err(fail("a row must be a struct, not an enum variant"))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, EncodeFailure> {
-        Err(fail("a row must be a struct; use a dynamic row for maps"))
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, EncodeFailure> {
-        Ok(RowFields {
-            row: self,
-            index: 0,
-        })
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, EncodeFailure> {
-        Err(fail("a row must be a struct, not an enum variant"))
-    }
-}
-
-impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
-    type Ok = ();
-    type Error = EncodeFailure;
-
-    #[inline]
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Res {
-        let columns = &mut *self.row.columns;
-        if columns.learned {
-            let expected = columns.names.get(self.index).copied();
-            let same = expected.is_some_and(|name| std::ptr::eq(name, key) || name == key);
-            if !same {
-                return Err(EncodeFailure::new(
-                    Some(key.to_owned()),
-                    format!(
-                        "field {key:?} is at position {} but the first row had {expected:?} \
-                         there (skipped or reordered fields break column order)",
-                        self.index
-                    ),
-                ));
-            }
-        } else {
-            columns.names.push(key);
-        }
-        self.row.writer.column(self.index, key);
-        self.index += 1;
-        value
-            .serialize(ValueSerializer {
-                writer: &mut *self.row.writer,
-                options: self.row.options,
-                numeric_text: false,
-            })
-            .map_err(|mut e| {
-                e.0.column.get_or_insert_with(|| key.to_owned());
-                e
-            })
-    }
-
-    fn end(self) -> Res {
-        let columns = self.row.columns;
-        if columns.learned && self.index != columns.names.len() {
-            return Err(fail(format!(
-                "the row has {} fields but the first row had {}",
-                self.index,
-                columns.names.len()
-            )));
-        }
-        columns.learned = true;
-        Ok(())
-    }
-}
 
 /// Serializes one column value.
 pub(crate) struct ValueSerializer<'a, W> {
