@@ -246,3 +246,23 @@ impl Meta {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, encode};
+    use crate::engine::Value;
+
+    #[test]
+    fn staged_values_round_trip_through_their_text_form() {
+        let values = vec![
+            None,
+            Some(Value::Null),
+            Some(Value::Bool(true)),
+            Some(Value::Int(i128::MIN)),
+            Some(Value::Float(-0.1)),
+            Some(Value::Text(String::new())),
+            Some(Value::Text("T\"quoted\", N, 日本".into())),
+        ];
+        assert_eq!(decode(&encode(&values)), values);
+    }
+}
