@@ -55,6 +55,9 @@ macro_rules! conformance_suite {
             commit_answered_5xx_is_settled_by_label_state,
             slow_answer_past_the_read_timeout_is_settled_by_label_state,
             fe_failover_uses_the_next_fe,
+            close_after_prepare_keeps_the_prepared_transactions,
+            commit_survives_a_dead_coordinator_be,
+            many_small_batches_keep_the_last_write_per_key,
         );
     };
     (@cases $start:path, $mode:expr; $($case:ident),* $(,)?) => {$(

@@ -7,6 +7,7 @@ mod errors;
 mod faults;
 mod labels;
 mod regressions;
+mod regressions_commit;
 mod secrets;
 pub mod support;
 mod text_data;
@@ -38,6 +39,10 @@ pub use regressions::{
     running_txn_limit_is_waited_out,
     table_added_after_the_last_checkpoint_is_cleaned_up_on_recover,
     timestamps_are_written_in_the_configured_time_zone,
+};
+pub use regressions_commit::{
+    close_after_prepare_keeps_the_prepared_transactions, commit_survives_a_dead_coordinator_be,
+    many_small_batches_keep_the_last_write_per_key,
 };
 pub use secrets::password_never_in_trace_logs_or_errors;
 pub use text_data::{
