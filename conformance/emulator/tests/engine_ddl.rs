@@ -226,3 +226,38 @@ fn starrocks_datetime_keeps_microseconds_and_doris_follows_the_precision() {
         Ok(Value::Text("2023-11-14 22:13:20.000".into()))
     );
 }
+
+#[test]
+fn starrocks_order_by_partition_expressions_and_properties_are_accepted() {
+    let sr = engine(Flavor::StarRocks);
+    sr.execute_ddl(
+        "CREATE TABLE IF NOT EXISTS test.orders (\n\
+           order_id BIGINT NOT NULL,\n\
+           dt DATE NOT NULL,\n\
+           merchant_id INT NOT NULL,\n\
+           amount DECIMAL(12,2) DEFAULT \"0\",\n\
+           status VARCHAR(16)\n\
+         ) PRIMARY KEY (order_id, dt)\n\
+         PARTITION BY date_trunc('day', dt)\n\
+         DISTRIBUTED BY HASH (order_id)\n\
+         ORDER BY (merchant_id)\n\
+         PROPERTIES (\"enable_persistent_index\" = \"true\", \"replication_num\" = \"1\");",
+    )
+    .expect("ddl");
+    let t = sr.table("test", "orders").expect("t");
+    assert_eq!(t.model, KeysModel::Primary);
+    assert_eq!(
+        t.columns.iter().filter(|c| c.is_key).count(),
+        2,
+        "both primary key columns"
+    );
+    assert!(t.merge_on_write);
+    let err = sr
+        .execute_ddl("CREATE TABLE test.bad (k INT, v INT SUM) DUPLICATE KEY(k)")
+        .expect_err("aggregation outside an aggregate table");
+    assert!(err.to_string().contains("'v'"), "{err}");
+    let err = sr
+        .execute_ddl("CREATE TABLE test.bad (k INT, v INT) AGGREGATE KEY(k)")
+        .expect_err("aggregate value column without aggregation");
+    assert!(err.to_string().contains("'v'"), "{err}");
+}
