@@ -409,3 +409,31 @@ fn write_mode_can_be_set_after_begin() {
         vec![vec![Value::Text("x".into()), Value::Int(11)]]
     );
 }
+
+#[test]
+fn mysql_functions_count_bytes_and_read_dates() {
+    let e = engine(Flavor::Doris);
+    e.execute_ddl("CREATE TABLE test.f (k INT, s STRING, d DATETIME) DUPLICATE KEY(k)")
+        .expect("ddl");
+    load(
+        &e,
+        "f",
+        "a",
+        WriteMode::default(),
+        vec![up(&[i(1), s("héllo"), s("2024-02-29 23:59:58")])],
+    );
+    assert_eq!(
+        rows(
+            &e,
+            "SELECT length(s), char_length(s), year(d), month(d), day(d), to_date(d) FROM f"
+        ),
+        vec![vec![
+            Value::Int(6),
+            Value::Int(5),
+            Value::Int(2024),
+            Value::Int(2),
+            Value::Int(29),
+            Value::Text("2024-02-29".into())
+        ]]
+    );
+}

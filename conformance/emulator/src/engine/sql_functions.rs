@@ -1,6 +1,8 @@
-//! The servers' BITMAP / HLL SQL functions, registered on every SQLite connection so queries
-//! such as `SELECT bitmap_union_count(visit_users) FROM page_uv` work. The emulator stores a
-//! bitmap or HLL as its members in text (`"1,5,9"`), so counts are exact.
+//! The servers' SQL functions SQLite lacks or defines differently, registered on every SQLite
+//! connection: BITMAP / HLL functions (so `SELECT bitmap_union_count(visit_users) FROM page_uv`
+//! works; the emulator stores a bitmap or HLL as its members in text, `"1,5,9"`, so counts are
+//! exact), MySQL's byte-counting `length` next to `char_length`, and `year` / `month` / `day` /
+//! `to_date` over the emulator's date text.
 
 use std::collections::BTreeSet;
 
@@ -75,6 +77,48 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     for name in ["bitmap_empty", "hll_empty"] {
         conn.create_scalar_function(name, 0, flags, |_| Ok(String::new()))?;
     }
+    // MySQL / Doris / StarRocks LENGTH counts bytes; SQLite's counts characters.
+    conn.create_scalar_function("length", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Null => None,
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(t.len() as i64),
+            ValueRef::Integer(i) => Some(i.to_string().len() as i64),
+            ValueRef::Real(f) => Some(f.to_string().len() as i64),
+        })
+    })?;
+    for name in ["char_length", "character_length"] {
+        conn.create_scalar_function(name, 1, flags, |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Null => None,
+                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                    Some(String::from_utf8_lossy(t).chars().count() as i64)
+                }
+                ValueRef::Integer(i) => Some(i.to_string().len() as i64),
+                ValueRef::Real(f) => Some(f.to_string().len() as i64),
+            })
+        })?;
+    }
+    // Dates are `YYYY-MM-DD[ HH:MM:SS[.ffffff]]` text.
+    for (name, range) in [("year", 0..4), ("month", 5..7), ("day", 8..10)] {
+        conn.create_scalar_function(name, 1, flags, move |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(t) => std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|s| s.get(range.clone()))
+                    .and_then(|p| p.parse::<i64>().ok()),
+                _ => None,
+            })
+        })?;
+    }
+    conn.create_scalar_function("to_date", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .ok()
+                .and_then(|s| s.get(0..10))
+                .map(str::to_string),
+            _ => None,
+        })
+    })?;
     conn.create_scalar_function("bitmap_contains", 2, flags, |ctx| {
         let set = members(ctx.get_raw(0));
         let probe = members(ctx.get_raw(1));
