@@ -43,6 +43,14 @@ fn session_statements_answer_like_the_servers() {
         vec![vec![Value::Text("b".into())]],
         "unique key kept the later row"
     );
+    assert_eq!(
+        s.execute("ALTER TABLE t ADD COLUMN n INT DEFAULT \"3\""),
+        Reply::ok()
+    );
+    let Reply::Rows(r) = s.execute("SELECT n FROM t") else {
+        panic!("no rows");
+    };
+    assert_eq!(r.rows, vec![vec![Value::Int(3)]]);
     let Reply::Rows(r) = s.execute("SHOW TRANSACTION WHERE label = 'nope'") else {
         panic!("no rows");
     };

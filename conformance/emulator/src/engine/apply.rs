@@ -134,15 +134,22 @@ pub(crate) fn apply(
         .collect();
     let keys = schema.key_indexes();
     let placeholders = vec!["?"; n].join(", ");
-    let insert = format!("INSERT INTO {table} VALUES ({placeholders})");
-    let upsert = format!("INSERT OR REPLACE INTO {table} VALUES ({placeholders})");
+    // Columns by name: after ALTER TABLE the physical order in SQLite may differ.
+    let names: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|c| quote_ident(&c.name))
+        .collect();
+    let names = names.join(", ");
+    let insert = format!("INSERT INTO {table} ({names}) VALUES ({placeholders})");
+    let upsert = format!("INSERT OR REPLACE INTO {table} ({names}) VALUES ({placeholders})");
     let key_where: Vec<String> = keys
         .iter()
         .map(|&i| format!("{} = ?", quote_ident(&schema.columns[i].name)))
         .collect();
     let key_where = key_where.join(" AND ");
     let delete = format!("DELETE FROM {table} WHERE {key_where}");
-    let select = format!("SELECT * FROM {table} WHERE {key_where}");
+    let select = format!("SELECT {names} FROM {table} WHERE {key_where}");
     let seq_idx = schema
         .sequence_column
         .as_deref()

@@ -1,7 +1,11 @@
 //! Catalog changes behind the lock: CREATE / DROP of databases and tables, kept in step across
 //! the catalog, the SQLite files and the persisted metadata.
 
+use super::convert;
 use super::ddl::DdlStatement;
+use super::ddl_alter;
+use super::ddl_render::create_table_sql;
+use super::schema::{Column, TableSchema, Value};
 use super::state::Inner;
 use super::txn_types::EngineError;
 
@@ -92,6 +96,33 @@ impl Inner {
                 }
                 Ok(())
             }
+            DdlStatement::AlterTable { db, name, change } => {
+                let db = resolve(db)?;
+                let Some(schema) = self.catalog.table(&db, &name).cloned() else {
+                    return Err(EngineError::UnknownTable(name));
+                };
+                let next = ddl_alter::altered(&schema, &change)?;
+                let flavor = self.config.flavor;
+                let added: Vec<(Column, Value)> = next
+                    .columns
+                    .iter()
+                    .filter(|c| schema.column(&c.name).is_none())
+                    .map(|c| {
+                        let default = c
+                            .default
+                            .as_deref()
+                            .and_then(|d| convert::convert(flavor, c, Some(d), false).ok())
+                            .unwrap_or(Value::Null);
+                        (c.clone(), default)
+                    })
+                    .collect();
+                self.storage.alter_table(&schema, &next, &added)?;
+                self.meta
+                    .save_table(&next.db, &next.name, &create_table_sql(&next))?;
+                self.remap_running(&schema, &next);
+                self.catalog.add_table(next);
+                Ok(())
+            }
             DdlStatement::DropTable {
                 db,
                 name,
@@ -110,6 +141,34 @@ impl Inner {
                 self.meta.drop_table(&schema.db, &schema.name)?;
                 Ok(())
             }
+        }
+    }
+
+    /// Re-indexes the staged rows of the table's running transactions after a schema change
+    /// (rows are staged by column index); new columns are "not provided".
+    fn remap_running(&mut self, old: &TableSchema, new: &TableSchema) {
+        let map: Vec<Option<usize>> = new
+            .columns
+            .iter()
+            .map(|c| old.column_index(&c.name))
+            .collect();
+        let ids: Vec<i64> = self
+            .txns
+            .running(&old.db)
+            .into_iter()
+            .filter(|t| t.table.eq_ignore_ascii_case(&old.name))
+            .map(|t| t.id)
+            .collect();
+        for id in ids {
+            if let Some(t) = self.txns.get_mut(id) {
+                for row in &mut t.rows {
+                    row.values = map
+                        .iter()
+                        .map(|o| o.and_then(|o| row.values.get(o).cloned().flatten()))
+                        .collect();
+                }
+            }
+            self.persist(id);
         }
     }
 }

@@ -37,6 +37,11 @@ pub(crate) enum DdlStatement {
         name: String,
         if_exists: bool,
     },
+    AlterTable {
+        db: Option<String>,
+        name: String,
+        change: super::ddl_alter::AlterChange,
+    },
 }
 
 /// Parses one DDL statement.
@@ -75,6 +80,8 @@ pub(crate) fn parse(sql: &str, flavor: Flavor) -> Result<DdlStatement, EngineErr
                 if_exists,
             }
         }
+    } else if cur.eat_kw("ALTER") {
+        super::ddl_alter::parse_alter(&mut cur, flavor)?
     } else {
         return Err(EngineError::Parse(format!(
             "not a DDL statement: {}",
@@ -103,7 +110,7 @@ fn aggregation(word: &str) -> Option<Aggregation> {
     })
 }
 
-fn column_def(cur: &mut Cursor, flavor: Flavor) -> Result<Column, EngineError> {
+pub(crate) fn column_def(cur: &mut Cursor, flavor: Flavor) -> Result<Column, EngineError> {
     let name = cur.ident()?;
     let ty = parse_type(cur, flavor)?;
     let mut col = Column {

@@ -10,6 +10,8 @@ mod catalog;
 mod catalog_ops;
 mod convert;
 mod ddl;
+mod ddl_alter;
+mod ddl_render;
 mod ddl_types;
 mod fe_config;
 mod infoschema;
@@ -19,6 +21,7 @@ mod schema;
 mod sql_functions;
 mod state;
 mod storage;
+mod storage_alter;
 mod txn_table;
 mod txn_types;
 
@@ -27,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub(crate) use convert::datetime_text;
+pub(crate) use ddl_render::create_table_sql;
 pub use schema::{Aggregation, Column, ColumnType, KeysModel, TableSchema, Value};
 pub use storage::{DECL_DATE, DECL_DATETIME, DECL_DECIMAL};
 pub use txn_types::{

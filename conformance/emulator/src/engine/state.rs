@@ -80,7 +80,7 @@ impl Inner {
     }
 
     /// Writes a transaction's state to the data dir (logged, not fatal, on failure).
-    fn persist(&self, txn_id: i64) {
+    pub(crate) fn persist(&self, txn_id: i64) {
         if let Some(t) = self.txns.get(txn_id)
             && let Err(e) = self.meta.save_txn(t)
         {

@@ -66,6 +66,25 @@ pub(crate) fn data_table_name(schema: &TableSchema) -> String {
     }
 }
 
+/// The SQLite column list (with the key as PRIMARY KEY for non-duplicate models).
+pub(crate) fn column_defs(schema: &TableSchema) -> String {
+    let mut defs: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", quote_ident(&c.name), sqlite_type(&c.ty)))
+        .collect();
+    if schema.model != KeysModel::Duplicate {
+        let keys: Vec<String> = schema
+            .columns
+            .iter()
+            .filter(|c| c.is_key)
+            .map(|c| quote_ident(&c.name))
+            .collect();
+        defs.push(format!("PRIMARY KEY ({})", keys.join(", ")));
+    }
+    defs.join(", ")
+}
+
 /// Binds a [`Value`] for SQLite.
 pub(crate) fn to_sql(v: &Value) -> ToSqlOutput<'_> {
     match v {
@@ -164,25 +183,11 @@ impl Storage {
     }
 
     pub(crate) fn create_table(&mut self, schema: &TableSchema) -> Result<(), EngineError> {
-        let mut defs: Vec<String> = schema
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", quote_ident(&c.name), sqlite_type(&c.ty)))
-            .collect();
-        if schema.model != KeysModel::Duplicate {
-            let keys: Vec<String> = schema
-                .columns
-                .iter()
-                .filter(|c| c.is_key)
-                .map(|c| quote_ident(&c.name))
-                .collect();
-            defs.push(format!("PRIMARY KEY ({})", keys.join(", ")));
-        }
         let db = quote_ident(&schema.db);
         let sql = format!(
             "CREATE TABLE IF NOT EXISTS {db}.{} ({})",
             quote_ident(&data_table_name(schema)),
-            defs.join(", ")
+            column_defs(schema)
         );
         let conn = self.conn(&schema.db)?;
         conn.execute(&sql, [])?;

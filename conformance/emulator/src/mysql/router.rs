@@ -178,7 +178,7 @@ impl Session {
             }
             "use" => self.use_db(&sql[3..]),
             "admin" => self.admin(sql),
-            "create" | "drop" => {
+            "create" | "drop" | "alter" => {
                 match self.engine.execute_ddl_in(self.current_db.as_deref(), sql) {
                     Ok(()) => Reply::ok(),
                     Err(e) => engine_error(e),

@@ -1,7 +1,7 @@
 //! SHOW statements and DESC: answered from the engine's catalog in the servers' column layout.
 
 use crate::engine::lexer::Cursor;
-use crate::engine::{Engine, KeysModel, TableSchema, Value};
+use crate::engine::{Engine, TableSchema, Value, create_table_sql};
 
 use super::reply::{Reply, text};
 use super::router::like;
@@ -168,61 +168,4 @@ pub(crate) fn describe(engine: &Engine, current_db: Option<&str>, sql: &str) -> 
         })
         .collect();
     Reply::rows(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
-}
-
-/// Renders a table back as DDL in the vendor's layout.
-pub(crate) fn create_table_sql(t: &TableSchema) -> String {
-    let cols: Vec<String> = t
-        .visible_columns()
-        .map(|c| {
-            let mut s = format!("  `{}` {}", c.name, c.ty.sql_name());
-            if let Some(a) = c.aggregation {
-                s.push(' ');
-                s.push_str(a.sql_name());
-            }
-            s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
-            if let Some(d) = &c.default {
-                s.push_str(&format!(" DEFAULT \"{d}\""));
-            }
-            if let Some(cm) = &c.comment {
-                s.push_str(&format!(" COMMENT \"{cm}\""));
-            }
-            s
-        })
-        .collect();
-    let keys: Vec<String> = t
-        .columns
-        .iter()
-        .filter(|c| c.is_key)
-        .map(|c| format!("`{}`", c.name))
-        .collect();
-    let model = match t.model {
-        KeysModel::Duplicate => "DUPLICATE",
-        KeysModel::Unique => "UNIQUE",
-        KeysModel::Primary => "PRIMARY",
-        KeysModel::Aggregate => "AGGREGATE",
-    };
-    let mut props = vec!["\"replication_num\" = \"1\"".to_string()];
-    match (&t.sequence_column, t.columns.iter().find(|c| c.hidden)) {
-        (Some(_), Some(hidden)) => props.push(format!(
-            "\"function_column.sequence_type\" = \"{}\"",
-            hidden.ty.sql_name()
-        )),
-        (Some(s), None) => props.push(format!("\"function_column.sequence_col\" = \"{s}\"")),
-        _ => {}
-    }
-    if t.model == KeysModel::Unique {
-        props.push(format!(
-            "\"enable_unique_key_merge_on_write\" = \"{}\"",
-            t.merge_on_write
-        ));
-    }
-    let first_key = keys.first().cloned().unwrap_or_default();
-    format!(
-        "CREATE TABLE `{}` (\n{}\n) ENGINE=OLAP\n{model} KEY({})\nDISTRIBUTED BY HASH({first_key}) BUCKETS 1\nPROPERTIES (\n{}\n);",
-        t.name,
-        cols.join(",\n"),
-        keys.join(", "),
-        props.join(",\n")
-    )
 }
