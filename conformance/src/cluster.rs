@@ -3,8 +3,9 @@
 //! they are unset).
 //!
 //! Each case gets its own namespace: a fresh emulator with database `conformance`, or on a real
-//! cluster a fresh database `conformance_{case}_{pid}_{nanos}` dropped afterwards.
+//! cluster a fresh database `conformance_{pid}_{nanos}_{n}` dropped afterwards.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -96,7 +97,10 @@ pub async fn real(mode: Mode, case: &str) -> Result<Option<Box<dyn Target>>> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
-    let db = format!("conformance_{case}_{}_{nanos}", std::process::id());
+    // Database names are at most 64 characters: a counter, not the case name, tells them apart.
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let db = format!("conformance_{}_{nanos}_{n}", std::process::id());
     sql::execute(&at, &format!("CREATE DATABASE `{db}`")).await?;
     Ok(Some(Box::new(ClusterTarget {
         mode,
