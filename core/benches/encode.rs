@@ -13,7 +13,13 @@ use streamload_core::{
     CsvFormat, Date, DateTime, Decimal, EncodeOptions, Encoder, Format, JsonFormat, Op,
 };
 
-const ROWS: usize = 1_000_000;
+/// Rows per pass; `ENCODE_BENCH_ROWS` shrinks it for slow profilers (callgrind).
+fn row_count() -> usize {
+    std::env::var("ENCODE_BENCH_ROWS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000)
+}
 
 #[derive(Serialize)]
 struct Order {
@@ -38,7 +44,7 @@ struct Order {
 fn rows() -> Vec<Order> {
     let cities = ["Beijing", "Hangzhou", "Shenzhen", "Berlin", "Lisbon"];
     let day = Date::new(2024, 5, 17).unwrap();
-    (0..ROWS)
+    (0..row_count())
         .map(|i| {
             let n = i as i64;
             Order {
@@ -122,7 +128,8 @@ fn report(rows: &[Order]) {
         }
     }
     let base = best[0].0;
-    println!("encode {ROWS} rows x 16 columns (best of {ROUNDS} rounds)");
+    let rows = rows.len();
+    println!("encode {rows} rows x 16 columns (best of {ROUNDS} rounds)");
     for (name, (secs, bytes)) in [
         "serde_json::to_writer",
         "streamload CSV",
@@ -133,7 +140,7 @@ fn report(rows: &[Order]) {
     {
         println!(
             "  {name:<22} {:>10.0} rows/s {:>7.1} MB/s  {:.3} s  {:>10} bytes  {:.2}x serde_json",
-            ROWS as f64 / secs,
+            rows as f64 / secs,
             bytes as f64 / secs / 1e6,
             secs,
             bytes,
@@ -165,7 +172,7 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
     let mut group = criterion.benchmark_group("encode_1M_rows");
-    group.throughput(Throughput::Elements(ROWS as u64));
+    group.throughput(Throughput::Elements(rows.len() as u64));
     let mut out = Vec::with_capacity(512 << 20);
     group.bench_function("serde_json_to_writer", |b| {
         b.iter(|| {

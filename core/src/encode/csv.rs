@@ -10,6 +10,8 @@ use memchr::memmem;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::CsvFormat;
 
+use super::append::append;
+use super::csv_scan::SpecialScan;
 use super::writer::{FloatText, RowWriter};
 
 /// Text the servers read as NULL in CSV.
@@ -24,7 +26,7 @@ pub(crate) struct CsvSettings {
     escape: Option<u8>,
     /// Bytes that start something special (up to three, for `memchr3`).
     specials: Vec<u8>,
-    swar: SwarSpecials,
+    scan: SpecialScan,
     /// None of the special bytes can occur in digits, signs and date punctuation, so dates,
     /// datetimes and decimals need no scan.
     numeric_text_is_safe: bool,
@@ -70,15 +72,13 @@ impl CsvSettings {
             delimiter: format.line_delimiter.clone(),
             enclose: format.enclose,
             escape: format.escape,
-            swar: SwarSpecials::new(&specials),
+            scan: SpecialScan::new(&specials),
             specials,
         })
     }
 
+    /// Whether a long value contains a special byte (short ones take the fused path).
     fn has_special(&self, v: &[u8]) -> bool {
-        if v.len() < SHORT_VALUE {
-            return self.swar.contains(v);
-        }
         match self.specials.as_slice() {
             [a] => memchr::memchr(*a, v).is_some(),
             [a, b] => memchr::memchr2(*a, *b, v).is_some(),
@@ -93,63 +93,6 @@ impl CsvSettings {
         [&self.separator, &self.delimiter].into_iter().any(|token| {
             memmem::find(v, token).is_some() || (1..token.len()).any(|n| v.ends_with(&token[..n]))
         })
-    }
-}
-
-/// Values shorter than this are scanned eight bytes at a time here; longer ones with `memchr`,
-/// whose setup costs more than it saves on short values.
-const SHORT_VALUE: usize = 64;
-
-/// Up to four special bytes, each broadcast to all eight bytes of a word, for a SWAR scan:
-/// a byte equal to the special becomes zero after XOR, and the classic zero-byte test finds it.
-#[derive(Debug, Clone, Copy)]
-struct SwarSpecials {
-    patterns: [u64; 4],
-    /// A byte that is not special, to pad the last partial word.
-    filler: u8,
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-impl SwarSpecials {
-    /// `specials` holds one to four bytes (separator, delimiter, enclose, escape starts).
-    fn new(specials: &[u8]) -> Self {
-        let first = specials.first().copied().unwrap_or(b'\n');
-        let mut patterns = [LO * u64::from(first); 4];
-        for (slot, &b) in patterns.iter_mut().zip(specials) {
-            *slot = LO * u64::from(b);
-        }
-        let filler = (b'a'..=b'z')
-            .find(|b| !specials.contains(b))
-            .unwrap_or(b'a');
-        Self { patterns, filler }
-    }
-
-    #[inline]
-    fn word_has(&self, x: u64) -> bool {
-        let zero = |y: u64| y.wrapping_sub(LO) & !y & HI;
-        let [a, b, c, d] = self.patterns;
-        (zero(x ^ a) | zero(x ^ b) | zero(x ^ c) | zero(x ^ d)) != 0
-    }
-
-    /// Whether `v` contains a special byte, eight bytes per step.
-    fn contains(&self, v: &[u8]) -> bool {
-        let mut words = v.chunks_exact(8);
-        for word in &mut words {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(word);
-            if self.word_has(u64::from_le_bytes(bytes)) {
-                return true;
-            }
-        }
-        let rest = words.remainder();
-        if rest.is_empty() {
-            return false;
-        }
-        let mut bytes = [self.filler; 8];
-        bytes[..rest.len()].copy_from_slice(rest);
-        self.word_has(u64::from_le_bytes(bytes))
     }
 }
 
@@ -208,8 +151,7 @@ impl RowWriter for CsvRow<'_> {
 
     #[inline]
     fn integer<I: itoa::Integer>(&mut self, v: I) {
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        append(self.out, itoa::Buffer::new().format(v).as_bytes());
     }
 
     #[inline]
@@ -219,12 +161,18 @@ impl RowWriter for CsvRow<'_> {
 
     #[inline]
     fn float(&mut self, v: FloatText<'_>) {
-        self.out.extend_from_slice(v.0.as_bytes());
+        append(self.out, v.0.as_bytes());
     }
 
     #[inline]
     fn text(&mut self, v: &[u8]) -> std::result::Result<(), String> {
-        if !self.settings.has_special(v) && v != NULL {
+        if v.len() < SpecialScan::FUSED_MAX {
+            let start = self.out.len();
+            if !self.settings.scan.append_clean(self.out, v) && v != NULL {
+                return Ok(());
+            }
+            self.out.truncate(start);
+        } else if !self.settings.has_special(v) {
             self.out.extend_from_slice(v);
             return Ok(());
         }
@@ -251,7 +199,7 @@ impl RowWriter for CsvRow<'_> {
     #[inline]
     fn numeric_text(&mut self, v: &str) -> std::result::Result<(), String> {
         if self.settings.numeric_text_is_safe {
-            self.out.extend_from_slice(v.as_bytes());
+            append(self.out, v.as_bytes());
             Ok(())
         } else {
             self.text(v.as_bytes())
@@ -267,30 +215,6 @@ impl RowWriter for CsvRow<'_> {
         match self.settings.single_delimiter {
             Some(b) => self.out.push(b),
             None => self.out.extend_from_slice(&self.settings.delimiter),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn swar_scan_finds_specials_at_every_position() {
-        for specials in [&b"\t\n"[..], b"a\t\n\"", b",", b"|\r\"\\"] {
-            let swar = SwarSpecials::new(specials);
-            for len in 0..40 {
-                let clean = vec![b'x'; len];
-                assert!(!swar.contains(&clean));
-                for at in 0..len {
-                    for &s in specials {
-                        let mut dirty = clean.clone();
-                        dirty[at] = s;
-                        assert!(swar.contains(&dirty), "len {len} at {at}");
-                    }
-                }
-            }
-            assert!(!swar.contains("日本語 ÿ\u{80}xyz".as_bytes()));
         }
     }
 }

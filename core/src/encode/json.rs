@@ -6,6 +6,7 @@
 
 use serde::Serializer as _;
 
+use super::append::append;
 use super::writer::{FloatText, RowWriter};
 
 /// Writes one JSON object into `out`.
@@ -79,8 +80,7 @@ impl RowWriter for JsonRow<'_> {
 
     #[inline]
     fn integer<I: itoa::Integer>(&mut self, v: I) {
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        append(self.out, itoa::Buffer::new().format(v).as_bytes());
     }
 
     #[inline]
@@ -92,7 +92,7 @@ impl RowWriter for JsonRow<'_> {
 
     #[inline]
     fn float(&mut self, v: FloatText<'_>) {
-        self.out.extend_from_slice(v.0.as_bytes());
+        append(self.out, v.0.as_bytes());
     }
 
     #[inline]
@@ -118,7 +118,7 @@ impl RowWriter for JsonRow<'_> {
     fn numeric_text(&mut self, v: &str) -> Result<(), String> {
         // Digits, signs and date punctuation never need JSON escapes.
         self.out.push(b'"');
-        self.out.extend_from_slice(v.as_bytes());
+        append(self.out, v.as_bytes());
         self.out.push(b'"');
         Ok(())
     }

@@ -29,7 +29,9 @@
 //! Inside nested values the policy is serde_json's: a nested `Timestamp` is its microseconds,
 //! a nested `i128` beyond 64 bits is an error; a nested NaN or infinity is an error too.
 
+mod append;
 mod csv;
+mod csv_scan;
 mod fields;
 mod finite;
 mod json;
