@@ -13,7 +13,7 @@ use super::EncodeOptions;
 use super::finite::FiniteCheck;
 use super::nested::Nested;
 use super::types::{DATE_TOKEN, DATETIME_TOKEN, DECIMAL_TOKEN, TIMESTAMP_TOKEN, timestamp_text};
-use super::writer::{FloatText, RowWriter, float_text};
+use super::writer::{FloatText, RowWriter, float_text, needs_plain_form};
 
 /// Why a row could not be encoded, and in which column. Boxed, so the `Result` of every
 /// value on the hot path stays one word.
@@ -170,7 +170,7 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
         // The shortest f32 text is what the user wrote (widening to f64 would add digits).
         let mut buf = zmij::Buffer::new();
         let short = buf.format_finite(v);
-        if short.bytes().any(|b| b == b'e' || b == b'E') {
+        if needs_plain_form(f64::from(v).abs(), short) {
             let plain = format!("{v}");
             self.writer.float(FloatText(&plain));
         } else {
@@ -221,20 +221,27 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
     }
     #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Res {
-        if name == TIMESTAMP_TOKEN {
-            let micros = serde_json::to_value(value)
-                .ok()
-                .and_then(|v| v.as_i64())
-                .ok_or_else(|| fail("timestamp without microseconds"))?;
-            let text = timestamp_text(micros, &self.options.time_zone)
-                .map_err(|e| fail(e.message().to_owned()))?;
-            return self.writer.numeric_text(text.as_str()).map_err(fail);
-        }
-        if name == DATE_TOKEN || name == DATETIME_TOKEN || name == DECIMAL_TOKEN {
-            return value.serialize(ValueSerializer {
-                numeric_text: true,
-                ..self
-            });
+        // Every reserved name starts with `$`, which user types' names cannot: one byte
+        // compare keeps ordinary newtypes off the token compares.
+        if name.starts_with('$') {
+            match name {
+                TIMESTAMP_TOKEN => {
+                    let micros = serde_json::to_value(value)
+                        .ok()
+                        .and_then(|v| v.as_i64())
+                        .ok_or_else(|| fail("timestamp without microseconds"))?;
+                    let text = timestamp_text(micros, &self.options.time_zone)
+                        .map_err(|e| fail(e.message().to_owned()))?;
+                    return self.writer.numeric_text(text.as_str()).map_err(fail);
+                }
+                DATE_TOKEN | DATETIME_TOKEN | DECIMAL_TOKEN => {
+                    return value.serialize(ValueSerializer {
+                        numeric_text: true,
+                        ..self
+                    });
+                }
+                _ => {}
+            }
         }
         value.serialize(self)
     }

@@ -56,7 +56,7 @@ impl Date {
 
     pub(crate) fn text(&self) -> ShortText {
         let mut out = ShortText::default();
-        push_date(&mut out, self.0);
+        out.len = write_date(&mut out.buf, self.0);
         out
     }
 }
@@ -118,67 +118,81 @@ pub(crate) fn timestamp_text(micros: i64, zone: &TimeZone) -> Result<ShortText> 
 
 fn civil_text(dt: jiff::civil::DateTime) -> ShortText {
     let mut out = ShortText::default();
-    push_date(&mut out, dt.date());
-    out.push(b' ');
-    push_two(&mut out, dt.hour().unsigned_abs().into());
-    out.push(b':');
-    push_two(&mut out, dt.minute().unsigned_abs().into());
-    out.push(b':');
-    push_two(&mut out, dt.second().unsigned_abs().into());
+    let at = write_date(&mut out.buf, dt.date());
+    let time = [
+        b' ',
+        tens(dt.hour()),
+        ones(dt.hour()),
+        b':',
+        tens(dt.minute()),
+        ones(dt.minute()),
+        b':',
+        tens(dt.second()),
+        ones(dt.second()),
+    ];
+    out.buf[at..at + time.len()].copy_from_slice(&time);
+    out.len = at + time.len();
     let micros = dt.subsec_nanosecond().unsigned_abs() / 1000;
     if micros != 0 {
-        out.push(b'.');
-        push_digits(&mut out, micros, 6);
+        let mut fraction = [b'.', 0, 0, 0, 0, 0, 0];
+        let mut rest = micros;
+        for slot in fraction[1..].iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        out.buf[out.len..out.len + fraction.len()].copy_from_slice(&fraction);
+        out.len += fraction.len();
     }
     out
 }
 
-/// `YYYY-MM-DD` (a year before 0 gets a sign, as ISO 8601 has it).
-fn push_date(out: &mut ShortText, date: jiff::civil::Date) {
+/// Writes `YYYY-MM-DD` at the start of `buf` (a year before 0 gets a sign, as ISO 8601 has
+/// it) and returns its length. Every byte goes to a fixed place: no per-byte length updates.
+fn write_date(buf: &mut [u8; SHORT_TEXT], date: jiff::civil::Date) -> usize {
     let year = date.year();
-    if year < 0 {
-        out.push(b'-');
-    }
-    let year = u32::from(year.unsigned_abs());
-    push_two(out, year / 100);
-    push_two(out, year % 100);
-    out.push(b'-');
-    push_two(out, date.month().unsigned_abs().into());
-    out.push(b'-');
-    push_two(out, date.day().unsigned_abs().into());
+    let sign = usize::from(year < 0);
+    buf[0] = b'-';
+    // jiff years are within ±9999: four digits.
+    let century = (year.unsigned_abs() / 100) as i8;
+    let rest = (year.unsigned_abs() % 100) as i8;
+    let text = [
+        tens(century),
+        ones(century),
+        tens(rest),
+        ones(rest),
+        b'-',
+        tens(date.month()),
+        ones(date.month()),
+        b'-',
+        tens(date.day()),
+        ones(date.day()),
+    ];
+    buf[sign..sign + text.len()].copy_from_slice(&text);
+    sign + text.len()
 }
 
-/// Appends `value` (below 100) as two digits.
-fn push_two(out: &mut ShortText, value: u32) {
-    out.push(b'0' + (value / 10 % 10) as u8);
-    out.push(b'0' + (value % 10) as u8);
+/// The tens digit of a two-digit field.
+#[inline]
+fn tens(v: i8) -> u8 {
+    b'0' + (v.unsigned_abs() / 10 % 10)
 }
 
-/// Appends `value` zero-padded to `width` digits.
-fn push_digits(out: &mut ShortText, value: u32, width: u32) {
-    let mut divisor = 10u32.pow(width - 1);
-    while divisor > 0 {
-        let digit = (value / divisor) % 10;
-        out.push(b'0' + digit as u8);
-        divisor /= 10;
-    }
+/// The ones digit of a two-digit field.
+#[inline]
+fn ones(v: i8) -> u8 {
+    b'0' + (v.unsigned_abs() % 10)
 }
+
+const SHORT_TEXT: usize = 32;
 
 /// ASCII text of at most 32 bytes kept on the stack, so writing a date costs no allocation.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct ShortText {
-    buf: [u8; 32],
+    buf: [u8; SHORT_TEXT],
     len: usize,
 }
 
 impl ShortText {
-    fn push(&mut self, byte: u8) {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = byte;
-            self.len += 1;
-        }
-    }
-
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII is ever pushed.
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
@@ -264,6 +278,24 @@ mod tests {
         let whole = jiff::civil::date(2024, 1, 2).at(3, 4, 5, 0);
         assert_eq!(DateTime(whole).text().as_str(), "2024-01-02 03:04:05");
         assert_eq!(Date::new(2024, 1, 2).unwrap().text().as_str(), "2024-01-02");
+        assert_eq!(
+            Date::new(-44, 3, 15).unwrap().text().as_str(),
+            "-0044-03-15"
+        );
+        assert_eq!(
+            Date::new(9999, 12, 31).unwrap().text().as_str(),
+            "9999-12-31"
+        );
+        let early = jiff::civil::date(7, 8, 9).at(0, 0, 0, 1000);
+        assert_eq!(
+            DateTime(early).text().as_str(),
+            "0007-08-09 00:00:00.000001"
+        );
+        let late = jiff::civil::date(-9999, 1, 1).at(23, 59, 59, 999_999_999);
+        assert_eq!(
+            DateTime(late).text().as_str(),
+            "-9999-01-01 23:59:59.999999"
+        );
         assert_eq!(
             Date::new(2023, 2, 29).unwrap_err().kind(),
             ErrorKind::Encode

@@ -46,11 +46,22 @@ pub(crate) fn float_text(v: f64, buf: &mut zmij::Buffer) -> Result<FloatTextOwne
         ));
     }
     let short = buf.format_finite(v);
-    if short.bytes().any(|b| b == b'e' || b == b'E') {
+    if needs_plain_form(v.abs(), short) {
         Ok(FloatTextOwned::Owned(format!("{v}")))
     } else {
         Ok(FloatTextOwned::Borrowed(short))
     }
+}
+
+/// Magnitudes whose shortest text never has an exponent, for `f64` (fixed notation for decimal
+/// exponents -5..=15) and `f32` (-6..=12) alike, with a margin: most floats skip the scan.
+const FIXED_NOTATION: std::ops::Range<f64> = 1e-3..1e11;
+
+/// Whether `short`, the shortest text of a float of magnitude `abs`, has an exponent and so
+/// must be replaced by the plain form.
+#[inline]
+pub(crate) fn needs_plain_form(abs: f64, short: &str) -> bool {
+    !FIXED_NOTATION.contains(&abs) && short.bytes().any(|b| b == b'e' || b == b'E')
 }
 
 /// Float text from [`float_text`]: the shortest form, or the plain (exponent-free) form.
@@ -68,5 +79,38 @@ impl FloatTextOwned<'_> {
             FloatTextOwned::Borrowed(s) => FloatText(s),
             FloatTextOwned::Owned(s) => FloatText(s),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_in_the_fixed_range_never_have_an_exponent() {
+        let mut checked = 0;
+        for exp in -4..=12 {
+            let edge = 10f64.powi(exp);
+            for v in [
+                edge,
+                edge.next_down(),
+                edge.next_up(),
+                edge * 1.5,
+                edge * 9.999_999,
+            ] {
+                for v in [v, -v] {
+                    if FIXED_NOTATION.contains(&v.abs()) {
+                        let wide = zmij::Buffer::new().format_finite(v).to_owned();
+                        let narrow = zmij::Buffer::new().format_finite(v as f32).to_owned();
+                        assert!(!wide.contains('e'), "{wide}");
+                        assert!(!narrow.contains('e'), "{narrow}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100);
+        assert!(needs_plain_form(1e20, "1e20"));
+        assert!(!needs_plain_form(1e20, "100000000000000000000"));
     }
 }
