@@ -101,16 +101,11 @@ impl CsvSettings {
 pub(crate) struct CsvRow<'a> {
     settings: &'a CsvSettings,
     out: &'a mut Vec<u8>,
-    first: bool,
 }
 
 impl<'a> CsvRow<'a> {
     pub(crate) fn new(settings: &'a CsvSettings, out: &'a mut Vec<u8>) -> Self {
-        Self {
-            settings,
-            out,
-            first: true,
-        }
+        Self { settings, out }
     }
 
     fn enclosed(&mut self, quote: u8, v: &[u8]) {
@@ -129,14 +124,13 @@ impl<'a> CsvRow<'a> {
 
 impl RowWriter for CsvRow<'_> {
     #[inline]
-    fn column(&mut self, _index: usize, _name: &str) {
-        if !self.first {
+    fn column(&mut self, index: usize, _name: &str) {
+        if index != 0 {
             match self.settings.single_separator {
                 Some(b) => self.out.push(b),
                 None => self.out.extend_from_slice(&self.settings.separator),
             }
         }
-        self.first = false;
     }
 
     #[inline]

@@ -8,8 +8,6 @@
 //! rules. When every special byte is a control character (tab, newline, `\x01`: the usual
 //! Stream Load settings) one "any byte below N" test per word covers them all.
 
-use super::append::append_overlapping;
-
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -103,38 +101,41 @@ impl SpecialScan {
     pub(crate) const FUSED_MAX: usize = 64;
 }
 
+/// Copies `v` (shorter than [`SpecialScan::FUSED_MAX`]) into `out` eight bytes at a time,
+/// testing each word it copies; the last word overlaps the one before it. The copy goes
+/// through a slice of a fixed-size zeroed window rather than through `Vec` pushes, so the
+/// buffer's length and capacity are not reloaded after every word.
 #[inline]
 fn append_scanned<T: WordTest>(out: &mut Vec<u8>, v: &[u8], test: T, filler: u8) -> bool {
     let n = v.len();
     let start = out.len();
-    out.reserve(n + 8);
+    out.extend_from_slice(&[0; SpecialScan::FUSED_MAX]);
+    let window = &mut out[start..];
     let mut hits = 0;
     if let Some(tail) = v.last_chunk::<8>() {
-        let mut words = v.chunks_exact(8);
-        for word in &mut words {
+        for (slot, word) in window.chunks_exact_mut(8).zip(v.chunks_exact(8)) {
             let mut bytes = [0u8; 8];
             bytes.copy_from_slice(word);
             hits |= test.hits(u64::from_le_bytes(bytes));
-            out.extend_from_slice(&bytes);
+            slot.copy_from_slice(&bytes);
         }
-        if !words.remainder().is_empty() {
-            hits |= test.hits(u64::from_le_bytes(*tail));
-            out.truncate(start + n - 8);
-            out.extend_from_slice(tail);
-        }
+        hits |= test.hits(u64::from_le_bytes(*tail));
+        window[n - 8..n].copy_from_slice(tail);
     } else if let (Some(head), Some(tail)) = (v.first_chunk::<4>(), v.last_chunk::<4>()) {
         let word =
             u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
         hits = test.hits(word);
-        append_overlapping(out, head, tail, n);
+        window[..4].copy_from_slice(head);
+        window[n - 4..n].copy_from_slice(tail);
     } else {
         let mut bytes = [filler; 8];
-        for (slot, &b) in bytes.iter_mut().zip(v) {
+        for ((slot, byte), &b) in window.iter_mut().zip(bytes.iter_mut()).zip(v) {
             *slot = b;
-            out.push(b);
+            *byte = b;
         }
         hits = test.hits(u64::from_le_bytes(bytes));
     }
+    out.truncate(start + n);
     hits != 0
 }
 

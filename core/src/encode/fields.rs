@@ -19,6 +19,30 @@ pub(crate) struct StructColumns {
     pub(crate) learned: bool,
 }
 
+impl StructColumns {
+    /// Learns `key` as column `index` of the first row, or checks it against what the first
+    /// row had there (by text, for names that are equal but not the same pointer).
+    #[cold]
+    #[inline(never)]
+    fn check_or_learn(&mut self, index: usize, key: &'static str) -> Res {
+        if !self.learned {
+            self.names.push(key);
+            return Ok(());
+        }
+        let expected = self.names.get(index).copied();
+        if expected == Some(key) {
+            return Ok(());
+        }
+        Err(EncodeFailure::new(
+            Some(key.to_owned()),
+            format!(
+                "field {key:?} is at position {index} but the first row had {expected:?} \
+                 there (skipped or reordered fields break column order)"
+            ),
+        ))
+    }
+}
+
 /// Serializes one row (a struct) into `writer`.
 pub(crate) struct RowSerializer<'a, W> {
     pub(crate) writer: &'a mut W,
@@ -141,25 +165,20 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
 
     #[inline]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Res {
+        let index = self.index;
         let columns = &mut *self.row.columns;
-        if columns.learned {
-            let expected = columns.names.get(self.index).copied();
-            let same = expected.is_some_and(|name| std::ptr::eq(name, key) || name == key);
-            if !same {
-                return Err(EncodeFailure::new(
-                    Some(key.to_owned()),
-                    format!(
-                        "field {key:?} is at position {} but the first row had {expected:?} \
-                         there (skipped or reordered fields break column order)",
-                        self.index
-                    ),
-                ));
-            }
-        } else {
-            columns.names.push(key);
+        // The names of a struct's fields are the same `&'static str` on every row, so the
+        // check is a pointer compare; anything else (a first row, a skipped field) goes to
+        // the out-of-line path.
+        let known = columns
+            .names
+            .get(index)
+            .is_some_and(|name| std::ptr::eq(*name, key));
+        if !(known && columns.learned) {
+            columns.check_or_learn(index, key)?;
         }
-        self.row.writer.column(self.index, key);
-        self.index += 1;
+        self.row.writer.column(index, key);
+        self.index = index + 1;
         value
             .serialize(ValueSerializer {
                 writer: &mut *self.row.writer,
