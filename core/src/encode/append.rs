@@ -6,12 +6,14 @@
 //! the second overlapping the first when the length is not a multiple of the word: every
 //! copy has a size known at compile time, so it is a plain load and store.
 
-/// Appends `v` to `out`; values up to 16 bytes take no `memcpy` call.
+/// Appends `v` to `out`; values up to 32 bytes take no `memcpy` call.
 #[inline(always)]
 pub(crate) fn append(out: &mut Vec<u8>, v: &[u8]) {
     let n = v.len();
-    if n > 16 {
+    if n > 32 {
         out.extend_from_slice(v);
+    } else if let (Some(head), Some(tail)) = (v.first_chunk::<16>(), v.last_chunk::<16>()) {
+        append_overlapping(out, head, tail, n);
     } else if let (Some(head), Some(tail)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) {
         append_overlapping(out, head, tail, n);
     } else if let (Some(head), Some(tail)) = (v.first_chunk::<4>(), v.last_chunk::<4>()) {
@@ -44,7 +46,7 @@ mod tests {
 
     #[test]
     fn every_short_length_is_copied_exactly() {
-        let source: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        let source: Vec<u8> = (0..70u8).map(|i| b'a' + i % 26).collect();
         for len in 0..=source.len() {
             let mut out = b"prefix".to_vec();
             append(&mut out, &source[..len]);

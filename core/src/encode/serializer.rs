@@ -71,10 +71,41 @@ pub(crate) struct ValueSerializer<'a, W> {
 }
 
 impl<W: RowWriter> ValueSerializer<'_, W> {
+    /// A finite float in the shortest form; anything else goes to [`Self::float_slow`].
+    #[inline]
     fn float(self, v: f64) -> Res {
+        if v.is_finite() {
+            let mut buf = zmij::Buffer::new();
+            let short = buf.format_finite(v);
+            if !needs_plain_form(v.abs(), short) {
+                self.writer.float(FloatText(short));
+                return Ok(());
+            }
+        }
+        self.float_slow(v)
+    }
+
+    /// The plain form of a very large or small float, or the error of a non-finite one.
+    #[cold]
+    #[inline(never)]
+    fn float_slow(self, v: f64) -> Res {
         let mut buf = zmij::Buffer::new();
         let text = float_text(v, &mut buf).map_err(fail)?;
         self.writer.float(text.as_text());
+        Ok(())
+    }
+
+    /// The plain form of a very large or small `f32`, or the error of a non-finite one.
+    #[cold]
+    #[inline(never)]
+    fn f32_slow(self, v: f32) -> Res {
+        if !v.is_finite() {
+            return Err(fail(format!(
+                "{v} is not a finite number; NaN and infinity are rejected"
+            )));
+        }
+        let plain = format!("{v}");
+        self.writer.float(FloatText(&plain));
         Ok(())
     }
 
@@ -162,21 +193,16 @@ impl<'a, W: RowWriter> ser::Serializer for ValueSerializer<'a, W> {
     }
     #[inline]
     fn serialize_f32(self, v: f32) -> Res {
-        if !v.is_finite() {
-            return Err(fail(format!(
-                "{v} is not a finite number; NaN and infinity are rejected"
-            )));
+        if v.is_finite() {
+            // The shortest f32 text is what the user wrote (widening to f64 would add digits).
+            let mut buf = zmij::Buffer::new();
+            let short = buf.format_finite(v);
+            if !needs_plain_form(f64::from(v).abs(), short) {
+                self.writer.float(FloatText(short));
+                return Ok(());
+            }
         }
-        // The shortest f32 text is what the user wrote (widening to f64 would add digits).
-        let mut buf = zmij::Buffer::new();
-        let short = buf.format_finite(v);
-        if needs_plain_form(f64::from(v).abs(), short) {
-            let plain = format!("{v}");
-            self.writer.float(FloatText(&plain));
-        } else {
-            self.writer.float(FloatText(short));
-        }
-        Ok(())
+        self.f32_slow(v)
     }
     #[inline]
     fn serialize_f64(self, v: f64) -> Res {

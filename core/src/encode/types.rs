@@ -119,27 +119,18 @@ pub(crate) fn timestamp_text(micros: i64, zone: &TimeZone) -> Result<ShortText> 
 fn civil_text(dt: jiff::civil::DateTime) -> ShortText {
     let mut out = ShortText::default();
     let at = write_date(&mut out.buf, dt.date());
-    let time = [
-        b' ',
-        tens(dt.hour()),
-        ones(dt.hour()),
-        b':',
-        tens(dt.minute()),
-        ones(dt.minute()),
-        b':',
-        tens(dt.second()),
-        ones(dt.second()),
-    ];
+    let [h1, h2] = pair(dt.hour());
+    let [m1, m2] = pair(dt.minute());
+    let [s1, s2] = pair(dt.second());
+    let time = [b' ', h1, h2, b':', m1, m2, b':', s1, s2];
     out.buf[at..at + time.len()].copy_from_slice(&time);
     out.len = at + time.len();
     let micros = dt.subsec_nanosecond().unsigned_abs() / 1000;
     if micros != 0 {
-        let mut fraction = [b'.', 0, 0, 0, 0, 0, 0];
-        let mut rest = micros;
-        for slot in fraction[1..].iter_mut().rev() {
-            *slot = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
+        let [a1, a2] = PAIRS[(micros / 10_000 % 100) as usize];
+        let [b1, b2] = PAIRS[(micros / 100 % 100) as usize];
+        let [c1, c2] = PAIRS[(micros % 100) as usize];
+        let fraction = [b'.', a1, a2, b1, b2, c1, c2];
         out.buf[out.len..out.len + fraction.len()].copy_from_slice(&fraction);
         out.len += fraction.len();
     }
@@ -153,34 +144,30 @@ fn write_date(buf: &mut [u8; SHORT_TEXT], date: jiff::civil::Date) -> usize {
     let sign = usize::from(year < 0);
     buf[0] = b'-';
     // jiff years are within ±9999: four digits.
-    let century = (year.unsigned_abs() / 100) as i8;
-    let rest = (year.unsigned_abs() % 100) as i8;
-    let text = [
-        tens(century),
-        ones(century),
-        tens(rest),
-        ones(rest),
-        b'-',
-        tens(date.month()),
-        ones(date.month()),
-        b'-',
-        tens(date.day()),
-        ones(date.day()),
-    ];
+    let [y1, y2] = PAIRS[usize::from(year.unsigned_abs() / 100 % 100)];
+    let [y3, y4] = PAIRS[usize::from(year.unsigned_abs() % 100)];
+    let [m1, m2] = pair(date.month());
+    let [d1, d2] = pair(date.day());
+    let text = [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2];
     buf[sign..sign + text.len()].copy_from_slice(&text);
     sign + text.len()
 }
 
-/// The tens digit of a two-digit field.
-#[inline]
-fn tens(v: i8) -> u8 {
-    b'0' + (v.unsigned_abs() / 10 % 10)
-}
+/// The two digits of every number below 100, so a date field is one table load.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut table = [[0; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        table[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    table
+};
 
-/// The ones digit of a two-digit field.
+/// A date or time field (below 100) as two digits.
 #[inline]
-fn ones(v: i8) -> u8 {
-    b'0' + (v.unsigned_abs() % 10)
+fn pair(v: i8) -> [u8; 2] {
+    PAIRS[usize::from(v.unsigned_abs() % 100)]
 }
 
 const SHORT_TEXT: usize = 32;
