@@ -234,6 +234,11 @@ pub async fn commit_answered_5xx_is_settled_by_label_state(target: &dyn Target) 
         .filter(|r| r.status == 500)
         .count();
     ensure_eq!(faulted, 1, "the 5xx fired once");
+    // StarRocks asks `get_load_state`; Doris' `_stream_load_2pc` answer names the state.
+    ensure!(
+        label_state_asked(emu),
+        "the label state was asked after the 5xx"
+    );
     ensure_eq!(
         target.table_text(&table, "id, name, score").await?,
         scores_text(&rows),
