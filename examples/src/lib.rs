@@ -14,6 +14,7 @@
 
 pub mod endpoint;
 pub mod exactly_once;
+pub mod loader;
 pub mod quickstart;
 pub mod sinks;
 pub mod sql;

@@ -7,7 +7,8 @@
 use bytes::Bytes;
 use serde::Serialize;
 use streamload_core::{
-    Checkpoint, Delivery, Op, Result, Sink, SinkConfig, SinkStats, Table, Value,
+    Checkpoint, Delivery, Label, LabelFormat, LabelState, LoadOptions, LoadProtocol, Op, Prepared,
+    Result, Sink, SinkConfig, SinkStats, Table, Transaction, Value,
 };
 use streamload_doris::{DorisBuilder, DorisProtocol};
 use streamload_starrocks::{StarRocksBuilder, StarRocksProtocol};
@@ -32,6 +33,93 @@ macro_rules! forward {
     };
 }
 
+/// A protocol of either vendor, cheap to clone (clones share one HTTP client).
+#[derive(Debug, Clone)]
+pub enum AnyProtocol {
+    /// Doris.
+    Doris(DorisProtocol),
+    /// StarRocks.
+    StarRocks(StarRocksProtocol),
+}
+
+impl AnyProtocol {
+    /// Connects to `endpoint`: two-phase (exactly-once) loads when `exactly_once`, batch loads
+    /// otherwise; `properties` are Stream Load headers sent with every load (`columns`, …).
+    pub async fn connect(
+        endpoint: &Endpoint,
+        label_prefix: &str,
+        exactly_once: bool,
+        properties: &[(String, String)],
+    ) -> Result<AnyProtocol> {
+        match endpoint.vendor {
+            Vendor::Doris => {
+                let mut builder = DorisBuilder::new()
+                    .with_fe_nodes([endpoint.fe_url.clone()])
+                    .with_credentials(endpoint.user.clone(), endpoint.password())
+                    .with_label_prefix(label_prefix)
+                    .with_two_phase_commit(exactly_once)
+                    .with_batch_mode(!exactly_once);
+                for (key, value) in properties {
+                    builder = builder.with_property(key.clone(), value.clone());
+                }
+                Ok(AnyProtocol::Doris(builder.build()?))
+            }
+            Vendor::StarRocks => {
+                let mut builder = StarRocksBuilder::new()
+                    .with_load_urls([endpoint.fe_url.clone()])
+                    .with_jdbc_url(endpoint.jdbc_url())
+                    .with_credentials(endpoint.user.clone(), endpoint.password())
+                    .with_label_prefix(label_prefix);
+                for (key, value) in properties {
+                    builder = builder.with_property(key, value.clone());
+                }
+                Ok(AnyProtocol::StarRocks(builder.connect().await?))
+            }
+        }
+    }
+}
+
+impl AnyProtocol {
+    fn inner(&self) -> &dyn LoadProtocol {
+        match self {
+            AnyProtocol::Doris(p) => p,
+            AnyProtocol::StarRocks(p) => p,
+        }
+    }
+
+    /// `LoadProtocol::begin`: an open load of `table` under `label`.
+    pub async fn begin(
+        &self,
+        table: &Table,
+        label: Label,
+        options: &LoadOptions,
+    ) -> Result<Box<dyn Transaction>> {
+        self.inner().begin(table, Some(label), options).await
+    }
+
+    /// How this vendor spells generated labels.
+    pub fn label_format(&self) -> LabelFormat {
+        self.inner().capabilities().label_format
+    }
+
+    /// `LoadProtocol::label_state`.
+    pub async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        self.inner().label_state(db, label).await
+    }
+
+    /// Aborts the transaction holding `label` of `table` (`LoadProtocol::abort` by label).
+    pub async fn abort_label(&self, table: &Table, label: &Label) -> Result<()> {
+        let handle = Prepared {
+            vendor: self.inner().capabilities().vendor.to_owned(),
+            table: table.clone(),
+            label: label.clone(),
+            txn_id: None,
+            coordinator: None,
+        };
+        self.inner().abort(&handle).await
+    }
+}
+
 impl AnySink {
     /// Opens a sink on `endpoint` with `config`. In checkpointed delivery the sink is made by
     /// `Sink::recover`: `checkpoint` (the last one stored, if any) is committed and whatever a
@@ -42,39 +130,35 @@ impl AnySink {
         checkpoint: Option<Checkpoint>,
     ) -> Result<AnySink> {
         let exactly_once = config.delivery == Delivery::Checkpointed;
-        match endpoint.vendor {
-            Vendor::Doris => {
-                let protocol = DorisBuilder::new()
-                    .with_fe_nodes([endpoint.fe_url.clone()])
-                    .with_credentials(endpoint.user.clone(), endpoint.password())
-                    .with_label_prefix(config.label_prefix.clone())
-                    .with_writer_id(config.writer_id.clone())
-                    .with_two_phase_commit(exactly_once)
-                    .with_batch_mode(!exactly_once)
-                    .build()?;
-                let sink = if exactly_once {
-                    Sink::recover(protocol, config, checkpoint).await?
-                } else {
-                    Sink::new(protocol, config)?
-                };
-                Ok(AnySink::Doris(sink))
-            }
-            Vendor::StarRocks => {
-                let protocol = StarRocksBuilder::new()
-                    .with_load_urls([endpoint.fe_url.clone()])
-                    .with_jdbc_url(endpoint.jdbc_url())
-                    .with_credentials(endpoint.user.clone(), endpoint.password())
-                    .with_label_prefix(config.label_prefix.clone())
-                    .connect()
-                    .await?;
-                let sink = if exactly_once {
-                    Sink::recover(protocol, config, checkpoint).await?
-                } else {
-                    Sink::new(protocol, config)?
-                };
-                Ok(AnySink::StarRocks(sink))
-            }
+        let protocol =
+            AnyProtocol::connect(endpoint, &config.label_prefix, exactly_once, &[]).await?;
+        if exactly_once {
+            AnySink::recover(protocol, config, checkpoint).await
+        } else {
+            AnySink::new(protocol, config)
         }
+    }
+
+    /// `Sink::new` on either protocol.
+    pub fn new(protocol: AnyProtocol, config: SinkConfig) -> Result<AnySink> {
+        Ok(match protocol {
+            AnyProtocol::Doris(p) => AnySink::Doris(Sink::new(p, config)?),
+            AnyProtocol::StarRocks(p) => AnySink::StarRocks(Sink::new(p, config)?),
+        })
+    }
+
+    /// `Sink::recover` on either protocol.
+    pub async fn recover(
+        protocol: AnyProtocol,
+        config: SinkConfig,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<AnySink> {
+        Ok(match protocol {
+            AnyProtocol::Doris(p) => AnySink::Doris(Sink::recover(p, config, checkpoint).await?),
+            AnyProtocol::StarRocks(p) => {
+                AnySink::StarRocks(Sink::recover(p, config, checkpoint).await?)
+            }
+        })
     }
 
     /// `Sink::write`.
