@@ -68,7 +68,12 @@ async fn crash_then_recover(target: &dyn Target, point: CrashPoint) -> Result {
         Delivery::Checkpointed => checkpointed(target, &table, point, &first, &second).await?,
         Delivery::Batched => {
             if let Replayed::KnownBug = batched(target, &table, point, &first, &second).await? {
-                known_bug!(target, "{}", super::support::SKIP_LOADED_BUG);
+                known_bug!(
+                    target,
+                    skip_loaded_batches_ignores_label_exists_from_finish,
+                    "{}",
+                    super::support::SKIP_LOADED_BUG
+                );
             }
         }
     }

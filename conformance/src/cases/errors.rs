@@ -56,6 +56,7 @@ pub async fn wrong_password_is_unauthorized(target: &dyn Target) -> Result {
     if err.kind() == ErrorKind::Unexpected && text.contains("Authenticate failed") {
         known_bug!(
             target,
+            mysql_login_refusal_is_unexpected_not_unauthorized,
             "a refused MySQL login of the metadata lookup (ERROR 1698/1045 `Authenticate \
              failed`) is ErrorKind::Unexpected, not Unauthorized: {err}"
         );
@@ -95,6 +96,7 @@ pub async fn rejected_rows_carry_the_server_reason(target: &dyn Target) -> Resul
     if err.context("error_url").is_some() && !err.to_string().contains("not-a-number-xyz") {
         known_bug!(
             target,
+            data_quality_error_without_rejected_rows,
             "a DataQuality error names the server's error_url but does not carry its rejected \
              rows and reasons (the V1 path fetches them; this mode does not): {err}"
         );

@@ -37,6 +37,7 @@ pub async fn label_reuse_is_detected(target: &dyn Target) -> Result {
             let err = match sink.flush().await {
                 Ok(()) if sink.stats().loads_skipped > 0 => known_bug!(
                     target,
+                    label_exists_on_first_attempt_silently_skipped,
                     "SILENT DATA LOSS: a first-attempt load whose label an earlier run committed \
                      was counted as skipped (rows dropped, flush Ok) without skip_loaded_batches. \
                      The vendor marks `Label Already Exists` as OutcomeUnknown and core's \
@@ -56,7 +57,12 @@ pub async fn label_reuse_is_detected(target: &dyn Target) -> Result {
             write_scores(&mut resumed, &table, &first).await?;
             if let Err(e) = resumed.flush().await {
                 if e.kind() == ErrorKind::LabelAlreadyExists {
-                    known_bug!(target, "{}", super::support::SKIP_LOADED_BUG);
+                    known_bug!(
+                        target,
+                        skip_loaded_batches_ignores_label_exists_from_finish,
+                        "{}",
+                        super::support::SKIP_LOADED_BUG
+                    );
                 }
                 return Err(e.into());
             }

@@ -214,6 +214,7 @@ pub async fn running_txn_limit_is_waited_out(target: &dyn Target) -> Result {
     {
         known_bug!(
             target,
+            txn_limit_fails_streaming_two_phase_load,
             "a running-transaction limit met by a streaming two-phase load fails the \
              checkpoint (TxnLimit from prepare) instead of being waited out: {e}"
         );

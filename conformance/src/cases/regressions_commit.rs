@@ -77,6 +77,7 @@ pub async fn commit_survives_a_dead_coordinator_be(target: &dyn Target) -> Resul
     {
         known_bug!(
             target,
+            commit_sticks_to_resetting_coordinator_be,
             "commit keeps going to the coordinator BE when it accepts connections and then \
              drops them ({refused} resets), ending Unavailable/Permanent; the fallback to the FE \
              or another node happens only for refused connections, and a reset commit is an \

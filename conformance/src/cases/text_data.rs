@@ -84,7 +84,7 @@ pub(crate) fn is_json_lines_refused(target: &dyn Target, e: &Failure) -> bool {
             || reasonless);
     if hit {
         eprintln!(
-            "KNOWN BUG on {}: the emulator refuses a JSON-lines body without strip_outer_array \
+            "KNOWN BUG emulator_json_document_stream on {}: the emulator refuses a JSON-lines body without strip_outer_array \
              (`trailing characters at line 2`; on merge commit the error carries no reason, see \
              the rejected-rows case); StarRocks reads concatenated JSON documents",
             target.name()
@@ -100,7 +100,7 @@ fn is_v2_enclose_ignored(target: &dyn Target, e: &Failure) -> bool {
     let hit = e.message().contains("actual column number in csv file");
     if hit {
         eprintln!(
-            "KNOWN BUG on {}: an enclosed CSV format was sent without `enclose`/`escape` \
+            "KNOWN BUG starrocks_v2_drops_enclose on {}: an enclosed CSV format was sent without `enclose`/`escape` \
              (transaction /load path) and the server split the rows; the client should refuse \
              the format with a Config error before sending",
             target.name()

@@ -155,7 +155,7 @@ pub async fn every_type_round_trips(target: &dyn Target) -> Result {
             // The emulator's StarRocks DDL parses `DATETIME` (no precision) as seconds only,
             // while StarRocks keeps microseconds in DATETIME.
             eprintln!(
-                "KNOWN BUG on {} (column {column} not checked): the emulator cut {expected} \
+                "KNOWN BUG emulator_starrocks_datetime_drops_microseconds on {} (column {column} not checked): the emulator cut {expected} \
                  to {got}; DATETIME without a precision keeps microseconds on the server",
                 target.name()
             );

@@ -77,6 +77,7 @@ pub async fn partial_update_keeps_unnamed_columns(target: &dyn Target) -> Result
     if target.emulator().is_some() && got == "1,NULL,101;2,keep2,2;3,NULL,103" {
         known_bug!(
             target,
+            emulator_ignores_partial_update_on_txn_and_merge_paths,
             "the emulator ignores `partial_update: true` on this path (StarRocks V2 `/load` and \
              merge commit): the unnamed column `name` became NULL although the client sent \
              `partial_update: true` and `columns: id,score,__op`"
@@ -113,6 +114,7 @@ pub async fn conditional_update_keeps_the_newer_row(target: &dyn Target) -> Resu
     if target.server_batched() && got == "1,five,5" {
         known_bug!(
             target,
+            merge_condition_ignored_by_merge_commit,
             "merge_condition is not applied to merge-commit loads (the emulator ignores it there, \
              while the StarRocks crate declares conditional_update for merge commit): an older \
              row replaced a newer one"
