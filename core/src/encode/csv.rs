@@ -108,6 +108,33 @@ impl<'a> CsvRow<'a> {
         Self { settings, out }
     }
 
+    /// Long values, and short ones that may hold a special byte: the exact rules.
+    #[inline(never)]
+    fn text_checked(&mut self, v: &[u8]) -> std::result::Result<(), String> {
+        if !self.settings.has_special(v) && v != NULL {
+            self.out.extend_from_slice(v);
+            return Ok(());
+        }
+        let breaks = self.settings.breaks_row(v);
+        let quote_inside = self.settings.enclose.is_some_and(|q| v.contains(&q));
+        match self.settings.enclose {
+            Some(quote) if breaks || quote_inside || v == NULL => {
+                self.enclosed(quote, v);
+                Ok(())
+            }
+            None if breaks => Err(
+                "the value contains the column separator or line delimiter; configure an \
+                 enclose character or another separator"
+                    .to_owned(),
+            ),
+            None if v == NULL => Err("the text \\N would be read as NULL".to_owned()),
+            _ => {
+                self.out.extend_from_slice(v);
+                Ok(())
+            }
+        }
+    }
+
     fn enclosed(&mut self, quote: u8, v: &[u8]) {
         self.out.push(quote);
         for &b in v {
@@ -158,7 +185,7 @@ impl RowWriter for CsvRow<'_> {
         append(self.out, v.0.as_bytes());
     }
 
-    #[inline]
+    #[inline(always)]
     fn text(&mut self, v: &[u8]) -> std::result::Result<(), String> {
         if v.len() < SpecialScan::FUSED_MAX {
             let start = self.out.len();
@@ -166,28 +193,8 @@ impl RowWriter for CsvRow<'_> {
                 return Ok(());
             }
             self.out.truncate(start);
-        } else if !self.settings.has_special(v) {
-            self.out.extend_from_slice(v);
-            return Ok(());
         }
-        let breaks = self.settings.breaks_row(v);
-        let quote_inside = self.settings.enclose.is_some_and(|q| v.contains(&q));
-        match self.settings.enclose {
-            Some(quote) if breaks || quote_inside || v == NULL => {
-                self.enclosed(quote, v);
-                Ok(())
-            }
-            None if breaks => Err(
-                "the value contains the column separator or line delimiter; configure an \
-                 enclose character or another separator"
-                    .to_owned(),
-            ),
-            None if v == NULL => Err("the text \\N would be read as NULL".to_owned()),
-            _ => {
-                self.out.extend_from_slice(v);
-                Ok(())
-            }
-        }
+        self.text_checked(v)
     }
 
     #[inline]

@@ -163,7 +163,9 @@ impl<W: RowWriter> ser::SerializeStruct for RowFields<'_, W> {
     type Ok = ();
     type Error = EncodeFailure;
 
-    #[inline]
+    // Inlined into the row's derived `serialize`, so a row is one function, not one call
+    // (and one frame) per column.
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Res {
         let index = self.index;
         let columns = &mut *self.row.columns;

@@ -26,6 +26,7 @@ pub(crate) trait RowWriter {
     /// Bytes; `Err` carries the reason the value cannot be written.
     fn text(&mut self, v: &[u8]) -> Result<(), String>;
     /// Text; `Err` carries the reason the value cannot be written.
+    #[inline(always)]
     fn str(&mut self, v: &str) -> Result<(), String> {
         self.text(v.as_bytes())
     }
