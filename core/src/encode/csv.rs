@@ -150,7 +150,7 @@ impl<'a> CsvRow<'a> {
 }
 
 impl RowWriter for CsvRow<'_> {
-    #[inline]
+    #[inline(always)]
     fn column(&mut self, index: usize, _name: &str) {
         if index != 0 {
             match self.settings.single_separator {
@@ -160,27 +160,27 @@ impl RowWriter for CsvRow<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn null(&mut self) {
         self.out.extend_from_slice(NULL);
     }
 
-    #[inline]
+    #[inline(always)]
     fn bool(&mut self, v: bool) {
         self.out.push(if v { b'1' } else { b'0' });
     }
 
-    #[inline]
+    #[inline(always)]
     fn integer<I: itoa::Integer>(&mut self, v: I) {
         append(self.out, itoa::Buffer::new().format(v).as_bytes());
     }
 
-    #[inline]
+    #[inline(always)]
     fn large_integer<I: itoa::Integer>(&mut self, v: I) {
         self.integer(v);
     }
 
-    #[inline]
+    #[inline(always)]
     fn float(&mut self, v: FloatText<'_>) {
         append(self.out, v.0.as_bytes());
     }
@@ -197,7 +197,7 @@ impl RowWriter for CsvRow<'_> {
         self.text_checked(v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn numeric_text(&mut self, v: &str) -> std::result::Result<(), String> {
         if self.settings.numeric_text_is_safe {
             append(self.out, v.as_bytes());

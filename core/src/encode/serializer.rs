@@ -72,7 +72,7 @@ pub(crate) struct ValueSerializer<'a, W> {
 
 impl<W: RowWriter> ValueSerializer<'_, W> {
     /// A finite float in the shortest form; anything else goes to [`Self::float_slow`].
-    #[inline]
+    #[inline(always)]
     fn float(self, v: f64) -> Res {
         if v.is_finite() {
             let mut buf = zmij::Buffer::new();
