@@ -101,40 +101,57 @@ impl SpecialScan {
     pub(crate) const FUSED_MAX: usize = 64;
 }
 
-/// Copies `v` (shorter than [`SpecialScan::FUSED_MAX`]) into `out` eight bytes at a time,
-/// testing each word it copies; the last word overlaps the one before it. The copy goes
-/// through a slice of a fixed-size zeroed window rather than through `Vec` pushes, so the
-/// buffer's length and capacity are not reloaded after every word.
+/// Copies `v` (shorter than [`SpecialScan::FUSED_MAX`]) into `out` and tests the words it
+/// copies. Up to 32 bytes this is straight-line code: a head and a tail word (8 or 16
+/// bytes) that overlap in the middle. The copy goes through a slice of a fixed-size zeroed
+/// window rather than through `Vec` pushes, so the buffer's length and capacity are not
+/// reloaded after every word.
 #[inline]
 fn append_scanned<T: WordTest>(out: &mut Vec<u8>, v: &[u8], test: T, filler: u8) -> bool {
     let n = v.len();
     let start = out.len();
     out.extend_from_slice(&[0; SpecialScan::FUSED_MAX]);
     let window = &mut out[start..];
-    let mut hits = 0;
-    if let Some(tail) = v.last_chunk::<8>() {
-        for (slot, word) in window.chunks_exact_mut(8).zip(v.chunks_exact(8)) {
+    let word = |bytes: &[u8; 8]| u64::from_le_bytes(*bytes);
+    let hits = if n > 32 {
+        let mut hits = 0;
+        for (slot, chunk) in window.chunks_exact_mut(8).zip(v.chunks_exact(8)) {
             let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(word);
-            hits |= test.hits(u64::from_le_bytes(bytes));
+            bytes.copy_from_slice(chunk);
+            hits |= test.hits(word(&bytes));
             slot.copy_from_slice(&bytes);
         }
-        hits |= test.hits(u64::from_le_bytes(*tail));
+        let tail = v.last_chunk::<8>().unwrap_or(&[0; 8]);
         window[n - 8..n].copy_from_slice(tail);
+        hits | test.hits(word(tail))
+    } else if let (Some(head), Some(tail)) = (v.first_chunk::<16>(), v.last_chunk::<16>()) {
+        window[..16].copy_from_slice(head);
+        window[n - 16..n].copy_from_slice(tail);
+        let halves = |w: &[u8; 16]| {
+            let (lo, hi) = w.split_at(8);
+            let mut a = [0u8; 8];
+            let mut b = [0u8; 8];
+            a.copy_from_slice(lo);
+            b.copy_from_slice(hi);
+            test.hits(word(&a)) | test.hits(word(&b))
+        };
+        halves(head) | halves(tail)
+    } else if let (Some(head), Some(tail)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) {
+        window[..8].copy_from_slice(head);
+        window[n - 8..n].copy_from_slice(tail);
+        test.hits(word(head)) | test.hits(word(tail))
     } else if let (Some(head), Some(tail)) = (v.first_chunk::<4>(), v.last_chunk::<4>()) {
-        let word =
-            u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
-        hits = test.hits(word);
         window[..4].copy_from_slice(head);
         window[n - 4..n].copy_from_slice(tail);
+        test.hits(u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32)
     } else {
         let mut bytes = [filler; 8];
         for ((slot, byte), &b) in window.iter_mut().zip(bytes.iter_mut()).zip(v) {
             *slot = b;
             *byte = b;
         }
-        hits = test.hits(u64::from_le_bytes(bytes));
-    }
+        test.hits(word(&bytes))
+    };
     out.truncate(start + n);
     hits != 0
 }
