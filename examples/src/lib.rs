@@ -12,6 +12,7 @@
 //!   resume.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod endpoint;
 pub mod exactly_once;
 pub mod loader;

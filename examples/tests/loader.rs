@@ -247,3 +247,20 @@ async fn ndjson_loads_in_parallel_and_bad_lines_are_named() {
     );
     endpoint.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ndjson_loads_into_doris_as_json_lines() {
+    let endpoint = endpoint_with_table(Vendor::Doris).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..1200)
+        .map(|id| format!("{{\"id\":{id},\"name\":\"n{id}\",\"city\":\"c\"}}\n"))
+        .collect();
+    std::fs::write(dir.path().join("rows.json"), &text).unwrap();
+    let mut job = job(vec![dir.path().join("rows.json")], InputFormat::NdJson);
+    job.lz4 = false;
+    let outcome = loader::run(&endpoint, &job, Arc::default()).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert!(outcome.summary.chunks_loaded > 2, "{:?}", outcome.summary);
+    assert_eq!(count(&endpoint).await, (1200, 1200));
+    endpoint.shutdown().await;
+}

@@ -1,0 +1,198 @@
+//! Measurements behind `bench` and BENCHMARKS.md: deterministic CSV data, peak RSS, and the
+//! three load paths compared on one emulator in discard mode (the BE reads and drops bodies, so
+//! the client is what is measured).
+//!
+//! * [`sink_load`]: core's `Sink` (Doris or StarRocks protocol), pre-encoded CSV via
+//!   `write_encoded`, default configuration, batched delivery.
+//! * [`curl_load`]: `curl -T` of the same bytes (`--location-trusted`, as the vendors' manuals
+//!   show).
+//! * `peer` (feature `peer-bench`): the `starrocks-stream-load` crate.
+//!
+//! Each client runs in its own child process so its peak RSS (`VmHWM`) is its own.
+
+#[cfg(feature = "peer-bench")]
+pub mod peer;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use streamload_core::{Delivery, Result, SinkConfig, Table};
+use tokio::io::AsyncReadExt;
+
+use streamload_starrocks::{SinkVersion, StarRocksBuilder};
+
+use crate::endpoint::{Endpoint, Vendor};
+use crate::sinks::{AnyProtocol, AnySink};
+
+/// The benchmark table (`id`, `name`, `score`, `city`), created on the emulator.
+pub const TABLE_DDL: &str = "CREATE TABLE test.bench (`id` BIGINT, `name` VARCHAR(64), \
+    `score` INT, `city` VARCHAR(64)) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 1";
+
+/// Size of the generated pieces (and of the file reads).
+pub const PIECE: usize = 1 << 20;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Deterministic tab-separated rows, about `bytes` in total, in pieces of about [`PIECE`]
+/// (whole rows). Calls `f` with each piece and its row count.
+pub fn generate(bytes: u64, mut f: impl FnMut(Bytes, u64)) {
+    let mut id: u64 = 0;
+    let mut made = 0u64;
+    while made < bytes {
+        let mut piece = BytesMut::with_capacity(PIECE + 128);
+        let mut rows = 0;
+        while piece.len() < PIECE && made + (piece.len() as u64) < bytes {
+            let mut num = itoa::Buffer::new();
+            piece.extend_from_slice(num.format(id).as_bytes());
+            piece.extend_from_slice(b"\tname-");
+            let hash = id.wrapping_mul(0x9E37_79B9) as u32;
+            for shift in (0..8).rev() {
+                piece.extend_from_slice(&[HEX[((hash >> (shift * 4)) & 0xf) as usize]]);
+            }
+            piece.extend_from_slice(b"\t");
+            piece.extend_from_slice(num.format(id % 1000).as_bytes());
+            piece.extend_from_slice(b"\tcity-");
+            piece.extend_from_slice(num.format(id % 97).as_bytes());
+            piece.extend_from_slice(b"\n");
+            id += 1;
+            rows += 1;
+        }
+        made += piece.len() as u64;
+        f(piece.freeze(), rows);
+    }
+}
+
+/// Writes the generated data to `path`.
+pub fn write_file(path: &Path, bytes: u64) -> std::io::Result<u64> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut result = Ok(());
+    let mut written = 0;
+    generate(bytes, |piece, _| {
+        if result.is_ok() {
+            written += piece.len() as u64;
+            result = out.write_all(&piece);
+        }
+    });
+    result?;
+    out.flush()?;
+    Ok(written)
+}
+
+/// Peak resident set size of this process, in KiB (`VmHWM`), when the system reports it.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Where the bytes of a sink run come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Generated on the fly (nothing held but the piece in flight).
+    Generated(u64),
+    /// Read from a file in [`PIECE`] reads; the rows are counted, not parsed.
+    File(std::path::PathBuf),
+}
+
+/// Loads `source` into `test.bench` through core's `Sink` with the default configuration
+/// (batched; Doris Stream Load, StarRocks V1 Stream Load like the peer's batch path). Returns
+/// the wall time and the bytes sent.
+pub async fn sink_load(endpoint: &Endpoint, source: Source) -> Result<(Duration, u64)> {
+    let config = SinkConfig::builder()
+        .with_delivery(Delivery::Batched)
+        .with_label_prefix(format!("bench_{}", std::process::id()))
+        .build()?;
+    let table = Table::new("test", "bench");
+    let started = Instant::now();
+    let mut sink = match endpoint.vendor {
+        Vendor::Doris => AnySink::open(endpoint, config, None).await?,
+        Vendor::StarRocks => {
+            let protocol = StarRocksBuilder::new()
+                .with_load_urls([endpoint.fe_url.clone()])
+                .with_jdbc_url(endpoint.jdbc_url())
+                .with_credentials(endpoint.user.clone(), endpoint.password())
+                .with_label_prefix(config.label_prefix.clone())
+                .with_version(SinkVersion::V1)
+                .build()?;
+            AnySink::new(AnyProtocol::StarRocks(protocol), config)?
+        }
+    };
+    match source {
+        Source::Generated(bytes) => {
+            let mut pieces = Vec::new();
+            // Generate in small batches so the generator never holds more than a few pieces.
+            let mut made = 0;
+            while made < bytes {
+                let step = (bytes - made).min(8 * PIECE as u64);
+                generate(step, |p, rows| pieces.push((p, rows)));
+                made += step;
+                for (piece, rows) in pieces.drain(..) {
+                    sink.write_encoded(&table, piece, rows).await?;
+                }
+            }
+        }
+        Source::File(path) => {
+            let mut file = tokio::fs::File::open(&path).await.map_err(io)?;
+            let mut carry = BytesMut::new();
+            loop {
+                carry.reserve(PIECE);
+                let n = file.read_buf(&mut carry).await.map_err(io)?;
+                let cut = if n == 0 {
+                    carry.len()
+                } else {
+                    match memchr::memrchr(b'\n', &carry) {
+                        Some(p) if carry.len() >= PIECE => p + 1,
+                        _ => continue,
+                    }
+                };
+                if cut == 0 {
+                    break;
+                }
+                let piece = carry.split_to(cut).freeze();
+                let rows = memchr::memchr_iter(b'\n', &piece).count() as u64;
+                sink.write_encoded(&table, piece, rows).await?;
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    sink.flush().await?;
+    let sent = sink.stats().bytes_loaded;
+    sink.close().await?;
+    Ok((started.elapsed(), sent))
+}
+
+fn io(e: std::io::Error) -> streamload_core::Error {
+    streamload_core::Error::new(streamload_core::ErrorKind::Unexpected, e.to_string())
+}
+
+/// `curl -T file` through the FE's redirect into `test.bench`: wall time.
+pub fn curl_load(fe_url: &str, file: &Path, label: &str) -> std::io::Result<Duration> {
+    let started = Instant::now();
+    let output = Command::new("curl")
+        .args(["-sS", "--location-trusted", "-u", "root:", "-H"])
+        .arg(format!("label:{label}"))
+        .args([
+            "-H",
+            "Expect:100-continue",
+            "-H",
+            "column_separator:\\t",
+            "-T",
+        ])
+        .arg(file)
+        .arg(format!("{fe_url}/api/test/bench/_stream_load"))
+        .output()?;
+    let elapsed = started.elapsed();
+    let body = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || !body.contains("\"Success\"") {
+        return Err(std::io::Error::other(format!(
+            "curl failed: {body} {}",
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    Ok(elapsed)
+}
