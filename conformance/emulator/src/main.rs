@@ -86,28 +86,45 @@ async fn run(args: Args) -> i32 {
             return 1;
         }
     };
+    // Install the handlers before announcing readiness: a supervisor may signal us as soon as it
+    // reads the line, and an uninstalled handler would let the default action kill the process.
+    let stop = match StopSignals::install() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("streamload-emulator: cannot install signal handlers: {e}");
+            return 1;
+        }
+    };
     println!(
         "ready fe_http={} be_http={} mysql={}",
         emulator.fe_url(),
         emulator.be_urls().join(","),
         emulator.mysql_url()
     );
-    wait_for_signal().await;
+    stop.wait().await;
     emulator.shutdown().await;
     0
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+/// SIGINT and SIGTERM, registered up front.
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
         }
     }
 }
