@@ -2,8 +2,9 @@
 //!
 //! Connectors that do no quoting silently break rows whenever a value contains the separator;
 //! here such a value is either enclosed (when an enclose character is configured) or a typed
-//! error naming row and column. The common case — a value with none of the special bytes — is
-//! one `memchr` scan and a copy.
+//! error naming row and column. The common case — a short value with none of the special
+//! bytes — is one pass that copies and scans together (`csv_scan.rs`); long values take a
+//! `memchr` scan and a copy, and only values that may hold a special byte meet the exact rules.
 
 use memchr::memmem;
 
