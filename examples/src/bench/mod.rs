@@ -30,8 +30,11 @@ use crate::sinks::{AnyProtocol, AnySink};
 pub const TABLE_DDL: &str = "CREATE TABLE test.bench (`id` BIGINT, `name` VARCHAR(64), \
     `score` INT, `city` VARCHAR(64)) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 1";
 
-/// Size of the generated pieces (and of the file reads).
+/// Size of the generated pieces.
 pub const PIECE: usize = 1 << 20;
+
+/// Size of the pieces a file is read in (each one `write_encoded` call).
+pub const FILE_READ: usize = 4 << 20;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -93,7 +96,7 @@ pub fn peak_rss_kib() -> Option<u64> {
 pub enum Source {
     /// Generated on the fly (nothing held but the piece in flight).
     Generated(u64),
-    /// Read from a file in [`PIECE`] reads; the rows are counted, not parsed.
+    /// Read from a file in [`FILE_READ`] pieces; the rows are counted, not parsed.
     File(std::path::PathBuf),
 }
 
@@ -138,13 +141,13 @@ pub async fn sink_load(endpoint: &Endpoint, source: Source) -> Result<(Duration,
             let mut file = tokio::fs::File::open(&path).await.map_err(io)?;
             let mut carry = BytesMut::new();
             loop {
-                carry.reserve(PIECE);
+                carry.reserve(FILE_READ);
                 let n = file.read_buf(&mut carry).await.map_err(io)?;
                 let cut = if n == 0 {
                     carry.len()
                 } else {
                     match memchr::memrchr(b'\n', &carry) {
-                        Some(p) if carry.len() >= PIECE => p + 1,
+                        Some(p) if carry.len() >= FILE_READ => p + 1,
                         _ => continue,
                     }
                 };
