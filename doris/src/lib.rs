@@ -32,3 +32,8 @@ pub use config::{ConfigKey, DorisConfig, DorisMode, GroupCommitMode};
 pub use protocol::DorisProtocol;
 pub use schema::{DELETE_SIGN, delete_column};
 pub use sink::{DorisSink, DorisSinkBuilder};
+
+/// The workspace README's API tour, compiled as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeTour;
