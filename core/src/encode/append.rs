@@ -28,12 +28,7 @@ pub(crate) fn append(out: &mut Vec<u8>, v: &[u8]) {
 /// Appends `head` and then `tail` so that together they cover `n` bytes
 /// (`N <= n <= 2 * N`): `tail` overwrites the bytes it shares with `head`.
 #[inline(always)]
-pub(crate) fn append_overlapping<const N: usize>(
-    out: &mut Vec<u8>,
-    head: &[u8; N],
-    tail: &[u8; N],
-    n: usize,
-) {
+fn append_overlapping<const N: usize>(out: &mut Vec<u8>, head: &[u8; N], tail: &[u8; N], n: usize) {
     let start = out.len();
     out.extend_from_slice(head);
     out.truncate(start + n - N);
