@@ -10,6 +10,10 @@
 //!   resumed from the stored checkpoint; the table ends equal to the input.
 //! * `streamload-load` → [`loader`]: a bulk CSV / NDJSON loader with deterministic labels and
 //!   resume.
+//! * `mysql-sync` → [`sync`]: MySQL / MariaDB whole-database sync (snapshot, then binlog),
+//!   exactly-once through the binlog position stored with the sink checkpoint.
+//! * `bench` → [`bench`]: client throughput and memory on an emulator in discard mode
+//!   (BENCHMARKS.md).
 #![warn(missing_docs)]
 
 pub mod bench;
@@ -19,3 +23,4 @@ pub mod loader;
 pub mod quickstart;
 pub mod sinks;
 pub mod sql;
+pub mod sync;
