@@ -118,6 +118,7 @@ fn config(port: u16, state: &Path) -> SyncConfig {
         state_path: state.to_path_buf(),
         label_prefix: "sync".into(),
         checkpoint_rows: 3,
+        checkpoint_interval: Duration::from_secs(60),
         follow: false,
     }
 }

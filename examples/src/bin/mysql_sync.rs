@@ -79,6 +79,9 @@ struct Args {
     /// Rows between checkpoints.
     #[arg(long, default_value_t = 10_000)]
     checkpoint_rows: u64,
+    /// Longest wait of a row for its checkpoint, in seconds (checked at transaction ends).
+    #[arg(long, default_value_t = 5)]
+    checkpoint_secs: u64,
     /// Keep following the binlog (otherwise stop when caught up).
     #[arg(long)]
     follow: bool,
@@ -116,6 +119,7 @@ async fn main() {
         state_path: args.state,
         label_prefix: args.label_prefix,
         checkpoint_rows: args.checkpoint_rows,
+        checkpoint_interval: std::time::Duration::from_secs(args.checkpoint_secs),
         follow: args.follow,
     };
     match sync::run(&endpoint, &config, &mut |line| println!("{line}")).await {

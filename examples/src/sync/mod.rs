@@ -59,6 +59,8 @@ pub struct SyncConfig {
     pub label_prefix: String,
     /// Rows between checkpoints.
     pub checkpoint_rows: u64,
+    /// Longest time rows wait for a checkpoint (checked at transaction ends).
+    pub checkpoint_interval: std::time::Duration,
     /// Keep following the binlog; `false` stops once the sync has caught up.
     pub follow: bool,
 }
@@ -182,15 +184,21 @@ async fn snapshot(
         let target =
             streamload_core::Table::new(&config.target_db, target_name(config, &table.name));
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-        let rows: Vec<mysql_async::Row> = source
-            .query(format!(
+        // Streamed: the sink's memory budget bounds what is held, not the table size.
+        let mut result = source
+            .query_iter(format!(
                 "SELECT * FROM {}.{}",
                 schema::quote(&table.db),
                 schema::quote(&table.name)
             ))
             .await
             .map_err(|e| my_err("snapshot read", e))?;
-        for row in &rows {
+        let mut count = 0u64;
+        while let Some(row) = result
+            .next()
+            .await
+            .map_err(|e| my_err("snapshot read", e))?
+        {
             let values: Vec<_> = table
                 .columns
                 .iter()
@@ -204,9 +212,11 @@ async fn snapshot(
                 .collect();
             sink.write_values(&target, Op::Upsert, &names, &values)
                 .await?;
+            count += 1;
         }
-        report.snapshot_rows += rows.len() as u64;
-        log(format!("  {}: {} rows", table.name, rows.len()));
+        drop(result);
+        report.snapshot_rows += count;
+        log(format!("  {}: {count} rows", table.name));
     }
     let _ = source.disconnect().await;
     let mut state = SyncState {
@@ -252,6 +262,7 @@ async fn binlog(
         .map_err(|e| my_err("binlog", e))?;
     let mut pending = 0u64;
     let mut last_commit: Option<(String, u64)> = None;
+    let mut last_checkpoint = std::time::Instant::now();
     let mut current_file = state.binlog_file.clone();
     while let Some(event) = stream.next().await {
         let event = event.map_err(|e| my_err("binlog event", e))?;
@@ -286,12 +297,15 @@ async fn binlog(
                 }
                 Change::Commit => {
                     last_commit = Some((current_file.clone(), end_pos));
-                    if pending >= config.checkpoint_rows {
+                    let due =
+                        pending > 0 && last_checkpoint.elapsed() >= config.checkpoint_interval;
+                    if pending >= config.checkpoint_rows || due {
                         state.binlog_file = current_file.clone();
                         state.binlog_pos = end_pos;
                         state.checkpoint(&mut sink, &config.state_path).await?;
                         report.checkpoints += 1;
                         pending = 0;
+                        last_checkpoint = std::time::Instant::now();
                     }
                 }
                 Change::Alter(table, column_change) => {
