@@ -173,6 +173,9 @@ async fn sync_case(vendor: Vendor, port: u16) {
     let mut source = source_conn(port).await;
     let config = config(port, &state);
 
+    let mut secret = config.clone();
+    secret.source_url = format!("mysql://root:s3cr3t@127.0.0.1:{port}");
+    assert!(!format!("{secret:?}").contains("s3cr3t"));
     let report = sync::run(&endpoint, &config, &mut |l| eprintln!("{l}"))
         .await
         .unwrap();

@@ -34,8 +34,8 @@ use crate::sinks::AnySink;
 use crate::sql::SqlClient;
 use state::{Change, SyncState};
 
-/// What to sync and how.
-#[derive(Debug, Clone)]
+/// What to sync and how. `Debug` hides the source URL's password.
+#[derive(Clone)]
 pub struct SyncConfig {
     /// `mysql://user:password@host:port` of the source (never printed).
     pub source_url: String,
@@ -63,6 +63,35 @@ pub struct SyncConfig {
     pub checkpoint_interval: std::time::Duration,
     /// Keep following the binlog; `false` stops once the sync has caught up.
     pub follow: bool,
+}
+
+impl std::fmt::Debug for SyncConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match Opts::from_url(&self.source_url) {
+            Ok(o) => format!(
+                "mysql://{}@{}:{}",
+                o.user().unwrap_or(""),
+                o.ip_or_hostname(),
+                o.tcp_port()
+            ),
+            Err(_) => "<unparsable>".to_owned(),
+        };
+        f.debug_struct("SyncConfig")
+            .field("source", &source)
+            .field("source_db", &self.source_db)
+            .field("target_db", &self.target_db)
+            .field("include", &self.include)
+            .field("exclude", &self.exclude)
+            .field("table_prefix", &self.table_prefix)
+            .field("table_suffix", &self.table_suffix)
+            .field("server_id", &self.server_id)
+            .field("state_path", &self.state_path)
+            .field("label_prefix", &self.label_prefix)
+            .field("checkpoint_rows", &self.checkpoint_rows)
+            .field("checkpoint_interval", &self.checkpoint_interval)
+            .field("follow", &self.follow)
+            .finish()
+    }
 }
 
 /// What a run did.
