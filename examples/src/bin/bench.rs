@@ -85,7 +85,9 @@ async fn child(mode: &str, args: &Args) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             let source = match (mode, &args.file) {
-                ("sink-file", Some(file)) => Source::File(file.clone()),
+                ("sink-file", Some(file)) => {
+                    Source::File(std::fs::read(file).map_err(|e| e.to_string())?.into())
+                }
                 _ => Source::Generated(bytes),
             };
             let (elapsed, sent) = bench::sink_load(&endpoint, source)
