@@ -12,7 +12,7 @@
 //!   resume.
 //! * `mysql-sync` → [`sync`]: MySQL / MariaDB whole-database sync (snapshot, then binlog),
 //!   exactly-once through the binlog position stored with the sink checkpoint.
-//! * `bench` → [`bench`]: client throughput and memory on an emulator in discard mode
+//! * `bench` → [`mod@bench`]: client throughput and memory on an emulator in discard mode
 //!   (BENCHMARKS.md).
 #![warn(missing_docs)]
 
