@@ -157,7 +157,11 @@ async fn crash_then_resume(vendor: Vendor) {
     let dir = tempfile::tempdir().unwrap();
     write_csv_files(dir.path(), 4);
     let job = job(vec![dir.path().to_path_buf()], csv());
-    let loaded_before_crash = tokio::task::block_in_place(|| crashed_run(&endpoint, &job, 5));
+    // The crashed run is rate-limited (96 KiB/s, a one-second burst, for ~160 KiB) so it cannot
+    // finish before the crash after five chunks, however slow the machine.
+    let mut slow = job.clone();
+    slow.bytes_per_second = Some(96 << 10);
+    let loaded_before_crash = tokio::task::block_in_place(|| crashed_run(&endpoint, &slow, 5));
     assert!(loaded_before_crash >= 5);
     let (rows_after_crash, _) = count(&endpoint).await;
     assert!(rows_after_crash < 4 * ROWS_PER_FILE, "the crash came early");
