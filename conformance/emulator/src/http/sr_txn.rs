@@ -191,6 +191,15 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
                 Ok(plan) => work.plan = Some(Arc::new(plan)),
                 Err(e) => return fail(e.message, "ANALYSIS_ERROR"),
             }
+            // Every load of the transaction carries these same headers (parameter equality), so
+            // the first one sets how the whole transaction writes its rows.
+            let write = WriteMode {
+                partial_columns: params.partial_update,
+                merge_condition: params.merge_condition.clone(),
+            };
+            if let Err(e) = state.engine.set_write_mode(ctx.txn_id, write) {
+                return fail(e.to_string(), "INTERNAL_ERROR");
+            }
             work.first_params = Some(key);
             work.max_filter_ratio = params.max_filter_ratio;
             work.plan_ms = t.elapsed().as_millis() as u64;
@@ -226,6 +235,11 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
     work.counts.absorb(batch);
     work.loaded_once = true;
     work.last_active_ms = state.engine.now_ms();
+    load_ok(&ctx, &work, this_bytes)
+}
+
+/// The reply to a successful `/load`; `LoadBytes` counts this request only.
+fn load_ok(ctx: &TxnContext, work: &ContextWork, this_bytes: u64) -> Response<Body> {
     json_200(
         Obj::new()
             .with("Status", "OK")
