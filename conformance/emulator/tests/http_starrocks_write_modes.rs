@@ -8,6 +8,13 @@ mod http_support;
 use http_support::{rows, starrocks_with_table, via_fe};
 use streamload_emulator::EmulatorHandle as Handle;
 
+const MERGE: [(&str, &str); 4] = [
+    ("enable_merge_commit", "true"),
+    ("merge_commit_interval_ms", "200"),
+    ("merge_commit_parallel", "1"),
+    ("column_separator", ","),
+];
+
 /// `t` holds ids 1..=3 named `keepN` with score N.
 async fn table_with_three_rows() -> Handle {
     let emu = starrocks_with_table(1).await;
@@ -64,6 +71,39 @@ async fn v2_merge_condition_keeps_the_newer_row() {
     assert_eq!(load.json()["Status"], "OK", "{}", load.body);
     let commit = via_fe(&emu, "POST", "/api/transaction/commit", &h, None).await;
     assert_eq!(commit.json()["Status"], "OK", "{}", commit.body);
+    assert_eq!(table_text(&emu), ["1|keep1|1", "2|newer|20", "3|keep3|3"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn merge_commit_partial_update_keeps_unnamed_columns() {
+    let emu = table_with_three_rows().await;
+    let mut h = MERGE.to_vec();
+    h.extend([("columns", "id,score"), ("partial_update", "true")]);
+    let r = via_fe(
+        &emu,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &h,
+        Some(b"1,101\n3,103\n"),
+    )
+    .await;
+    assert_eq!(r.json()["Status"], "Success", "{}", r.body);
+    assert_eq!(
+        table_text(&emu),
+        ["1|keep1|101", "2|keep2|2", "3|keep3|103"]
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn merge_commit_applies_merge_condition() {
+    let emu = table_with_three_rows().await;
+    let mut h = MERGE.to_vec();
+    h.push(("merge_condition", "score"));
+    let body = b"1,older,0\n2,newer,20\n";
+    let r = via_fe(&emu, "PUT", "/api/db/t/_stream_load", &h, Some(body)).await;
+    assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(table_text(&emu), ["1|keep1|1", "2|newer|20", "3|keep3|3"]);
     emu.shutdown().await;
 }

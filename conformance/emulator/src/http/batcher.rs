@@ -101,6 +101,9 @@ pub(crate) struct WindowSpec {
     pub(crate) label: String,
     pub(crate) interval: Duration,
     pub(crate) coordinator_be: usize,
+    /// How the window's transaction writes rows (StarRocks merge commit: `partial_update`,
+    /// `merge_condition` — part of the merge key, so the same for every request of a window).
+    pub(crate) write: WriteMode,
 }
 
 impl Batcher {
@@ -128,7 +131,7 @@ impl Batcher {
             label: spec.label.clone(),
             timeout: Duration::ZERO,
             coordinator_be: spec.coordinator_be,
-            write: WriteMode::default(),
+            write: spec.write.clone(),
         })?;
         let (done, _) = watch::channel(None);
         let window = Arc::new(Window {

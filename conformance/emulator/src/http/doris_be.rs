@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::{Method, Response, StatusCode};
 
-use crate::engine::Flavor;
+use crate::engine::{Flavor, WriteMode};
 
 use super::auth::basic_auth;
 use super::batcher::{WindowOutcome, WindowSpec};
@@ -308,6 +308,7 @@ async fn group_commit_load(
             label: format!("group_commit_{hi:016x}_{lo:016x}"),
             interval: state.batcher.default_interval,
             coordinator_be: be,
+            write: WriteMode::default(),
         };
         let window = match state.batcher.window(&state.engine, &spec) {
             Ok(w) => w,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::{Method, Response, StatusCode};
 
-use crate::engine::Flavor;
+use crate::engine::{Flavor, WriteMode};
 
 use super::auth::basic_auth;
 use super::batcher::{WindowOutcome, WindowSpec};
@@ -246,6 +246,10 @@ async fn merge_commit(
             label: format!("merge_commit_{hi:016x}-{lo:016x}"),
             interval,
             coordinator_be: be,
+            write: WriteMode {
+                partial_columns: params.partial_update,
+                merge_condition: params.merge_condition.clone(),
+            },
         };
         let window = match state.batcher.window(&state.engine, &spec) {
             Ok(w) => w,
