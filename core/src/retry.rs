@@ -128,7 +128,11 @@ pub enum Decision {
 /// |---|---|---|---|
 /// | committed / visible | done | done | fail (typed `LabelAlreadyExists`) |
 /// | aborted / unknown | retry same label | retry same label | retry same label |
-/// | prepare / precommitted | abort, retry (commit if in a prepared checkpoint) | same | fail |
+/// | prepare / precommitted | abort, retry (commit if in a prepared checkpoint) | same | same |
+///
+/// Only an attempt that follows one of ours under the same label (`ours_before`, which includes
+/// an earlier attempt whose outcome is unknown) may conclude that a committed label is its own
+/// load; a first attempt that meets a committed label fails, unless `skip_loaded`.
 pub fn decide(state: LabelState, situation: Situation) -> Decision {
     let may_conclude = match situation.cause {
         Cause::OutcomeUnknown => true,
@@ -143,13 +147,14 @@ pub fn decide(state: LabelState, situation: Situation) -> Decision {
             }
         }
         LabelState::Aborted | LabelState::Unknown => Decision::RetrySameLabel,
+        // Nothing under a prepare / precommitted label is visible yet: an earlier run that
+        // crashed left it, or an attempt of ours did. Either way it is aborted and the load
+        // retried under the same label, unless a prepared checkpoint owns it.
         LabelState::Prepare | LabelState::Precommitted => {
             if situation.in_prepared_checkpoint {
                 Decision::Commit
-            } else if may_conclude {
-                Decision::AbortThenRetry
             } else {
-                Decision::FailLabelTaken
+                Decision::AbortThenRetry
             }
         }
     }
@@ -198,8 +203,9 @@ mod tests {
         assert_eq!(decide(LabelState::Visible, first), Decision::FailLabelTaken);
         assert_eq!(
             decide(LabelState::Precommitted, first),
-            Decision::FailLabelTaken
+            Decision::AbortThenRetry
         );
+        assert_eq!(decide(LabelState::Prepare, first), Decision::AbortThenRetry);
         assert_eq!(decide(LabelState::Aborted, first), Decision::RetrySameLabel);
         let retry = situation(Cause::LabelAlreadyExists, true);
         assert_eq!(decide(LabelState::Visible, retry), Decision::Done);
@@ -211,7 +217,7 @@ mod tests {
         assert_eq!(decide(LabelState::Committed, resume), Decision::Done);
         assert_eq!(
             decide(LabelState::Prepare, resume),
-            Decision::FailLabelTaken
+            Decision::AbortThenRetry
         );
     }
 

@@ -8,15 +8,20 @@
 use crate::compress::BodyEncoder;
 use crate::error::{ErrorKind, Result, RetryStatus};
 use crate::protocol::{LoadProtocol, Transaction};
-use crate::report::{LabelState, LoadReport};
+use crate::report::LoadReport;
 use crate::retry::Backoff;
 use crate::table::Table;
 
-use super::steps::{Begun, Shared};
+use super::steps::{Begun, Settled, Shared};
 use super::worker::Batch;
 
 /// One batched load with retries: `Some((report, body bytes))`, or `None` when the label was
 /// found already loaded.
+///
+/// Every failure under a label goes through [`Shared::settle`], including a `Label Already
+/// Exists` in the load's final answer: a first attempt never concludes "already loaded" from a
+/// committed label unless `skip_loaded_batches`, while an attempt that follows one of ours
+/// (opened, or with an unknown outcome) may.
 pub(crate) async fn run_batch<P: LoadProtocol + ?Sized>(
     shared: &Shared<P>,
     table: &Table,
@@ -25,22 +30,27 @@ pub(crate) async fn run_batch<P: LoadProtocol + ?Sized>(
     let mut backoff = Backoff::new(&shared.config.retry);
     let mut ours_before = false;
     loop {
-        let err = match attempt(shared, table, batch, &mut ours_before).await {
+        let mut opened = false;
+        let err = match attempt(shared, table, batch, &mut ours_before, &mut opened).await {
             Ok(done) => return Ok(done),
             Err(e) => e,
         };
-        if let (RetryStatus::OutcomeUnknown, Some(label)) = (err.retry_status(), &batch.label) {
-            let state = shared.label_state(table, label).await?;
-            if state.is_committed() {
-                return Ok(None);
-            }
-            if matches!(state, LabelState::Prepare | LabelState::Precommitted) {
-                match shared.abort_label(table, label).await {
-                    Err(e) if e.kind() == ErrorKind::AlreadyCommitted => return Ok(None),
-                    other => other?,
+        let err = match &batch.label {
+            Some(label) => {
+                let reached_server = opened
+                    || (err.retry_status() == RetryStatus::OutcomeUnknown
+                        && err.kind() != ErrorKind::LabelAlreadyExists);
+                let settled = shared
+                    .settle(table, label, err, ours_before, &batch.options)
+                    .await?;
+                ours_before |= reached_server;
+                match settled {
+                    Settled::AlreadyLoaded => return Ok(None),
+                    Settled::Retry(err) => err,
                 }
             }
-        }
+            None => err,
+        };
         match backoff.next_delay(&err) {
             Some(delay) => {
                 shared.stats.retry(table);
@@ -52,11 +62,14 @@ pub(crate) async fn run_batch<P: LoadProtocol + ?Sized>(
     }
 }
 
+/// One attempt; `opened` is set once the transaction is open (its requests may have reached
+/// the server, so a later attempt follows one of ours).
 async fn attempt<P: LoadProtocol + ?Sized>(
     shared: &Shared<P>,
     table: &Table,
     batch: &Batch,
     ours_before: &mut bool,
+    opened: &mut bool,
 ) -> Result<Option<(LoadReport, u64)>> {
     let mut txn = match shared
         .begin(table, batch.label.as_ref(), &batch.options, ours_before)
@@ -65,6 +78,7 @@ async fn attempt<P: LoadProtocol + ?Sized>(
         Begun::Open(txn) => txn,
         Begun::AlreadyLoaded => return Ok(None),
     };
+    *opened = true;
     let mut body_bytes = 0u64;
     let sent: Result<()> = async {
         let mut encoder =

@@ -20,6 +20,8 @@ mod tests;
 #[cfg(test)]
 mod tests_checkpoint;
 #[cfg(test)]
+mod tests_labels;
+#[cfg(test)]
 mod tests_retry;
 
 use std::collections::HashMap;

@@ -121,8 +121,9 @@ impl<P: LoadProtocol + ?Sized> Shared<P> {
 
     /// Begins a load of `table` under `label`.
     ///
-    /// `ours_before` says whether an earlier attempt of ours may have used the label; it is set
-    /// once a transaction is open or an attempt's outcome is unknown.
+    /// `ours_before` says whether an earlier attempt of ours may have used the label. Only a
+    /// begin whose outcome is unknown sets it here (its request may have reached the server);
+    /// the caller sets it once an attempt's transaction was open.
     pub(crate) async fn begin(
         &self,
         table: &Table,
@@ -134,56 +135,95 @@ impl<P: LoadProtocol + ?Sized> Shared<P> {
         loop {
             self.limits.before_load().await;
             let err = match self.protocol.begin(table, label.cloned(), options).await {
-                Ok(txn) => {
-                    *ours_before = true;
-                    return Ok(Begun::Open(txn));
-                }
+                Ok(txn) => return Ok(Begun::Open(txn)),
                 Err(e) => e,
             };
-            let Some(label) = label else {
-                self.pause(&mut backoff, table, err).await?;
-                continue;
-            };
-            let cause = if err.kind() == ErrorKind::LabelAlreadyExists {
-                Cause::LabelAlreadyExists
-            } else if err.retry_status() == RetryStatus::OutcomeUnknown {
-                *ours_before = true;
-                Cause::OutcomeUnknown
-            } else {
-                self.pause(&mut backoff, table, err).await?;
-                continue;
-            };
-            let state = self.label_state(table, label).await?;
-            let situation = Situation {
-                cause,
-                ours_before: *ours_before,
-                in_prepared_checkpoint: false,
-                skip_loaded: self.config.skip_loaded_batches && !options.two_phase,
-            };
-            match decide(state, situation) {
-                Decision::Done if !options.two_phase => return Ok(Begun::AlreadyLoaded),
-                Decision::Done | Decision::FailLabelTaken | Decision::Commit => {
-                    return Err(Error::new(
-                        ErrorKind::LabelAlreadyExists,
-                        format!(
-                            "label {label} is held by a {state:?} load that this writer did not \
-                             start; use another label prefix, writer id or batch sequence start"
-                        ),
-                    )
-                    .with_context("table", table)
-                    .with_context("label", label)
-                    .with_context("state", format!("{state:?}"))
-                    .set_source(err));
-                }
-                Decision::AbortThenRetry => match self.abort_label(table, label).await {
-                    Err(e) if e.kind() == ErrorKind::AlreadyCommitted && !options.two_phase => {
-                        return Ok(Begun::AlreadyLoaded);
+            let err = match label {
+                Some(label) => {
+                    let reached_server = err.retry_status() == RetryStatus::OutcomeUnknown
+                        && err.kind() != ErrorKind::LabelAlreadyExists;
+                    let settled = self
+                        .settle(table, label, err, *ours_before, options)
+                        .await?;
+                    *ours_before |= reached_server;
+                    match settled {
+                        Settled::AlreadyLoaded => return Ok(Begun::AlreadyLoaded),
+                        Settled::Retry(err) => err,
                     }
-                    other => other?,
-                },
-                Decision::RetrySameLabel => {}
-            }
-            self.pause(&mut backoff, table, err.temporary()).await?;
+                }
+                None => err,
+            };
+            self.pause(&mut backoff, table, err).await?;
         }
     }
+
+    /// Settles a failed step under `label` by the label's state when the failure asks for it:
+    /// an outcome-unknown error, or `LabelAlreadyExists` whatever retry status the vendor gave
+    /// it (at begin or in the load's final answer). Other errors come back as they are.
+    ///
+    /// `ours_before` must say whether an attempt of ours before this one used the label: only
+    /// then, or after an outcome-unknown failure, may a committed label mean "already loaded";
+    /// otherwise it is a typed `LabelAlreadyExists` error (unless `skip_loaded_batches`). A
+    /// label in prepare / precommitted is aborted and the step retried under the same label.
+    pub(crate) async fn settle(
+        &self,
+        table: &Table,
+        label: &Label,
+        err: Error,
+        ours_before: bool,
+        options: &LoadOptions,
+    ) -> Result<Settled> {
+        let cause = if err.kind() == ErrorKind::LabelAlreadyExists {
+            Cause::LabelAlreadyExists
+        } else if err.retry_status() == RetryStatus::OutcomeUnknown {
+            Cause::OutcomeUnknown
+        } else {
+            return Ok(Settled::Retry(err));
+        };
+        let state = self.label_state(table, label).await?;
+        let situation = Situation {
+            cause,
+            ours_before,
+            in_prepared_checkpoint: false,
+            skip_loaded: self.config.skip_loaded_batches && !options.two_phase,
+        };
+        let decision = match decide(state, situation) {
+            Decision::AbortThenRetry => match self.abort_label(table, label).await {
+                // Committed between our look and the abort: judge it as committed.
+                Err(e) if e.kind() == ErrorKind::AlreadyCommitted => {
+                    decide(LabelState::Committed, situation)
+                }
+                Err(e) => return Err(e),
+                Ok(()) => Decision::RetrySameLabel,
+            },
+            other => other,
+        };
+        match decision {
+            Decision::Done if !options.two_phase => Ok(Settled::AlreadyLoaded),
+            Decision::RetrySameLabel => Ok(Settled::Retry(err.temporary())),
+            Decision::Done
+            | Decision::FailLabelTaken
+            | Decision::Commit
+            | Decision::AbortThenRetry => Err(Error::new(
+                ErrorKind::LabelAlreadyExists,
+                format!(
+                    "label {label} is held by a {state:?} load that this writer did not \
+                     start; use another label prefix, writer id or batch sequence start \
+                     (or skip_loaded_batches to resume a replayed batched run)"
+                ),
+            )
+            .with_context("table", table)
+            .with_context("label", label)
+            .with_context("state", format!("{state:?}"))
+            .set_source(err)),
+        }
+    }
+}
+
+/// What [`Shared::settle`] concluded.
+pub(crate) enum Settled {
+    /// The label's load is committed and may be concluded done (batched loads only).
+    AlreadyLoaded,
+    /// Retry the step under the same label after this (possibly adjusted) error.
+    Retry(Error),
 }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::capabilities::Capabilities;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, RetryStatus};
 use crate::label::{Label, LabelFormat};
 use crate::protocol::{
     DeleteColumn, KeysModel, LoadOptions, LoadProtocol, PreparedLoad, TableDescription, Transaction,
@@ -63,6 +63,11 @@ pub(crate) struct Server {
     pub(crate) chunks: HashMap<String, Vec<Vec<u8>>>,
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) next_txn: i64,
+    /// `Some` makes the server a single-request Stream Load: `begin` asks nothing, and a
+    /// committed label is refused as `Label Already Exists` in `finish`, with this retry status.
+    pub(crate) label_exists_at_finish: Option<RetryStatus>,
+    /// How many label-state queries still answer `Unknown` (a server slow to publish).
+    pub(crate) stale_states: usize,
 }
 
 /// The test double.
@@ -213,7 +218,9 @@ impl LoadProtocol for Recording {
             }
             return Err(fault.error);
         }
+        let single_request = server.label_exists_at_finish.is_some();
         match server.states.get(&name) {
+            _ if single_request => {}
             None | Some(LabelState::Aborted | LabelState::Unknown) => {}
             Some(state) => {
                 return Err(
@@ -222,7 +229,9 @@ impl LoadProtocol for Recording {
                 );
             }
         }
-        server.set(&name, LabelState::Prepare);
+        if !single_request {
+            server.set(&name, LabelState::Prepare);
+        }
         server.pending.insert(name.clone(), Vec::new());
         server.options.insert(name.clone(), options.clone());
         Ok(Box::new(RecordingTxn {
@@ -267,6 +276,10 @@ impl LoadProtocol for Recording {
     async fn label_state(&self, _db: &str, label: &Label) -> Result<LabelState> {
         let mut server = self.server();
         server.calls.push(Call::State(label.to_string()));
+        if server.stale_states > 0 {
+            server.stale_states -= 1;
+            return Ok(LabelState::Unknown);
+        }
         Ok(server
             .states
             .get(label.as_str())
@@ -348,6 +361,18 @@ impl Transaction for RecordingTxn {
         let name = self.name.clone();
         let mut server = self.server();
         server.calls.push(Call::Finish(name.clone()));
+        if let Some(status) = server.label_exists_at_finish
+            && server.states.get(&name).is_some_and(|s| s.is_committed())
+        {
+            server.pending.remove(&name);
+            let err = Error::new(ErrorKind::LabelAlreadyExists, "Label Already Exists")
+                .with_context("existing_job_status", "FINISHED");
+            return Err(match status {
+                RetryStatus::Permanent => err.permanent(),
+                RetryStatus::Temporary => err.temporary(),
+                RetryStatus::OutcomeUnknown => err.outcome_unknown(),
+            });
+        }
         let fault = server.fault(Step::Finish);
         if fault.as_ref().is_none_or(|f| f.applied) {
             server.make_visible(&name);
