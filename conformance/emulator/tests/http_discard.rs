@@ -1,5 +1,6 @@
-//! `discard` mode (for client benchmarks): BEs read and drop load bodies and answer Success
-//! without parsing or storing; the FE still redirects as usual.
+//! `discard` mode (for client benchmarks): BEs read and drop load bodies (V1 and StarRocks V2
+//! `/api/transaction/load`) and answer Success without parsing or storing; the FE still
+//! redirects as usual.
 
 mod http_support;
 
@@ -36,5 +37,48 @@ async fn discard_reads_and_drops_the_body() {
         emu.request_log().entries().last().unwrap().body_bytes,
         body.len() as u64
     );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn discard_drops_starrocks_v2_transaction_loads() {
+    let mut config = EmulatorConfig::new(Flavor::StarRocks);
+    config.discard = true;
+    let emu = Emulator::start(config).await.unwrap();
+    emu.engine().create_database("db").unwrap();
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let be = authority(&emu.be_urls()[0]);
+    let auth = basic("root", "");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("label", "v2-discard"),
+        ("db", "db"),
+        ("table", "t"),
+    ];
+    let begin = request(&be, "POST", "/api/transaction/begin", &h, None).await;
+    assert_eq!(begin.json()["Status"], "OK", "{}", begin.body);
+    let bodies: [&[u8]; 2] = [b"not,even,csv\n", b"for,this,table\n"];
+    for body in bodies {
+        let load = request(&be, "PUT", "/api/transaction/load", &h, Some(body)).await;
+        let j = load.json();
+        assert_eq!(j["Status"], "OK", "{}", load.body);
+        assert_eq!(j["LoadBytes"], body.len());
+    }
+    let prepare = request(&be, "POST", "/api/transaction/prepare", &h, None).await;
+    let j = prepare.json();
+    assert_eq!(j["Status"], "OK", "{}", prepare.body);
+    assert_eq!(
+        j["LoadBytes"],
+        bodies.iter().map(|b| b.len()).sum::<usize>()
+    );
+    assert_eq!(j["NumberTotalRows"], 0, "nothing was parsed");
+    // A PREPARED transaction is committed by the FE (the BE context is gone).
+    let fe = authority(&emu.fe_url());
+    let commit = request(&fe, "POST", "/api/transaction/commit", &h, None).await;
+    assert_eq!(commit.json()["Status"], "OK", "{}", commit.body);
+    assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["0"]);
     emu.shutdown().await;
 }

@@ -179,6 +179,7 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
             return fail("load request not equal last.".into(), "INTERNAL_ERROR");
         }
         Some(_) => {}
+        None if state.discard => work.first_params = Some(key),
         None => {
             let t = Instant::now();
             let Some(schema) = state.engine.table(&ctx.db, &ctx.table) else {
@@ -204,6 +205,19 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
             work.max_filter_ratio = params.max_filter_ratio;
             work.plan_ms = t.elapsed().as_millis() as u64;
         }
+    }
+    if state.discard {
+        // `--discard`: count and drop the body; nothing is parsed or stored.
+        let t = Instant::now();
+        if let Err(e) = req.read_body(false).await {
+            return fail(e, "INTERNAL_ERROR");
+        }
+        work.receive_ms += t.elapsed().as_millis() as u64;
+        let this_bytes = req.body_bytes;
+        work.load_bytes += this_bytes;
+        work.loaded_once = true;
+        work.last_active_ms = state.engine.now_ms();
+        return load_ok(&ctx, &work, this_bytes);
     }
     let t = Instant::now();
     let body = match req.read_body(true).await {
