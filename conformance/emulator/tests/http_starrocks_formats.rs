@@ -1,5 +1,6 @@
 //! StarRocks body formats: JSON with `compression: LZ4_FRAME`, CSV compressed through
-//! `format: gzip`, `where` filtering and `max_filter_ratio` with an ErrorURL.
+//! `format: gzip`, `where` filtering and `max_filter_ratio` with an ErrorURL, and JSON without
+//! `strip_outer_array` read as a stream of documents (StarRocks' document-stream parser).
 
 mod http_support;
 
@@ -118,5 +119,30 @@ async fn one_bad_request_fails_its_whole_merge_commit_window() {
         );
     }
     assert_eq!(rows(&emu, "SELECT count(*) FROM t"), ["0"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn json_without_strip_outer_array_is_a_stream_of_documents() {
+    let emu = starrocks_with_table(1).await;
+    let be = authority(&emu.be_urls()[0]);
+    let auth = basic("root", "");
+    let body = b"{\"id\":1,\"name\":\"a\",\"score\":1}\n{\"id\":2,\"name\":\"b\",\"score\":2} \
+                 {\"id\":3,\"name\":\"c\",\"score\":3}\n";
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &[("Authorization", &auth), ("format", "json")],
+        Some(body),
+    )
+    .await
+    .json();
+    assert_eq!(r["Status"], "Success", "{r}");
+    assert_eq!(r["NumberLoadedRows"], 3);
+    assert_eq!(
+        rows(&emu, "SELECT id, name FROM t ORDER BY id"),
+        ["1|a", "2|b", "3|c"]
+    );
     emu.shutdown().await;
 }

@@ -1,7 +1,9 @@
 //! The JSON reader of Stream Load bodies.
 //!
 //! Turns a body into source rows for the column mapper: line mode (`read_json_by_line`), one
-//! outer array (`strip_outer_array`), `json_root`, and `jsonpaths` with simple `$.a.b` paths.
+//! outer array (`strip_outer_array`), StarRocks' stream of documents (neither of those: every
+//! whitespace-separated document is a row), `json_root`, and `jsonpaths` with simple `$.a.b`
+//! paths.
 //! A JSON scalar becomes its text (strings unquoted), objects and arrays their JSON text, and
 //! `null` becomes NULL — the engine then checks the text against the column type.
 
@@ -14,6 +16,10 @@ pub struct JsonOptions {
     pub read_json_by_line: bool,
     /// The body (or each line) is an array of row objects.
     pub strip_outer_array: bool,
+    /// Without `strip_outer_array`, the body is a stream of JSON documents separated by
+    /// whitespace (newline-delimited or not), one row each — StarRocks' document-stream parser.
+    /// Doris reads such a body as one document and rejects it.
+    pub document_stream: bool,
     /// Simple path (`$.data`) selecting the row object(s) inside each document.
     pub json_root: Option<String>,
     /// Paths whose values feed the columns positionally, instead of key lookup.
@@ -99,10 +105,35 @@ pub fn read_json(data: &[u8], opts: &JsonOptions) -> Vec<JsonRow> {
                 document_rows(line, opts, &mut rows);
             }
         }
+    } else if opts.document_stream && !opts.strip_outer_array {
+        stream_rows(data, opts, &mut rows);
     } else if !trim_ascii(data).is_empty() {
         document_rows(trim_ascii(data), opts, &mut rows);
     }
     rows
+}
+
+/// Every document of a whitespace-separated stream; a malformed one ends the stream (the
+/// parser cannot find the next document boundary after it).
+fn stream_rows(data: &[u8], opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
+    let mut documents = serde_json::Deserializer::from_slice(data).into_iter::<Json>();
+    let mut start = 0;
+    while let Some(next) = documents.next() {
+        let end = documents.byte_offset();
+        let line = String::from_utf8_lossy(trim_ascii(&data[start..end])).into_owned();
+        match next {
+            Ok(value) => value_rows(value, line, opts, rows),
+            Err(e) => {
+                let rest = String::from_utf8_lossy(trim_ascii(&data[start..])).into_owned();
+                rows.push(JsonRow::Bad {
+                    reason: format!("Parse json data failed. error: {e}"),
+                    line: rest,
+                });
+                return;
+            }
+        }
+        start = end;
+    }
 }
 
 fn trim_ascii(bytes: &[u8]) -> &[u8] {
@@ -129,6 +160,11 @@ fn document_rows(doc: &[u8], opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
             return;
         }
     };
+    value_rows(value, line, opts, rows);
+}
+
+/// The rows of one parsed document (`line` is its text, for the error log).
+fn value_rows(value: Json, line: String, opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
     let root = match &opts.json_root {
         Some(root) => match follow(&value, root) {
             Some(v) => v.clone(),
@@ -225,5 +261,28 @@ mod tests {
         );
         assert!(parse_jsonpaths(r#"["$.a[0]"]"#).is_err());
         assert_eq!(json_text(&serde_json::json!({"k":1})).unwrap(), "{\"k\":1}");
+    }
+
+    #[test]
+    fn document_stream_reads_every_document_and_one_document_mode_refuses_several() {
+        let body = b"{\"a\":1}\n{\"a\":2} {\"a\":3}\n";
+        let stream = JsonOptions {
+            document_stream: true,
+            ..JsonOptions::default()
+        };
+        let rows = read_json(body, &stream);
+        let values: Vec<_> = rows
+            .iter()
+            .map(|r| match r {
+                JsonRow::Object(m) => m["a"].clone(),
+                other => panic!("not a row object: {other:?}"),
+            })
+            .collect();
+        assert_eq!(values, [1, 2, 3]);
+        let one = read_json(body, &JsonOptions::default());
+        assert!(matches!(&one[..], [JsonRow::Bad { reason, .. }] if reason.contains("Parse json")));
+        let broken = read_json(b"{\"a\":1}\n{bad\n{\"a\":3}", &stream);
+        assert_eq!(broken.len(), 2);
+        assert!(matches!(&broken[1], JsonRow::Bad { line, .. } if line.starts_with("{bad")));
     }
 }

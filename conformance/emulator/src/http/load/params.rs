@@ -169,6 +169,7 @@ pub(super) fn common(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
             read_json_by_line: false,
             strip_outer_array: get(headers, "strip_outer_array")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            document_stream: false,
             json_root: get(headers, "json_root").map(str::to_string),
             jsonpaths,
         },

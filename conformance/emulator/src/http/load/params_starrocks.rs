@@ -29,7 +29,10 @@ pub fn starrocks_params(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
     let format = get(headers, "format").unwrap_or("csv").to_ascii_lowercase();
     match format.as_str() {
         "csv" => {}
-        "json" => p.format = DataFormat::Json,
+        "json" => {
+            p.format = DataFormat::Json;
+            p.json.document_stream = true;
+        }
         "gzip" | "lz4" | "deflate" | "bzip2" | "zstd" => {
             p.compression = Some(starrocks_compression(&format)?);
         }
