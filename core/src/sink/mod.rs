@@ -9,6 +9,7 @@
 mod batch;
 mod checkpoint;
 mod recover;
+mod resend;
 mod steps;
 mod tables;
 mod worker;
@@ -90,6 +91,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             budget: MemoryBudget::new(config.memory_budget),
             limits: RateLimits::new(config.bytes_per_second, config.loads_per_second),
             load_slots: Arc::new(Semaphore::new(config.max_concurrent_loads)),
+            retention: resend::Retention::default(),
             config,
         };
         Ok(Self {
@@ -261,7 +263,11 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             self.flush_table(&other).await?;
             shipped += bytes;
         }
-        Ok(self.shared.budget.charge(len).await)
+        // Kept chunks come back only at prepare: give them back now so the wait ends.
+        self.shared.retention.pause();
+        let charge = self.shared.budget.charge(len).await;
+        self.shared.retention.resume();
+        Ok(charge)
     }
 
     /// Flush triggers after rows were added to `table`.

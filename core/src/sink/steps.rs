@@ -20,6 +20,8 @@ use crate::report::{LabelState, Prepared};
 use crate::retry::{Backoff, Cause, Decision, Situation, decide};
 use crate::table::Table;
 
+use super::resend::Retention;
+
 /// What every table worker shares.
 #[derive(Debug)]
 pub(crate) struct Shared<P: ?Sized> {
@@ -30,6 +32,8 @@ pub(crate) struct Shared<P: ?Sized> {
     pub(crate) budget: MemoryBudget,
     pub(crate) limits: RateLimits,
     pub(crate) load_slots: Arc<Semaphore>,
+    /// The chunks of open checkpoint transactions, kept for a resend after `TxnLimit`.
+    pub(crate) retention: Retention,
 }
 
 /// The result of [`Shared::begin`].
@@ -52,7 +56,12 @@ impl<P: LoadProtocol + ?Sized> Shared<P> {
         }
     }
 
-    async fn pause(&self, backoff: &mut Backoff, table: &Table, err: Error) -> Result<()> {
+    pub(crate) async fn pause(
+        &self,
+        backoff: &mut Backoff,
+        table: &Table,
+        err: Error,
+    ) -> Result<()> {
         match backoff.next_delay(&err) {
             Some(delay) => {
                 self.stats.retry(table);

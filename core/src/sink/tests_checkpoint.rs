@@ -253,3 +253,43 @@ async fn multi_request_transactions_get_whole_chunks() {
     }
     assert_eq!(ids, (0..10).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn txn_limit_at_prepare_begins_the_label_again_and_resends_every_chunk() {
+    let protocol = Recording::new();
+    for _ in 0..3 {
+        let refused = Error::new(ErrorKind::TxnLimit, "too many running txns").temporary();
+        protocol.fail(Step::Prepare, refused, false);
+    }
+    let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+    write(&mut sink, &a(), 1..6).await;
+    let checkpoint = sink.prepare(1).await.unwrap();
+    assert_eq!(checkpoint.prepared[0].label.as_str(), label("a", 1));
+    sink.commit(&checkpoint).await.unwrap();
+    assert_eq!(
+        protocol.visible_text(&label("a", 1)),
+        "1\t0\n2\t0\n3\t0\n4\t0\n5\t0\n"
+    );
+    let prepares = protocol
+        .calls()
+        .iter()
+        .filter(|c| matches!(c, Call::Prepare(_)))
+        .count();
+    assert_eq!(prepares, 4);
+    assert!(sink.stats().retries >= 3, "{:?}", sink.stats());
+    sink.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn txn_limit_at_prepare_fails_when_memory_pressure_dropped_the_chunks() {
+    let protocol = Recording::new();
+    let refused = Error::new(ErrorKind::TxnLimit, "too many running txns").temporary();
+    protocol.fail(Step::Prepare, refused, false);
+    // A budget of two chunks: writers wait for memory, so nothing can be kept for a resend.
+    let config = builder().with_memory_budget(16).build().unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write(&mut sink, &a(), 1..40).await;
+    let err = sink.prepare(1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TxnLimit, "{err}");
+    assert_eq!(protocol.visible_text(&label("a", 1)), "");
+}

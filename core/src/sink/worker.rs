@@ -13,16 +13,17 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use crate::budget::Charge;
 use crate::buffer::Chunk;
 use crate::compress::BodyEncoder;
 use crate::error::{Error, ErrorKind, Result, RetryStatus};
 use crate::label::Label;
 use crate::protocol::{LoadOptions, LoadProtocol, PreparedLoad, Transaction};
 use crate::report::{LabelState, LoadReport};
+use crate::retry::Backoff;
 use crate::table::Table;
 
 use super::batch::run_batch;
+use super::resend::begin_again;
 use super::steps::{Begun, Shared};
 
 /// What the `Sink` asks of a table's task.
@@ -56,6 +57,7 @@ pub(crate) struct Batch {
 struct Open {
     txn: Box<dyn Transaction>,
     label: Label,
+    options: LoadOptions,
     body: Option<BodyEncoder>,
     body_bytes: u64,
     rows: u64,
@@ -147,9 +149,11 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         match (begun, body) {
             (Ok(Begun::Open(txn)), Ok(body)) => {
                 self.checkpoint_failed = false;
+                self.shared.retention.start(&self.table);
                 self.open = Some(Open {
                     txn,
                     label,
+                    options,
                     body: Some(body),
                     body_bytes: 0,
                     rows: 0,
@@ -181,7 +185,9 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
             return;
         };
         let span = open.span.clone();
-        let result = send_chunk(&self.shared, open, chunk).instrument(span).await;
+        let result = send_chunk(&self.shared, &self.table, open, chunk)
+            .instrument(span)
+            .await;
         if let Err(e) = result {
             let label = open.label.clone();
             self.checkpoint_failed = true;
@@ -194,6 +200,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
     }
 
     async fn abort_open(&mut self) {
+        self.shared.retention.take(&self.table);
         if let Some(open) = self.open.take()
             && let Err(e) = open.txn.abort().await
         {
@@ -215,62 +222,93 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
                 )
             }));
         }
-        let Some(mut open) = self.open.take() else {
+        let Some(open) = self.open.take() else {
             return Ok(None);
         };
-        let span = open.span.clone();
-        let result = async {
-            if let Some(body) = open.body.take() {
-                let tail = body.finish()?;
-                if !tail.is_empty() {
-                    open.body_bytes += tail.len() as u64;
-                    open.txn.write(tail).await?;
-                }
-            }
-            let label = open.label.clone();
-            match open.txn.prepare().await {
-                Ok(prepared) => Ok(prepared),
-                Err(e) if e.retry_status() == RetryStatus::OutcomeUnknown => {
-                    let state = self.shared.label_state(&self.table, &label).await?;
-                    if state == LabelState::Precommitted {
-                        let prepared = self.shared.by_label(&self.table, &label);
-                        Ok(PreparedLoad {
-                            prepared,
-                            report: LoadReport::default(),
-                        })
-                    } else {
-                        if state == LabelState::Prepare {
-                            let _ = self.shared.abort_label(&self.table, &label).await;
-                        }
-                        Err(e.with_context("state", format!("{state:?}")))
-                    }
-                }
-                Err(e) => {
-                    let _ = self.shared.abort_label(&self.table, &label).await;
-                    Err(e)
-                }
-            }
-        }
-        .instrument(span.clone())
-        .await;
+        let Open {
+            txn,
+            label,
+            options,
+            body,
+            mut body_bytes,
+            rows,
+            started,
+            span,
+        } = open;
+        let result = self
+            .prepare_txn(txn, body, &label, &options, &mut body_bytes)
+            .instrument(span.clone())
+            .await;
+        self.shared.retention.take(&self.table);
         match result {
             Ok(prepared) => {
                 span.record("txn_id", prepared.prepared.txn_id);
-                span.record("bytes", open.body_bytes);
-                span.record("rows", open.rows);
-                let took = open.started.elapsed();
+                span.record("bytes", body_bytes);
+                span.record("rows", rows);
+                let took = started.elapsed();
                 self.shared
                     .stats
-                    .succeeded(&self.table, &prepared.report, open.body_bytes, took);
+                    .succeeded(&self.table, &prepared.report, body_bytes, took);
                 Ok(Some(prepared))
             }
             Err(e) => {
                 self.shared.stats.failed(&self.table);
                 Err(e
                     .with_context("table", &self.table)
-                    .with_context("label", &open.label))
+                    .with_context("label", &label))
             }
         }
+    }
+
+    /// Ends the body and precommits. A `TxnLimit` refusal (the server never began the
+    /// transaction, so nothing was loaded) is waited out: the label is begun again and the
+    /// kept chunks sent again, as long as every chunk was kept.
+    async fn prepare_txn(
+        &mut self,
+        mut txn: Box<dyn Transaction>,
+        mut body: Option<BodyEncoder>,
+        label: &Label,
+        options: &LoadOptions,
+        body_bytes: &mut u64,
+    ) -> Result<PreparedLoad> {
+        let mut backoff = Backoff::new(&self.shared.config.retry);
+        loop {
+            let err = match end_and_prepare(txn, body.take(), body_bytes).await {
+                Ok(prepared) => return Ok(prepared),
+                Err(e) => e,
+            };
+            if err.kind() == ErrorKind::TxnLimit
+                && let Some(chunks) = self.shared.retention.take(&self.table)
+            {
+                self.shared.pause(&mut backoff, &self.table, err).await?;
+                let again = begin_again(&self.shared, &self.table, label, options, chunks).await?;
+                txn = again.txn;
+                body = Some(again.body);
+                *body_bytes = again.body_bytes;
+                continue;
+            }
+            return self.settle_prepare(err, label).await;
+        }
+    }
+
+    /// A failed prepare: an unknown outcome is settled by the label's state (precommitted is
+    /// prepared); anything else aborts the label and fails.
+    async fn settle_prepare(&mut self, err: Error, label: &Label) -> Result<PreparedLoad> {
+        if err.retry_status() != RetryStatus::OutcomeUnknown {
+            let _ = self.shared.abort_label(&self.table, label).await;
+            return Err(err);
+        }
+        let state = self.shared.label_state(&self.table, label).await?;
+        if state == LabelState::Precommitted {
+            return Ok(PreparedLoad {
+                prepared: self.shared.by_label(&self.table, label),
+                report: LoadReport::default(),
+            });
+        }
+        if state == LabelState::Prepare {
+            let _ = self.shared.abort_label(&self.table, label).await;
+        }
+        Err(err.with_context("state", format!("{state:?}")))
     }
 
     async fn batch(&mut self, batch: Batch) {
@@ -304,9 +342,27 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
     }
 }
 
-/// Compresses, paces and writes one chunk; its memory charge is returned afterwards.
+/// Writes the body's tail and precommits.
+async fn end_and_prepare(
+    mut txn: Box<dyn Transaction>,
+    body: Option<BodyEncoder>,
+    body_bytes: &mut u64,
+) -> Result<PreparedLoad> {
+    if let Some(body) = body {
+        let tail = body.finish()?;
+        if !tail.is_empty() {
+            *body_bytes += tail.len() as u64;
+            txn.write(tail).await?;
+        }
+    }
+    txn.prepare().await
+}
+
+/// Compresses, paces and writes one chunk, which is kept for a resend (or its memory charge
+/// returned when it cannot be kept).
 async fn send_chunk<P: LoadProtocol + ?Sized>(
     shared: &Shared<P>,
+    table: &Table,
     open: &mut Open,
     chunk: Chunk,
 ) -> Result<()> {
@@ -314,13 +370,12 @@ async fn send_chunk<P: LoadProtocol + ?Sized>(
         Some(encoder) => encoder.chunk(&chunk.bytes)?,
         None => chunk.bytes.clone(),
     };
+    open.rows += chunk.rows;
+    shared.retention.keep(table, chunk);
     if body.is_empty() {
         return Ok(());
     }
     shared.limits.before_bytes(body.len()).await;
     open.body_bytes += body.len() as u64;
-    open.rows += chunk.rows;
-    open.txn.write(body).await?;
-    drop::<Charge>(chunk.charge);
-    Ok(())
+    open.txn.write(body).await
 }
