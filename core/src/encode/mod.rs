@@ -200,6 +200,27 @@ impl Encoder {
         self.settle(out, start, result)
     }
 
+    /// Appends one pre-encoded JSON object (a line of JSON-lines input) as the next element of
+    /// the JSON array body, opening the array when it is the body's first row. The object is
+    /// checked only for its braces; the server parses it.
+    pub fn append_json_object(&mut self, out: &mut Vec<u8>, object: &[u8]) -> Result<()> {
+        self.rows += 1;
+        if !matches!(self.layout, Layout::Json(JsonFormat::Array)) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "JSON objects are appended only to JSON array bodies",
+            ));
+        }
+        let object = object.trim_ascii();
+        if !(object.starts_with(b"{") && object.ends_with(b"}")) {
+            return Err(self.row_error(None, "a JSON-lines row must be one JSON object".to_owned()));
+        }
+        out.push(if self.rows_in_body == 0 { b'[' } else { b',' });
+        out.extend_from_slice(object);
+        self.rows_in_body += 1;
+        Ok(())
+    }
+
     /// Ends the current load body (the closing `]` of a JSON array) and starts a new one.
     pub fn finish_body(&mut self, out: &mut Vec<u8>) {
         if let Layout::Json(JsonFormat::Array) = self.layout {

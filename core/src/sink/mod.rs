@@ -8,6 +8,7 @@
 
 mod batch;
 mod checkpoint;
+mod json_lines;
 mod recover;
 mod resend;
 mod steps;
@@ -162,14 +163,13 @@ impl<P: LoadProtocol + 'static> Sink<P> {
 
     /// Writes pre-encoded rows in the configured format: whole rows only (CSV bytes end with
     /// the line delimiter), no delete column added. Arrow bodies go one `write_encoded` per
-    /// load, followed by `flush`. Not available for JSON arrays (use JSON lines).
+    /// load, followed by `flush`. When the format is a JSON array (StarRocks' JSON), the bytes
+    /// are JSON lines (one object per line) and become elements of the load's array; `rows` is
+    /// then counted from the lines.
     pub async fn write_encoded(&mut self, table: &Table, bytes: Bytes, rows: u64) -> Result<()> {
         match &self.shared.config.format {
             Format::Json(JsonFormat::Array) => {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    "write_encoded cannot join JSON arrays; use JSON lines",
-                ));
+                return self.write_json_lines_into_array(table, &bytes).await;
             }
             Format::Csv(csv) if !bytes.is_empty() && !bytes.ends_with(&csv.line_delimiter) => {
                 return Err(Error::new(
