@@ -92,7 +92,10 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             budget: MemoryBudget::new(config.memory_budget),
             limits: RateLimits::new(config.bytes_per_second, config.loads_per_second),
             load_slots: Arc::new(Semaphore::new(config.max_concurrent_loads)),
-            retention: resend::Retention::default(),
+            // A quarter of the budget may hold sent chunks of open transactions for a resend.
+            retention: resend::Retention::new(
+                usize::try_from(config.memory_budget / 4).unwrap_or(usize::MAX),
+            ),
             config,
         };
         Ok(Self {

@@ -23,19 +23,42 @@ use crate::table::Table;
 use super::steps::{Begun, Shared};
 
 /// The kept chunks of every table's open transaction.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Retention {
+    /// Most bytes kept at once across all tables (a share of the memory budget, so keeping
+    /// chunks never makes writers wait on its own).
+    cap: usize,
     inner: Mutex<Inner>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     paused: bool,
+    kept_bytes: usize,
     /// `None`: a chunk of the open transaction was not kept, so it cannot be resent.
     tables: HashMap<Table, Option<Vec<Chunk>>>,
 }
 
+impl Inner {
+    /// Gives up resending `table`'s open transaction, returning the memory of its chunks.
+    fn give_up(&mut self, table: &Table) {
+        if let Some(entry) = self.tables.get_mut(table)
+            && let Some(chunks) = entry.take()
+        {
+            self.kept_bytes -= chunks.iter().map(|c| c.bytes.len()).sum::<usize>();
+        }
+    }
+}
+
 impl Retention {
+    /// Keeps at most `cap` bytes at once.
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            inner: Mutex::default(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner
             .lock()
@@ -45,19 +68,25 @@ impl Retention {
     /// Starts keeping the chunks of a new transaction of `table`.
     pub(crate) fn start(&self, table: &Table) {
         let mut inner = self.lock();
+        inner.give_up(table);
         let kept = (!inner.paused).then(Vec::new);
         inner.tables.insert(table.clone(), kept);
     }
 
-    /// Keeps `chunk` of `table`'s open transaction, or returns its memory now when retention
-    /// is paused or the transaction already lost a chunk.
+    /// Keeps `chunk` of `table`'s open transaction, or returns its memory now (and gives up
+    /// resending the transaction) when retention is paused, over its cap, or the transaction
+    /// already lost a chunk.
     pub(crate) fn keep(&self, table: &Table, chunk: Chunk) {
         let mut inner = self.lock();
-        let paused = inner.paused;
+        let fits = !inner.paused && inner.kept_bytes + chunk.bytes.len() <= self.cap;
         match inner.tables.get_mut(table) {
-            Some(Some(kept)) if !paused => kept.push(chunk),
-            Some(entry) => {
-                *entry = None;
+            Some(Some(kept)) if fits => {
+                let len = chunk.bytes.len();
+                kept.push(chunk);
+                inner.kept_bytes += len;
+            }
+            Some(_) => {
+                inner.give_up(table);
                 drop::<Charge>(chunk.charge);
             }
             None => drop::<Charge>(chunk.charge),
@@ -66,7 +95,10 @@ impl Retention {
 
     /// Ends retention for `table`'s transaction: its chunks when every one was kept.
     pub(crate) fn take(&self, table: &Table) -> Option<Vec<Chunk>> {
-        self.lock().tables.remove(table).flatten()
+        let mut inner = self.lock();
+        let chunks = inner.tables.remove(table).flatten()?;
+        inner.kept_bytes -= chunks.iter().map(|c| c.bytes.len()).sum::<usize>();
+        Some(chunks)
     }
 
     /// A writer is about to wait for memory: drop every kept chunk and keep none until
@@ -75,6 +107,7 @@ impl Retention {
         let dropped: Vec<Vec<Chunk>> = {
             let mut inner = self.lock();
             inner.paused = true;
+            inner.kept_bytes = 0;
             inner.tables.values_mut().filter_map(Option::take).collect()
         };
         drop(dropped);
@@ -159,7 +192,7 @@ mod tests {
     #[test]
     fn kept_chunks_hold_their_memory_until_taken_or_paused() {
         let budget = MemoryBudget::new(100);
-        let retention = Retention::default();
+        let retention = Retention::new(50);
         let (a, b) = (Table::new("db", "a"), Table::new("db", "b"));
         retention.start(&a);
         retention.start(&b);
@@ -181,5 +214,26 @@ mod tests {
             "a transaction that lost a chunk keeps none"
         );
         assert!(retention.take(&b).is_none());
+    }
+
+    #[test]
+    fn a_transaction_over_the_cap_is_no_longer_kept() {
+        let budget = MemoryBudget::new(100);
+        let retention = Retention::new(5);
+        let a = Table::new("db", "a");
+        retention.start(&a);
+        retention.keep(&a, chunk(&budget, "1\n"));
+        retention.keep(&a, chunk(&budget, "22\n"));
+        assert_eq!(budget.available(), 95);
+        retention.keep(&a, chunk(&budget, "3\n"));
+        assert_eq!(budget.available(), 100, "over the cap: nothing kept");
+        assert!(retention.take(&a).is_none());
+        retention.start(&a);
+        retention.keep(&a, chunk(&budget, "4\n"));
+        assert_eq!(
+            retention.take(&a).unwrap().len(),
+            1,
+            "the next transaction is kept"
+        );
     }
 }
