@@ -243,6 +243,13 @@ impl StarRocksBuilder {
                     "merge commit is at-least-once only",
                 ));
             }
+            if c.property("merge_condition").is_some() {
+                return Err(config_error(
+                    "sink.properties.merge_condition",
+                    "merge_condition works with V1 Stream Load only, not with merge commit \
+                     (sink.properties.enable_merge_commit)",
+                ));
+            }
             return Ok(Some(Mode::MergeCommit));
         }
         match (c.version, c.semantic) {
@@ -354,6 +361,15 @@ mod tests {
         assert_eq!(err.context("key"), Some("sink.version"));
         let err = base().with_label_prefix("a b").build().unwrap_err();
         assert_eq!(err.context("key"), Some("sink.label-prefix"));
+        let err = base()
+            .with_property("enable_merge_commit", "true")
+            .with_property("merge_commit_interval_ms", "1000")
+            .with_property("merge_condition", "score")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.context("key"), Some("sink.properties.merge_condition"));
+        assert!(err.message().contains("merge commit"), "{err}");
         let err = base()
             .with_property("compression", "zstd")
             .build()

@@ -43,9 +43,12 @@ pub const V2: Capabilities = Capabilities {
 };
 
 /// Merge commit: the server merges concurrent loads and chooses the label (at-least-once).
+/// `merge_condition` is documented for V1 Stream Load only, so conditional updates are off (a
+/// sink configured with both is refused when it is built).
 pub const MERGE_COMMIT: Capabilities = Capabilities {
     abort_by_label: false,
     server_batched: true,
+    conditional_update: false,
     ..V1
 };
 

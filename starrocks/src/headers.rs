@@ -131,7 +131,7 @@ pub(crate) fn load_headers(
         }
         (None, None) => {}
     }
-    if mode == HeaderMode::V2 && config.property("merge_condition").is_some() {
+    if mode != HeaderMode::V1 && config.property("merge_condition").is_some() {
         return Err(config_error(
             "merge_condition works with V1 Stream Load only (sink.version = V1)",
         ));
@@ -253,6 +253,8 @@ mod tests {
         );
         let c = config(&[("merge_condition", "score")]);
         assert!(load_headers(&c, &t, &o, HeaderMode::V2).is_err());
+        let merge = load_headers(&c, &t, &o, HeaderMode::MergeCommit).unwrap_err();
+        assert_eq!(merge.kind(), ErrorKind::Config);
         assert_eq!(
             load_headers(&c, &t, &o, HeaderMode::V1).unwrap()["merge_condition"],
             "score"

@@ -125,8 +125,11 @@ impl MergeCommitTransaction {
             .await
             .map_err(|e| transport_error(e, &url))?;
         let reply = read_reply(reply, url).await?;
-        classify_merge_commit(reply.status, &reply.body)
-            .map_err(|e| e.with_context("table", &self.table))
+        match classify_merge_commit(reply.status, &reply.body) {
+            Ok(parsed) => Ok(parsed),
+            // A rejected merge carries the same error log as V1: its first rows go into the error.
+            Err(e) => Err(self.shared.explain(e).await),
+        }
     }
 
     /// Async mode: waits until the server's label is visible (or committed past the publish

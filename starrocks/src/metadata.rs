@@ -183,9 +183,18 @@ fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('\'', "''")
 }
 
+/// MySQL error codes of a refused login or a denied database: `1045` (MySQL, Doris, StarRocks:
+/// `Access denied for user ...`), `1698` (StarRocks' `Authenticate failed`), `1044` (no access to
+/// the database). All mean wrong credentials or grants, which retrying cannot fix.
+const ACCESS_DENIED_CODES: [u16; 3] = [1045, 1698, 1044];
+
 fn mysql_error(e: mysql_async::Error, what: &str) -> Error {
     let kind = match &e {
-        mysql_async::Error::Server(s) if s.code == 1045 => ErrorKind::Unauthorized,
+        mysql_async::Error::Server(s)
+            if ACCESS_DENIED_CODES.contains(&s.code) || s.state == "28000" =>
+        {
+            ErrorKind::Unauthorized
+        }
         mysql_async::Error::Io(_) => ErrorKind::Unavailable,
         _ => ErrorKind::Unexpected,
     };
@@ -202,6 +211,34 @@ fn mysql_error(e: mysql_async::Error, what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn server_error(code: u16, state: &str, message: &str) -> mysql_async::Error {
+        mysql_async::Error::Server(mysql_async::ServerError {
+            code,
+            message: message.to_owned(),
+            state: state.to_owned(),
+        })
+    }
+
+    #[test]
+    fn refused_logins_are_unauthorized_and_permanent() {
+        let refusals = [
+            server_error(
+                1045,
+                "28000",
+                "Access denied for user 'u'@'h' (using password: YES)",
+            ),
+            server_error(1698, "HY000", "Authenticate failed, user: u"),
+            server_error(1044, "42000", "Access denied for user 'u' to database 'd'"),
+        ];
+        for refusal in refusals {
+            let err = mysql_error(refusal, "connect");
+            assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+            assert!(!err.is_retryable(), "{err}");
+        }
+        let other = mysql_error(server_error(1064, "42000", "syntax error"), "DESC t");
+        assert_eq!(other.kind(), ErrorKind::Unexpected);
+    }
 
     #[test]
     fn jdbc_urls() {

@@ -94,12 +94,15 @@ impl StarRocksSinkBuilder {
             .with_format(format)
             .with_compression(compression)
             .build()?;
-        let protocol = self.protocol.config();
-        if protocol.merge_commit_enabled() {
+        let prefix = one_label_prefix(&self.protocol.config().label_prefix, &sink.label_prefix)?;
+        sink.label_prefix.clone_from(&prefix);
+        let protocol = self.protocol.with_label_prefix(prefix);
+        let config = protocol.config();
+        if config.merge_commit_enabled() {
             // A merge-commit request carries one batch: cap batches at the chunk size.
-            sink.max_bytes = sink.max_bytes.min(protocol.merge_commit_chunk_size.max(1));
+            sink.max_bytes = sink.max_bytes.min(config.merge_commit_chunk_size.max(1));
         }
-        Ok((self.protocol, sink))
+        Ok((protocol, sink))
     }
 
     /// Builds the sink (`AUTO` becomes V2; see [`StarRocksBuilder::build`]).
@@ -119,6 +122,27 @@ impl StarRocksSinkBuilder {
     pub async fn recover(self, checkpoint: Option<Checkpoint>) -> Result<Sink<StarRocksProtocol>> {
         let (protocol, sink) = self.configs()?;
         Sink::recover(protocol.connect().await?, sink, checkpoint).await
+    }
+}
+
+/// The label prefix both halves use. Core's label generator (labels of batches, of recovery and
+/// of `abort_lingering`) reads the `Sink`'s; a prefix given only to the protocol builder is
+/// carried over instead of silently falling back to the default, and two different explicit
+/// prefixes are refused rather than one being ignored.
+fn one_label_prefix(protocol: &str, sink: &str) -> Result<String> {
+    let default = StarRocksConfig::default().label_prefix;
+    match (protocol, sink) {
+        (p, s) if p == s => Ok(s.to_owned()),
+        (p, s) if s == default => Ok(p.to_owned()),
+        (p, s) if p == default => Ok(s.to_owned()),
+        (p, s) => Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "sink.label-prefix: the protocol builder says {p:?} and the sink config says \
+                 {s:?}; set one label prefix"
+            ),
+        )
+        .with_context("key", "sink.label-prefix")),
     }
 }
 
@@ -223,6 +247,31 @@ mod tests {
         assert_eq!(csv.column_separator, [1]);
         assert_eq!(csv.line_delimiter, [2]);
         assert_eq!(protocol.config().load_urls, ["127.0.0.1:8030"]);
+    }
+
+    #[test]
+    fn the_label_prefix_is_one_for_protocol_and_sink() {
+        let base = || StarRocksBuilder::new().with_load_urls(["127.0.0.1:8030"]);
+        let (protocol, sink) = StarRocksSink::builder()
+            .with_protocol(base().with_label_prefix("job9"))
+            .configs()
+            .unwrap();
+        assert_eq!(sink.label_prefix, "job9");
+        assert_eq!(protocol.config().label_prefix, "job9");
+        let (protocol, sink) = StarRocksSink::builder()
+            .with_protocol(base())
+            .with_sink_config(SinkConfig::builder().with_label_prefix("etl"))
+            .configs()
+            .unwrap();
+        assert_eq!(sink.label_prefix, "etl");
+        assert_eq!(protocol.config().label_prefix, "etl");
+        let err = StarRocksSink::builder()
+            .with_protocol(base().with_label_prefix("a"))
+            .with_sink_config(SinkConfig::builder().with_label_prefix("b"))
+            .configs()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.context("key"), Some("sink.label-prefix"));
     }
 
     #[test]

@@ -158,9 +158,13 @@ impl Transaction for V1Transaction {
 
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
         let body = self.body.as_mut().ok_or_else(closed)?;
-        body.write(chunk)
-            .await
-            .map_err(|early| early_reply(early, classify_v1).with_context("label", &self.label))
+        match body.write(chunk).await {
+            Ok(()) => Ok(()),
+            Err(early) => {
+                let err = self.shared.explain(early_reply(early, classify_v1)).await;
+                Err(err.with_context("label", &self.label))
+            }
+        }
     }
 
     async fn prepare(self: Box<Self>) -> Result<PreparedLoad> {
@@ -246,8 +250,10 @@ impl V2Transaction {
     async fn end_current_load(&mut self) -> Result<()> {
         if let Some(body) = self.current.take() {
             let reply = body.finish().await?;
-            classify_txn(reply.status, &reply.body)
-                .map_err(|e| e.with_context("label", &self.label))?;
+            if let Err(e) = classify_txn(reply.status, &reply.body) {
+                let err = self.shared.explain(e).await;
+                return Err(err.with_context("label", &self.label));
+            }
         }
         Ok(())
     }
@@ -294,9 +300,10 @@ impl Transaction for V2Transaction {
             self.start_load()?;
         }
         let body = self.current.as_mut().ok_or_else(closed)?;
-        body.write(chunk)
-            .await
-            .map_err(|early| early_reply(early, classify_txn).with_context("label", &self.label))?;
+        if let Err(early) = body.write(chunk).await {
+            let err = self.shared.explain(early_reply(early, classify_txn)).await;
+            return Err(err.with_context("label", &self.label));
+        }
         if self.split == Split::EveryWrite {
             self.end_current_load().await?;
         }

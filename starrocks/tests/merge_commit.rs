@@ -3,8 +3,12 @@
 
 mod support;
 
+use bytes::Bytes;
 use serde::Serialize;
-use streamload_core::{Delivery, Op, SinkConfig, Table};
+use streamload_core::{
+    Compression, CsvFormat, Delivery, ErrorKind, Format, LoadOptions, LoadProtocol, Op, SinkConfig,
+    Table,
+};
 use streamload_starrocks::{Mode, StarRocksSink};
 use support::emu;
 
@@ -151,4 +155,46 @@ async fn sync_mode_answers_after_the_merged_transaction_is_final() {
         .expect("a merge-commit load");
     assert_eq!(load.header("merge_commit_async"), Some("false"));
     assert_eq!(load.header("merge_commit_parallel"), Some("3"));
+}
+
+#[tokio::test]
+async fn rejected_rows_come_back_with_the_error_log() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let table = Table::new("test", "score_board");
+    let options = LoadOptions {
+        format: Format::Csv(CsvFormat::default()),
+        compression: Compression::None,
+        columns: Some(vec!["id".into(), "name".into(), "score".into()]),
+        two_phase: false,
+    };
+    let protocol = merge_builder(&emu).build().unwrap();
+    let mut txn = protocol.begin(&table, None, &options).await.unwrap();
+    txn.write(Bytes::from_static(b"1\tok\t1\nnot-a-number-xyz\tbad\t2\n"))
+        .await
+        .unwrap();
+    let err = txn.finish().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DataQuality, "{err}");
+    assert!(err.context("error_url").is_some(), "{err}");
+    assert!(err.message().contains("rejected rows:\n  1: "), "{err}");
+    assert!(err.message().contains("not-a-number-xyz"), "{err}");
+    assert!(
+        emu::rows(&emu, "select id from test.score_board")
+            .await
+            .is_empty()
+    );
+}
+
+#[test]
+fn merge_condition_is_refused_with_merge_commit() {
+    let builder = streamload_starrocks::StarRocksBuilder::new()
+        .with_load_urls(["127.0.0.1:8030"])
+        .with_credentials("root", "")
+        .with_property("enable_merge_commit", "true")
+        .with_property("merge_commit_interval_ms", "300")
+        .with_property("merge_condition", "score");
+    let err = builder.build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(!streamload_starrocks::MERGE_COMMIT.conditional_update);
+    assert!(streamload_starrocks::V1.conditional_update);
 }
