@@ -6,7 +6,7 @@
 //! budget until then.
 
 use crate::compress::BodyEncoder;
-use crate::error::{ErrorKind, Result, RetryStatus};
+use crate::error::Result;
 use crate::protocol::{LoadProtocol, Transaction};
 use crate::report::LoadReport;
 use crate::retry::Backoff;
@@ -35,21 +35,19 @@ pub(crate) async fn run_batch<P: LoadProtocol + ?Sized>(
             Ok(done) => return Ok(done),
             Err(e) => e,
         };
+        // `begin` settles its own failures; only what failed after it is settled here.
         let err = match &batch.label {
-            Some(label) => {
-                let reached_server = opened
-                    || (err.retry_status() == RetryStatus::OutcomeUnknown
-                        && err.kind() != ErrorKind::LabelAlreadyExists);
+            Some(label) if opened => {
                 let settled = shared
                     .settle(table, label, err, ours_before, &batch.options)
                     .await?;
-                ours_before |= reached_server;
+                ours_before = true;
                 match settled {
                     Settled::AlreadyLoaded => return Ok(None),
                     Settled::Retry(err) => err,
                 }
             }
-            None => err,
+            _ => err,
         };
         match backoff.next_delay(&err) {
             Some(delay) => {
