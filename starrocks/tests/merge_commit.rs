@@ -187,14 +187,19 @@ async fn rejected_rows_come_back_with_the_error_log() {
 
 #[test]
 fn merge_condition_is_refused_with_merge_commit() {
-    let builder = streamload_starrocks::StarRocksBuilder::new()
-        .with_load_urls(["127.0.0.1:8030"])
-        .with_credentials("root", "")
-        .with_property("enable_merge_commit", "true")
-        .with_property("merge_commit_interval_ms", "300")
-        .with_property("merge_condition", "score");
-    let err = builder.build().unwrap_err();
+    let merge = || {
+        streamload_starrocks::StarRocksBuilder::new()
+            .with_load_urls(["127.0.0.1:8030"])
+            .with_credentials("root", "")
+            .with_property("enable_merge_commit", "true")
+            .with_property("merge_commit_interval_ms", "300")
+    };
+    let err = merge()
+        .with_property("merge_condition", "score")
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
-    assert!(!streamload_starrocks::MERGE_COMMIT.conditional_update);
-    assert!(streamload_starrocks::V1.conditional_update);
+    assert!(err.message().contains("merge_condition"), "{err}");
+    let protocol = merge().build().unwrap();
+    assert!(!protocol.capabilities().conditional_update);
 }
