@@ -294,7 +294,8 @@ impl DorisClient {
         )
     }
 
-    fn is_fe(&self, url: &Url) -> bool {
+    /// Whether `url` is one of the configured FEs.
+    pub(crate) fn is_fe(&self, url: &Url) -> bool {
         let hp = host_port(url);
         self.fe.iter().any(|fe| host_port(fe) == hp)
     }

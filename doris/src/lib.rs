@@ -22,6 +22,7 @@ mod response;
 mod schema;
 mod sink;
 mod transaction;
+mod txn_call;
 
 /// Vendor name used in error context and `Prepared::vendor`.
 pub(crate) const BACKEND: &str = "doris";

@@ -9,22 +9,20 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use streamload_core::{
     Capabilities, Error, ErrorKind, KeysModel, Label, LabelState, LoadOptions, LoadProtocol,
     Prepared, Result, Table, TableDescription, Transaction,
 };
-use url::Url;
 
 use crate::BACKEND;
 use crate::capabilities::capabilities;
 use crate::client::DorisClient;
 use crate::config::{DorisConfig, DorisMode};
 use crate::headers::load_headers;
-use crate::nodes::{endpoint, parse_node};
-use crate::response::{TxnOp, TxnOpOutcome, classify_label_state, classify_rest, classify_txn_op};
+use crate::response::{TxnOp, TxnOpOutcome, classify_label_state, classify_rest};
 use crate::schema::{DELETE_SIGN, parse_schema};
 use crate::transaction::DorisTransaction;
+use crate::txn_call::SuspectNodes;
 
 /// Which transaction a 2PC call addresses.
 #[derive(Debug, Clone, Copy)]
@@ -39,75 +37,18 @@ pub(crate) struct Shared {
     pub(crate) client: DorisClient,
     pub(crate) config: DorisConfig,
     schemas: Mutex<HashMap<Table, TableDescription>>,
+    /// BEs that recently failed a 2PC call; asked last.
+    pub(crate) suspects: SuspectNodes,
 }
 
 impl Shared {
-    /// One `_stream_load_2pc` call, trying `coordinator` first and then every entry node.
-    pub(crate) async fn txn_op(
-        &self,
-        db: &str,
-        txn: TxnRef<'_>,
-        op: TxnOp,
-        coordinator: Option<&str>,
-    ) -> Result<TxnOpOutcome> {
-        let mut headers = HeaderMap::new();
-        match txn {
-            TxnRef::Id(id) => headers.insert("txn_id", id.into()),
-            TxnRef::Label(label) => headers.insert(
-                "label",
-                label
-                    .as_str()
-                    .parse()
-                    .map_err(|_| Error::new(ErrorKind::Config, "bad label"))?,
-            ),
-        };
-        headers.insert(
-            "txn_operation",
-            reqwest::header::HeaderValue::from_static(op.as_header()),
-        );
-        let mut nodes: Vec<Url> = Vec::new();
-        if let Some(node) = coordinator.and_then(|c| self.coordinator_url(c)) {
-            nodes.push(node);
-        }
-        nodes.extend(self.client.entry_nodes().await?);
-        let attempts = nodes.len().min(self.config.max_retries as usize + 1).max(1);
-        let mut last = None;
-        for node in nodes.into_iter().take(attempts) {
-            let url = endpoint(&node, &["api", db, "_stream_load_2pc"]);
-            let result = match self.client.request(Method::PUT, url, &headers).await {
-                Ok(answer) => classify_txn_op(op, answer.status, &answer.body),
-                Err(e) => Err(e),
-            };
-            match result {
-                Err(e) if matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout) => {
-                    tracing::warn!(error = %e, op = op.as_header(), "2PC call failed, trying another node");
-                    last = Some(e);
-                }
-                other => return other.map_err(|e| with_txn(e, db, txn)),
-            }
-        }
-        let last = last.unwrap_or_else(|| {
-            Error::new(ErrorKind::Unavailable, "no node to send the 2PC call to").temporary()
-        });
-        Err(with_txn(last, db, txn))
-    }
-
-    fn coordinator_url(&self, host_port: &str) -> Option<Url> {
-        let scheme = self
-            .client
-            .fe_rotation()
-            .first()
-            .map_or("http", |u| u.scheme())
-            .to_owned();
-        parse_node(&format!("{scheme}://{host_port}")).ok()
-    }
-
     /// Aborts by txn id or label. Already aborted / gone is `Ok`; committed is `AlreadyCommitted`.
     pub(crate) async fn abort(
         &self,
         table: &Table,
         txn: TxnRef<'_>,
         coordinator: Option<&str>,
+        label: Option<&Label>,
     ) -> Result<()> {
         if let TxnRef::Label(label) = txn
             && !self.config.abort_by_label
@@ -117,7 +58,7 @@ impl Shared {
                 .map(|_| ());
         }
         match self
-            .txn_op(&table.db, txn, TxnOp::Abort, coordinator)
+            .txn_op(&table.db, txn, TxnOp::Abort, coordinator, label)
             .await?
         {
             TxnOpOutcome::Done | TxnOpOutcome::AlreadyDone => Ok(()),
@@ -171,14 +112,6 @@ impl Shared {
     }
 }
 
-fn with_txn(e: Error, db: &str, txn: TxnRef<'_>) -> Error {
-    let e = e.with_context("db", db);
-    match txn {
-        TxnRef::Id(id) => e.with_context("txn_id", id),
-        TxnRef::Label(label) => e.with_context("label", label),
-    }
-}
-
 /// The Doris Stream Load protocol in one mode. Build it with [`crate::DorisBuilder`].
 #[derive(Debug, Clone)]
 pub struct DorisProtocol {
@@ -194,6 +127,7 @@ impl DorisProtocol {
             client,
             config,
             schemas: Mutex::new(HashMap::new()),
+            suspects: SuspectNodes::default(),
         };
         Ok(Self {
             shared: Arc::new(shared),
@@ -307,6 +241,7 @@ impl LoadProtocol for DorisProtocol {
                 txn,
                 TxnOp::Commit,
                 prepared.coordinator.as_deref(),
+                Some(&prepared.label),
             )
             .await
             .map_err(|e| e.with_context("label", &prepared.label))?;
@@ -322,7 +257,12 @@ impl LoadProtocol for DorisProtocol {
             None => TxnRef::Label(&prepared.label),
         };
         self.shared
-            .abort(&prepared.table, txn, prepared.coordinator.as_deref())
+            .abort(
+                &prepared.table,
+                txn,
+                prepared.coordinator.as_deref(),
+                Some(&prepared.label),
+            )
             .await
             .map_err(|e| e.with_context("label", &prepared.label))
     }

@@ -73,6 +73,7 @@ pub(crate) async fn probe_abort(shared: &Shared, table: &Table, label: &Label) -
                     TxnRef::Id(id),
                     crate::response::TxnOp::Abort,
                     Some(&coordinator),
+                    Some(label),
                 )
                 .await?;
             Ok(Probed::Free)
@@ -97,6 +98,7 @@ pub(crate) async fn probe_abort(shared: &Shared, table: &Table, label: &Label) -
                     TxnRef::Id(id),
                     crate::response::TxnOp::Abort,
                     None,
+                    Some(label),
                 )
                 .await?;
             Ok(Probed::AbortedHolder)
@@ -127,7 +129,9 @@ pub(crate) async fn abort_lingering(
         match shared.label_state(&table.db, &label).await? {
             LabelState::Unknown | LabelState::Aborted => return Ok(aborted),
             LabelState::Prepare | LabelState::Precommitted => {
-                shared.abort(table, TxnRef::Label(&label), None).await?;
+                shared
+                    .abort(table, TxnRef::Label(&label), None, None)
+                    .await?;
                 tracing::info!(label = %label, "aborted a lingering transaction");
                 aborted += 1;
             }

@@ -248,7 +248,12 @@ impl Transaction for DorisTransaction {
             if let Some(id) = response.txn_id() {
                 let aborted = self
                     .shared
-                    .abort(&self.table, TxnRef::Id(id), Some(&self.coordinator))
+                    .abort(
+                        &self.table,
+                        TxnRef::Id(id),
+                        Some(&self.coordinator),
+                        self.label.as_ref(),
+                    )
                     .await;
                 if let Err(e) = aborted {
                     tracing::warn!(txn_id = id, error = %e, "could not abort a two-phase load ended by finish");
@@ -272,7 +277,12 @@ impl Transaction for DorisTransaction {
             return Ok(());
         };
         self.shared
-            .abort(&self.table, TxnRef::Label(&label), Some(&self.coordinator))
+            .abort(
+                &self.table,
+                TxnRef::Label(&label),
+                Some(&self.coordinator),
+                None,
+            )
             .await
             .map_err(|e| self.context(e))
     }
@@ -296,7 +306,9 @@ impl Drop for DorisTransaction {
         let table = self.table.clone();
         let coordinator = self.coordinator.clone();
         runtime.spawn(async move {
-            if let Err(e) = shared.abort(&table, TxnRef::Label(&label), Some(&coordinator)).await {
+            if let Err(e) = shared
+                .abort(&table, TxnRef::Label(&label), Some(&coordinator), None)
+                .await {
                 tracing::warn!(label = %label, error = %e, "best-effort abort of a dropped load failed");
             }
         });
