@@ -152,7 +152,10 @@ impl DorisTransaction {
         };
         let response = match classify_load(status, &body) {
             Ok(r) => r,
-            Err(e) => return Err(with_rejected_rows(&self.shared.client, e).await),
+            Err(e) => {
+                let e = with_rejected_rows(&self.shared.client, e, &self.coordinator).await;
+                return Err(e);
+            }
         };
         if let Some(label) = &self.label
             && response.label != label.as_str()
