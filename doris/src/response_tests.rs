@@ -143,6 +143,22 @@ fn fail_messages_map_to_kinds() {
 }
 
 #[test]
+fn running_txn_limit_is_a_temporary_txn_limit_in_every_shape() {
+    // The BE's Stream Load answer (reference §3.3, §4.4), exactly as the newest BE writes it.
+    let newest = r#"{"TxnId": -1, "Label": "l", "TwoPhaseCommit": "true", "Status": "Fail", "Message": "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = current running txns on db 10006 is 1000, larger than limit 1000"}"#;
+    // Doris <= 1.2: no `[CODE]` / `TStatus:` prefix.
+    let old = r#"{"TxnId": -1, "Label": "l", "Status": "Fail", "Message": "errCode = 2, detailMessage = current running txns on db 10006 is 100, larger than limit 100"}"#;
+    // The same text in the FE's early-rejection shape.
+    let fe = r#"{"status":"FAILED","msg":"current running txns on db 10006 is 1000, larger than limit 1000"}"#;
+    for body in [newest, old, fe] {
+        let e = load_err(body);
+        assert_eq!(e.kind(), ErrorKind::TxnLimit, "{body}");
+        assert_eq!(e.retry_status(), RetryStatus::Temporary, "{body}");
+        assert!(e.is_retryable(), "{body}");
+    }
+}
+
+#[test]
 fn fe_shapes_are_recognised() {
     let e = load_err(r#"{"status":"FAILED","msg":"There is no 100-continue header"}"#);
     assert_eq!(e.kind(), ErrorKind::Config);
