@@ -177,8 +177,17 @@ impl Shared {
     /// The coordinator and the entry nodes, as a stack (the next node to ask is last). A
     /// coordinator that failed recently is asked after the entry nodes.
     async fn first_nodes(&self, coordinator: Option<&str>) -> Result<Vec<Url>> {
-        let mut order = self.client.entry_nodes().await?;
-        if let Some(node) = coordinator.and_then(|c| self.coordinator_url(c)) {
+        let coordinator = coordinator.and_then(|c| self.coordinator_url(c));
+        let mut order = match self.client.entry_nodes().await {
+            Ok(nodes) => nodes,
+            // BE discovery failed, but the coordinator may still answer.
+            Err(e) if coordinator.is_some() => {
+                tracing::warn!(error = %e, "no entry node for a 2PC call besides the coordinator");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(node) = coordinator {
             if self.suspects.contains(&host_port(&node)) {
                 order.push(node);
             } else {

@@ -123,3 +123,38 @@ async fn abort_goes_past_a_coordinator_that_drops_connections() {
     let err = doris.commit(&prepared).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DataLoss, "{err}");
 }
+
+#[tokio::test]
+async fn sink_commit_survives_a_coordinator_that_drops_connections() {
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        id: i32,
+        name: &'a str,
+    }
+    let emu = start_with(|c| c.backends = 2).await;
+    let table = dup_table(&emu, "tsinkdrop").await;
+    let mut sink = streamload_doris::DorisSink::builder()
+        .with_protocol(builder(&emu))
+        .with_label_prefix("failover")
+        .recover(None)
+        .await
+        .unwrap();
+    for id in 1..=3 {
+        sink.write(&table, streamload_core::Op::Upsert, &Row { id, name: "d" })
+            .await
+            .unwrap();
+    }
+    let checkpoint = sink.prepare(1).await.unwrap();
+    let dead = coordinator_index(&emu, &checkpoint.prepared[0]);
+    drop_2pc_calls(&emu, dead);
+    sink.commit(&checkpoint)
+        .await
+        .expect("the commit goes past the dead BE");
+    emu.faults().clear();
+    sink.close().await.unwrap();
+    assert!(dropped_calls(&emu, dead) >= 1);
+    assert_eq!(
+        table_text(&emu, "select id, name from test.tsinkdrop order by id").await,
+        "1,d;2,d;3,d"
+    );
+}
