@@ -21,6 +21,10 @@
 //!   time, identical headers, idle / transaction timeouts), `_load_error_log`.
 //! * A MySQL port (DDL in each vendor's dialect, INSERT, SELECT) and a [`RequestLog`] of every
 //!   HTTP exchange, e.g. to prove a body never reached the FE.
+//! * Faults, scripted through [`EmulatorHandle::faults`] and
+//!   [`EmulatorHandle::set_listener_up`] or, from another process, the admin endpoints under
+//!   `/_emulator/` on every listener (faults, listener down / up, clock, FE config); each
+//!   fault is named in the request log entry it hit.
 //!
 //! # Use
 //!
@@ -60,6 +64,7 @@ use crate::engine::{Engine, EngineConfig, Flavor};
 use crate::http::HttpState;
 pub use crate::http::faults::{FaultAction, FaultRule, Faults};
 pub use crate::http::request_log::{Listener, RequestLog, RequestRecord};
+pub use crate::http::switches::Switches;
 
 /// How to start an emulator. [`EmulatorConfig::new`] gives loopback, ephemeral ports, one BE,
 /// user `root` with an empty password, in memory.
@@ -147,6 +152,7 @@ pub struct EmulatorHandle {
     engine: Engine,
     log: RequestLog,
     faults: Faults,
+    switches: Switches,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -200,6 +206,7 @@ impl Emulator {
             config.discard,
             config.group_commit_interval,
         ));
+        let switches = state.switches.clone();
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(http::serve(
@@ -243,6 +250,7 @@ impl Emulator {
             engine,
             log,
             faults,
+            switches,
             shutdown,
             tasks,
         })
@@ -276,9 +284,21 @@ impl EmulatorHandle {
     }
 
     /// Fault injection: rules for the next requests matching an endpoint (delay, a chosen
-    /// status, or a dropped connection), applied before the request reaches a handler.
+    /// status, a connection dropped before, during or after the handler), recorded in the
+    /// request log.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Switches a listener down (socket closed, open connections dropped: the FE or a BE is
+    /// gone) or back up (the same port bound again). `false` when there is no such listener.
+    pub fn set_listener_up(&self, listener: Listener, up: bool) -> bool {
+        self.switches.set_up(listener, up)
+    }
+
+    /// The listener switches (for sharing with other tasks).
+    pub fn switches(&self) -> &Switches {
+        &self.switches
     }
 
     /// Stops every listener and waits for them.

@@ -1,6 +1,7 @@
 //! Fault injection: "for the next N requests matching an endpoint, delay / answer with a chosen
-//! status / drop the connection". Rules are checked at the one dispatch point every request
-//! passes through, before the handler runs, so a faulted request never reaches the engine.
+//! status / drop the connection before the body is read, after part of it, or after the
+//! handler ran (the response is lost)". Rules are checked at the one dispatch point every
+//! request passes through, which also writes the fault's name into the request log.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,8 +20,46 @@ pub enum FaultAction {
         /// Response body.
         body: String,
     },
-    /// Close the connection without any response.
+    /// Close the connection without any response, before the body is read.
     Reset,
+    /// Read this many body bytes (or the whole body, if shorter), then close the connection
+    /// without a response: a BE dying mid-stream, or the node a 307 pointed to resetting while
+    /// the client still sends.
+    ResetMidBody {
+        /// Body bytes read before the connection drops.
+        after_bytes: u64,
+    },
+    /// Handle the request normally (the data is committed), then close the connection
+    /// without sending the response: the response is lost.
+    LoseResponse,
+}
+
+impl FaultAction {
+    /// An HTTP 200 answer whose JSON carries this `Status` and `Message`, the way the servers
+    /// report a load's outcome (for example `FAILED` / `No backend alive`).
+    pub fn load_status(status: &str, message: &str) -> FaultAction {
+        let body = serde_json::json!({
+            "Status": status,
+            "Message": message,
+            "NumberTotalRows": 0,
+            "NumberLoadedRows": 0,
+        });
+        FaultAction::Respond {
+            status: 200,
+            body: body.to_string(),
+        }
+    }
+
+    /// A short name for the request log (`reset`, `delay`, `respond 500`, ...).
+    pub fn name(&self) -> String {
+        match self {
+            FaultAction::Delay(d) => format!("delay {}ms", d.as_millis()),
+            FaultAction::Respond { status, .. } => format!("respond {status}"),
+            FaultAction::Reset => "reset".to_string(),
+            FaultAction::ResetMidBody { after_bytes } => format!("reset after {after_bytes} bytes"),
+            FaultAction::LoseResponse => "lose response".to_string(),
+        }
+    }
 }
 
 /// Which requests a rule applies to, and how many times.

@@ -8,6 +8,7 @@
 // it is built once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod auth;
 mod batcher;
 mod doris_2pc;
@@ -27,6 +28,7 @@ mod sr_context;
 mod sr_fe;
 mod sr_txn;
 mod state;
+pub mod switches;
 mod texts;
 
 pub(crate) use server::serve;

@@ -35,6 +35,8 @@ pub struct RequestRecord {
     pub body_bytes: u64,
     /// Status of the final response (0 when the connection was dropped without one).
     pub status: u16,
+    /// The injected fault that hit this request (`FaultAction::name`), if any.
+    pub fault: Option<String>,
 }
 
 impl RequestRecord {

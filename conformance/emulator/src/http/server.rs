@@ -3,7 +3,8 @@
 //!
 //! hyper is used directly because the emulator must control when a body is read (the FE never
 //! reads it, so no `100 Continue` is sent), `Connection: close`, and HTTP/1.0. Fault injection
-//! happens in [`dispatch`], before the handler runs and where the log is written.
+//! happens in [`dispatch`], around the handler and where the log is written; the admin
+//! endpoints (`/_emulator/...`) are answered there too.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use super::faults::FaultAction;
 use super::reply::Body;
 use super::request_log::{Listener, RequestRecord};
 use super::state::HttpState;
+use super::switches::wait_for;
 use super::{doris_be, doris_fe, sr_be, sr_fe};
 
 /// One request as handlers see it: head, the still-unread body, and bookkeeping.
@@ -84,6 +86,26 @@ impl Req {
     }
 }
 
+impl Req {
+    /// Reads and drops up to `limit` body bytes (fault `ResetMidBody`); stops early when the
+    /// body ends or breaks.
+    pub(crate) async fn read_body_prefix(&mut self, limit: u64) {
+        let Some(body) = self.body.as_mut() else {
+            return;
+        };
+        while self.body_bytes < limit {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.body_bytes += data.len() as u64;
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
 fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -103,16 +125,35 @@ fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Accepts connections until `shutdown` flips, serving each with hyper.
+/// Accepts connections until `shutdown` flips, serving each with hyper. While the listener's
+/// switch is down the socket is closed and open connections are dropped; switched up again,
+/// the same address is bound again.
 pub(crate) async fn serve(
     listener: TcpListener,
     which: Listener,
     state: Arc<HttpState>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    let mut up = state.switches.subscribe(which);
+    let mut listener = Some(listener);
     loop {
+        let Some(socket) = listener.as_ref() else {
+            tokio::select! {
+                _ = wait_for(&mut up, true) => {}
+                _ = shutdown.changed() => return,
+            }
+            listener = rebind(addr).await;
+            continue;
+        };
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = socket.accept() => accepted,
+            _ = wait_for(&mut up, false) => {
+                listener = None;
+                continue;
+            }
             _ = shutdown.changed() => return,
         };
         let Ok((stream, remote)) = accepted else {
@@ -121,6 +162,7 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
         let mut conn_shutdown = shutdown.clone();
+        let mut conn_up = state.switches.subscribe(which);
         tokio::spawn(async move {
             let service = service_fn(move |req| dispatch(Arc::clone(&state), which, remote, req));
             let conn = hyper::server::conn::http1::Builder::new()
@@ -129,6 +171,8 @@ pub(crate) async fn serve(
             let mut conn = std::pin::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
+                // Switched down: the node is gone, its connections with it.
+                _ = wait_for(&mut conn_up, false) => {}
                 _ = conn_shutdown.changed() => {
                     conn.as_mut().graceful_shutdown();
                     let _ = conn.await;
@@ -136,6 +180,18 @@ pub(crate) async fn serve(
             }
         });
     }
+}
+
+/// Binds `addr` again after a listener was switched back up (the old socket may linger a
+/// moment).
+async fn rebind(addr: SocketAddr) -> Option<TcpListener> {
+    for _ in 0..50 {
+        if let Ok(listener) = TcpListener::bind(addr).await {
+            return Some(listener);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
 }
 
 /// The service error that makes hyper drop a connection without answering (fault `Reset`).
@@ -150,7 +206,7 @@ impl std::fmt::Display for ConnectionReset {
 
 impl std::error::Error for ConnectionReset {}
 
-/// Every request passes here: faults, route, answer, log.
+/// Every request passes here: admin endpoints, faults, route, answer, log.
 async fn dispatch(
     state: Arc<HttpState>,
     which: Listener,
@@ -164,12 +220,29 @@ async fn dispatch(
         body_bytes: 0,
         remote_ip: remote.ip().to_string(),
     };
+    if req.parts.uri.path().starts_with(super::admin::PREFIX) {
+        let response = super::admin::handle(&state, &mut req).await;
+        record(&state, which, &req, response.status().as_u16(), None);
+        return Ok(response);
+    }
     let fault = state
         .faults
         .take(which, req.parts.method.as_str(), req.parts.uri.path());
+    let name = fault.as_ref().map(FaultAction::name);
     let response = match fault {
         Some(FaultAction::Reset) => {
-            record(&state, which, &req, 0);
+            record(&state, which, &req, 0, name);
+            return Err(ConnectionReset);
+        }
+        Some(FaultAction::ResetMidBody { after_bytes }) => {
+            req.read_body_prefix(after_bytes).await;
+            record(&state, which, &req, 0, name);
+            return Err(ConnectionReset);
+        }
+        Some(FaultAction::LoseResponse) => {
+            let response = route(&state, which, &mut req).await;
+            let name = name.map(|n| format!("{n} (was {})", response.status().as_u16()));
+            record(&state, which, &req, 0, name);
             return Err(ConnectionReset);
         }
         Some(FaultAction::Respond { status, body }) => {
@@ -183,7 +256,7 @@ async fn dispatch(
         }
         None => route(&state, which, &mut req).await,
     };
-    record(&state, which, &req, response.status().as_u16());
+    record(&state, which, &req, response.status().as_u16(), name);
     Ok(response)
 }
 
@@ -197,7 +270,7 @@ async fn route(state: &HttpState, which: Listener, req: &mut Req) -> Response<Bo
 }
 
 /// Writes the request log entry (status 0 = no response was sent).
-fn record(state: &HttpState, which: Listener, req: &Req, status: u16) {
+fn record(state: &HttpState, which: Listener, req: &Req, status: u16, fault: Option<String>) {
     let headers = req
         .parts
         .headers
@@ -224,6 +297,7 @@ fn record(state: &HttpState, which: Listener, req: &Req, status: u16) {
         headers,
         body_bytes: req.body_bytes,
         status,
+        fault,
     });
 }
 

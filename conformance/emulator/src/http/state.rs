@@ -13,6 +13,7 @@ use super::error_log::ErrorLogs;
 use super::faults::Faults;
 use super::request_log::RequestLog;
 use super::sr_context::TxnContexts;
+use super::switches::Switches;
 
 /// Shared state of all listeners.
 #[derive(Debug)]
@@ -23,6 +24,8 @@ pub(crate) struct HttpState {
     pub(crate) be_ports: Vec<u16>,
     pub(crate) log: RequestLog,
     pub(crate) faults: Faults,
+    /// Listener up / down switches.
+    pub(crate) switches: Switches,
     pub(crate) errors: ErrorLogs,
     pub(crate) discard: bool,
     rr: AtomicUsize,
@@ -47,6 +50,7 @@ impl HttpState {
     ) -> HttpState {
         let flavor = engine.flavor();
         let contexts = be_ports.iter().map(|_| TxnContexts::default()).collect();
+        let switches = Switches::new(be_ports.len());
         HttpState {
             engine,
             flavor,
@@ -54,6 +58,7 @@ impl HttpState {
             be_ports,
             log,
             faults,
+            switches,
             errors: ErrorLogs::default(),
             discard,
             rr: AtomicUsize::new(0),
