@@ -44,11 +44,13 @@ fn label_state_asked(emu: &EmulatorHandle) -> bool {
         .any(|r| r.path.contains("get_load_state") || r.path.contains("_stream_load_2pc"))
 }
 
-/// #11: a load whose connection drops before any answer is retried under the SAME label
+/// A load whose connection drops before the body is read is retried under the SAME label
 /// after asking the label's state, and its rows land exactly once. In checkpointed mode the
 /// rows already streamed are gone with the connection, so the checkpoint fails and a
 /// recovery + replay ends with the rows exactly once.
-pub async fn retry_keeps_label_after_lost_response(target: &dyn Target) -> Result {
+pub async fn load_reset_before_the_body_is_retried_under_the_same_label(
+    target: &dyn Target,
+) -> Result {
     let Some(emu) = emulator(target) else {
         skip!(target, "needs the emulator's faults");
     };

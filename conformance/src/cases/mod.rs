@@ -5,6 +5,7 @@ mod batching;
 mod crash;
 mod errors;
 mod faults;
+mod faults_nodes;
 mod labels;
 mod regressions;
 mod regressions_commit;
@@ -28,8 +29,12 @@ pub use errors::{
 };
 pub use faults::{
     commit_answered_5xx_is_settled_by_label_state, fail_status_spelled_FAILED_is_not_success,
-    fe_failover_uses_the_next_fe, retry_keeps_label_after_lost_response,
+    fe_failover_uses_the_next_fe, load_reset_before_the_body_is_retried_under_the_same_label,
     slow_answer_past_the_read_timeout_is_settled_by_label_state, unknown_status_fails_closed,
+};
+pub use faults_nodes::{
+    be_dying_mid_stream_then_recover, fe_down_and_back_up_is_waited_out,
+    retry_keeps_label_after_lost_response,
 };
 pub use labels::{
     abort_after_prepare_discards, commit_twice_is_idempotent, label_reuse_is_detected,
