@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use streamload_core::{Checkpoint, Delivery, Sink, SinkConfigBuilder, Table};
 
+use crate::ensure_eq;
 use crate::failure::Result;
 use crate::target::{DynProtocol, Keys, ProtocolSetup, TableSpec, Target, TargetExt};
-use crate::{ensure_eq, known_bug};
 
 use super::support::{Score, crash, deliver, scores, scores_text, write_scores};
 
@@ -66,16 +66,7 @@ async fn crash_then_recover(target: &dyn Target, point: CrashPoint) -> Result {
     expected.extend(second.iter().cloned());
     match target.delivery() {
         Delivery::Checkpointed => checkpointed(target, &table, point, &first, &second).await?,
-        Delivery::Batched => {
-            if let Replayed::KnownBug = batched(target, &table, point, &first, &second).await? {
-                known_bug!(
-                    target,
-                    skip_loaded_batches_ignores_label_exists_from_finish,
-                    "{}",
-                    super::support::SKIP_LOADED_BUG
-                );
-            }
-        }
+        Delivery::Batched => batched(target, &table, point, &first, &second).await?,
     }
     ensure_eq!(
         target.table_text(&table, "id, name, score").await?,
@@ -121,20 +112,13 @@ async fn checkpointed(
     Ok(())
 }
 
-/// How the batched replay ended.
-enum Replayed {
-    Done,
-    /// The replay hit `SKIP_LOADED_BUG`.
-    KnownBug,
-}
-
 async fn batched(
     target: &dyn Target,
     table: &Table,
     point: CrashPoint,
     first: &[Score],
     second: &[Score],
-) -> Result<Replayed> {
+) -> Result {
     let labelled = !target.server_batched();
     let mut sink = Sink::new(
         protocol(target).await?,
@@ -166,14 +150,9 @@ async fn batched(
         .build()?;
     let mut sink = Sink::new(protocol(target).await?, config)?;
     write_scores(&mut sink, table, &replay).await?;
-    if let Err(e) = sink.flush().await {
-        if e.kind() == streamload_core::ErrorKind::LabelAlreadyExists {
-            return Ok(Replayed::KnownBug);
-        }
-        return Err(e.into());
-    }
+    sink.flush().await?;
     sink.close().await?;
-    Ok(Replayed::Done)
+    Ok(())
 }
 
 /// Crash with the second batch / checkpoint only buffered, then recover.

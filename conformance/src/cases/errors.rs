@@ -6,7 +6,7 @@ use streamload_core::{Delivery, Error, ErrorKind, LoadProtocol, Op, Sink, Table,
 
 use crate::failure::{Failure, Result};
 use crate::target::{Keys, ProtocolSetup, TableSpec, Target, TargetExt};
-use crate::{ensure, ensure_eq, known_bug};
+use crate::{ensure, ensure_eq};
 
 /// Writes `rows`, then flushes (batched) or prepares (checkpointed); returns the first error
 /// of any step, or fails the case when every step succeeded.
@@ -53,14 +53,6 @@ pub async fn wrong_password_is_unauthorized(target: &dyn Target) -> Result {
     let err = error_of(&mut sink, &table, &[[Value::Int(1), Value::Int(1)]]).await?;
     let text = format!("{err} {err:?}");
     ensure!(!text.contains(wrong), "the password leaked: {text}");
-    if err.kind() == ErrorKind::Unexpected && text.contains("Authenticate failed") {
-        known_bug!(
-            target,
-            mysql_login_refusal_is_unexpected_not_unauthorized,
-            "a refused MySQL login of the metadata lookup (ERROR 1698/1045 `Authenticate \
-             failed`) is ErrorKind::Unexpected, not Unauthorized: {err}"
-        );
-    }
     ensure_eq!(err.kind(), ErrorKind::Unauthorized, "error kind: {err}");
     ensure!(!err.is_retryable(), "an auth failure is permanent: {err}");
     ensure!(!text.contains(wrong), "the password leaked: {text}");
@@ -93,14 +85,6 @@ pub async fn rejected_rows_carry_the_server_reason(target: &dyn Target) -> Resul
     ];
     let err = error_of(&mut sink, &table, &rows).await?;
     ensure_eq!(err.kind(), ErrorKind::DataQuality, "error kind: {err}");
-    if err.context("error_url").is_some() && !err.to_string().contains("not-a-number-xyz") {
-        known_bug!(
-            target,
-            data_quality_error_without_rejected_rows,
-            "a DataQuality error names the server's error_url but does not carry its rejected \
-             rows and reasons (the V1 path fetches them; this mode does not): {err}"
-        );
-    }
     ensure!(
         err.to_string().contains("not-a-number-xyz"),
         "the error carries the rejected row or the server's reason: {err}"

@@ -9,7 +9,7 @@ use streamload_core::{Delivery, ErrorKind, LabelState, LoadProtocol, Sink};
 
 use crate::failure::{Failure, Result};
 use crate::target::{Keys, ProtocolSetup, TableSpec, Target, TargetExt};
-use crate::{ensure, ensure_eq, known_bug, skip};
+use crate::{ensure, ensure_eq, skip};
 
 use super::support::{deliver, load_scores, scores, scores_text, write_scores};
 
@@ -35,15 +35,6 @@ pub async fn label_reuse_is_detected(target: &dyn Target) -> Result {
             let mut sink = Sink::new(protocol, target.sink_config("reuse").build()?)?;
             write_scores(&mut sink, &table, &scores(10, 3, "second")).await?;
             let err = match sink.flush().await {
-                Ok(()) if sink.stats().loads_skipped > 0 => known_bug!(
-                    target,
-                    label_exists_on_first_attempt_silently_skipped,
-                    "SILENT DATA LOSS: a first-attempt load whose label an earlier run committed \
-                     was counted as skipped (rows dropped, flush Ok) without skip_loaded_batches. \
-                     The vendor marks `Label Already Exists` as OutcomeUnknown and core's \
-                     run_batch settles OutcomeUnknown by label state without asking \
-                     retry::decide(Cause::LabelAlreadyExists, ours_before = false)"
-                ),
                 Ok(()) => return Err(Failure::new("a reused label was loaded again")),
                 Err(e) => e,
             };
@@ -55,17 +46,7 @@ pub async fn label_reuse_is_detected(target: &dyn Target) -> Result {
                 .build()?;
             let mut resumed = Sink::new(protocol, config)?;
             write_scores(&mut resumed, &table, &first).await?;
-            if let Err(e) = resumed.flush().await {
-                if e.kind() == ErrorKind::LabelAlreadyExists {
-                    known_bug!(
-                        target,
-                        skip_loaded_batches_ignores_label_exists_from_finish,
-                        "{}",
-                        super::support::SKIP_LOADED_BUG
-                    );
-                }
-                return Err(e.into());
-            }
+            resumed.flush().await?;
             ensure_eq!(resumed.stats().loads_skipped, 1, "replayed batches skipped");
             resumed.close().await?;
         }

@@ -10,7 +10,7 @@ use streamload_core::{
 
 use crate::failure::{Failure, Result};
 use crate::target::{Keys, ProtocolSetup, TableSpec, Target, TargetExt};
-use crate::{ensure, ensure_eq, known_bug, skip};
+use crate::{ensure, ensure_eq, skip};
 
 use super::support::{crash, deliver, scores, scores_text, write_scores};
 
@@ -209,16 +209,6 @@ pub async fn running_txn_limit_is_waited_out(target: &dyn Target) -> Result {
     };
     let (written, released) = tokio::join!(writer, release);
     released?;
-    if let Err(e) = &written
-        && e.message().contains("TxnLimit")
-    {
-        known_bug!(
-            target,
-            txn_limit_fails_streaming_two_phase_load,
-            "a running-transaction limit met by a streaming two-phase load fails the \
-             checkpoint (TxnLimit from prepare) instead of being waited out: {e}"
-        );
-    }
     written?;
     if held {
         ensure!(

@@ -97,10 +97,3 @@ pub async fn load_scores(
 pub fn crash<P: LoadProtocol + 'static>(sink: Sink<P>) {
     std::mem::forget(sink);
 }
-
-/// The known bug behind `skip_loaded_batches` failing on single-request loads.
-pub const SKIP_LOADED_BUG: &str = "skip_loaded_batches does not skip a batch whose label is \
-    committed when the vendor reports `Label Already Exists` in the load's final answer \
-    (Transaction::finish, single-request Stream Load) instead of at begin: core's run_batch \
-    only settles OutcomeUnknown errors by label state, so the Permanent LabelAlreadyExists \
-    fails the flush";

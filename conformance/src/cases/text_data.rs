@@ -53,7 +53,7 @@ async fn load_awkward(target: &dyn Target, table_name: &str, format: Format) -> 
         .await?;
     }
     if let Err(e) = deliver(&mut sink, 1).await {
-        if is_json_lines_refused(target, &e) || is_v2_enclose_ignored(target, &e) {
+        if is_v2_enclose_ignored(target, &e) {
             return Ok(());
         }
         return Err(e);
@@ -70,27 +70,6 @@ async fn load_awkward(target: &dyn Target, table_name: &str, format: Format) -> 
         ensure_eq!(row[1].as_str(), text, "value of row {}", row[0]);
     }
     Ok(())
-}
-
-/// Known bug: the emulator reads a StarRocks JSON body as ONE document, while StarRocks
-/// parses a stream of documents (JSON lines) when `strip_outer_array` is off. Prints it.
-pub(crate) fn is_json_lines_refused(target: &dyn Target, e: &Failure) -> bool {
-    let reasonless = e.message().contains("too many filtered rows")
-        && !e.message().contains("rejected rows")
-        && e.message().contains("error_url");
-    let hit = target.emulator().is_some()
-        && ((e.message().contains("Parse json data failed")
-            && e.message().contains("trailing characters"))
-            || reasonless);
-    if hit {
-        eprintln!(
-            "KNOWN BUG emulator_json_document_stream on {}: the emulator refuses a JSON-lines body without strip_outer_array \
-             (`trailing characters at line 2`; on merge commit the error carries no reason, see \
-             the rejected-rows case); StarRocks reads concatenated JSON documents",
-            target.name()
-        );
-    }
-    hit
 }
 
 /// Known bug: the StarRocks crate drops `enclose` / `escape` on the V2 `/load` path (which
