@@ -204,7 +204,8 @@ pub async fn fe_down_and_back_up_is_waited_out(target: &dyn Target) -> Result {
     let config = target
         .sink_config("fedown")
         .with_retry(RetryConfig {
-            max_retries: 6,
+            // About 4 s of retries for an FE that is down 0.3 s, so a busy machine still fits.
+            max_retries: 12,
             min_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(400),
             txn_limit_wait: Duration::from_secs(5),
