@@ -32,6 +32,9 @@ pub struct Capabilities {
     pub lz4_csv: bool,
     /// Arrow IPC stream bodies are accepted.
     pub arrow: bool,
+    /// CSV `enclose` / `escape` can be sent, so values holding separators can be quoted;
+    /// without it an enclosed [`crate::CsvFormat`] is refused when the `Sink` is built.
+    pub csv_enclose: bool,
     /// Largest body one request may carry, in bytes (0 = no limit known).
     pub max_body_bytes: u64,
     /// How generated labels are spelled.

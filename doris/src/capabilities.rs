@@ -31,6 +31,8 @@ pub fn capabilities(mode: DorisMode) -> Capabilities {
         lz4_json: true,
         lz4_csv: true,
         arrow: cfg!(feature = "arrow"),
+        // `enclose` / `escape` are Stream Load headers since Doris 2.0.
+        csv_enclose: true,
         max_body_bytes: MAX_BODY_BYTES,
         label_format: DORIS_LABEL_FORMAT,
     }

@@ -29,16 +29,19 @@ pub const V1: Capabilities = Capabilities {
     lz4_json: true,
     lz4_csv: true,
     arrow: false,
+    csv_enclose: true,
     max_body_bytes: MAX_BODY_BYTES,
     label_format: LABEL_FORMAT,
 };
 
 /// V2 transactions: several `/load` requests per transaction, prepare and commit.
-/// `merge_condition` is not applied on this path, so conditional updates are off.
+/// `merge_condition` is not applied on this path, so conditional updates are off, and the
+/// transaction `/load` path reads no `enclose` / `escape` (V1 only in the server code read).
 pub const V2: Capabilities = Capabilities {
     two_phase_commit: true,
     multi_load_per_txn: true,
     conditional_update: false,
+    csv_enclose: false,
     ..V1
 };
 

@@ -84,13 +84,19 @@ pub(crate) fn load_headers(
             put("format", format)?;
             put("column_separator", &escape_separator(&csv.column_separator))?;
             put("row_delimiter", &escape_separator(&csv.line_delimiter))?;
-            if mode != HeaderMode::V2 {
-                if let Some(b) = csv.enclose {
-                    put("enclose", &char::from(b).to_string())?;
-                }
-                if let Some(b) = csv.escape {
-                    put("escape", &char::from(b).to_string())?;
-                }
+            if mode == HeaderMode::V2 && (csv.enclose.is_some() || csv.escape.is_some()) {
+                // Dropping them would let the server split quoted values into columns.
+                return Err(config_error(
+                    "CSV enclose/escape are not read by StarRocks transaction loads (V2); \
+                     use V1, JSON, or CSV without enclose"
+                        .to_owned(),
+                ));
+            }
+            if let Some(b) = csv.enclose {
+                put("enclose", &char::from(b).to_string())?;
+            }
+            if let Some(b) = csv.escape {
+                put("escape", &char::from(b).to_string())?;
             }
         }
         (Format::Json(layout), compression) => {
@@ -259,6 +265,23 @@ mod tests {
             load_headers(&c, &t, &o, HeaderMode::V1).unwrap()["merge_condition"],
             "score"
         );
+    }
+
+    #[test]
+    fn enclose_is_refused_on_transaction_loads_and_sent_on_v1() {
+        let t = Table::new("test", "t");
+        let enclosed = CsvFormat {
+            enclose: Some(b'"'),
+            escape: Some(b'\\'),
+            ..CsvFormat::default()
+        };
+        let o = options(None, Format::Csv(enclosed), Compression::None);
+        let c = config(&[]);
+        let v2 = load_headers(&c, &t, &o, HeaderMode::V2).unwrap_err();
+        assert_eq!(v2.kind(), ErrorKind::Config);
+        let v1 = load_headers(&c, &t, &o, HeaderMode::V1).unwrap();
+        assert_eq!(v1["enclose"], "\"");
+        assert_eq!(v1["escape"], "\\");
     }
 
     #[test]

@@ -392,5 +392,14 @@ fn check_capabilities(caps: &crate::Capabilities, config: &SinkConfig) -> Result
     if config.format == Format::ArrowStream && !caps.arrow {
         return bad("this protocol does not accept Arrow bodies");
     }
+    if let Format::Csv(csv) = &config.format
+        && (csv.enclose.is_some() || csv.escape.is_some())
+        && !caps.csv_enclose
+    {
+        return bad(
+            "this protocol cannot send CSV enclose/escape; use JSON, or CSV without enclose \
+             (a value holding the separator is then refused with an Encode error naming it)",
+        );
+    }
     Ok(())
 }

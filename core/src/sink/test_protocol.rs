@@ -92,6 +92,7 @@ pub(crate) fn caps() -> Capabilities {
         lz4_json: true,
         lz4_csv: true,
         arrow: false,
+        csv_enclose: true,
         max_body_bytes: 0,
         label_format: LabelFormat {
             separator: '_',

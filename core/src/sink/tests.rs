@@ -351,3 +351,23 @@ async fn a_big_row_waits_until_enough_small_buffers_are_shipped() {
     assert!(sink.stats().memory_waits >= 1);
     assert_eq!(sink.stats().loads_succeeded, 6);
 }
+
+#[test]
+fn an_enclosed_csv_format_needs_the_csv_enclose_capability() {
+    let enclosed = Format::Csv(crate::CsvFormat {
+        enclose: Some(b'"'),
+        ..crate::CsvFormat::default()
+    });
+    let mut protocol = Recording::new();
+    assert!(
+        Sink::new(
+            protocol.clone(),
+            builder().with_format(enclosed.clone()).build().unwrap()
+        )
+        .is_ok()
+    );
+    protocol.caps.csv_enclose = false;
+    let err = Sink::new(protocol, builder().with_format(enclosed).build().unwrap()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.message().contains("enclose"), "{err}");
+}
