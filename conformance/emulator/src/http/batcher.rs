@@ -41,18 +41,19 @@ pub(crate) struct Window {
 }
 
 impl Window {
-    /// Adds rows; `Ok(false)` when the window closed meanwhile (use a new one).
-    pub(crate) fn append(&self, engine: &Engine, rows: Vec<StagedRow>) -> Result<bool, TxnError> {
+    /// Adds rows; `Ok(false)` when the window closed meanwhile (use a new one). The rows are
+    /// taken only when they are staged, so a closed window leaves them with the caller.
+    fn append(&self, engine: &Engine, rows: &mut Vec<StagedRow>) -> Result<bool, TxnError> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.closed {
             return Ok(false);
         }
-        engine.stage(self.txn_id, rows)?;
+        engine.stage(self.txn_id, std::mem::take(rows))?;
         Ok(true)
     }
 
     /// Marks the whole window failed (merge commit: one bad request fails all).
-    pub(crate) fn fail(&self, reason: &str) -> bool {
+    fn fail(&self, reason: &str) -> bool {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.closed {
             return false;
@@ -92,13 +93,26 @@ pub(crate) struct Batcher {
     windows: Windows,
 }
 
+/// Why a request could not join a window.
+#[derive(Debug)]
+pub(crate) enum JoinError {
+    /// Opening a window failed to begin its transaction under `label`.
+    Begin { error: BeginError, label: String },
+    /// Staging the rows failed.
+    Txn(TxnError),
+    /// Every window tried closed before the request got in.
+    KeptClosing,
+}
+
+/// How many closing windows a request outlives before it gives up.
+const JOIN_ATTEMPTS: usize = 8;
+
 /// What opening a window needs.
 #[derive(Debug, Clone)]
 pub(crate) struct WindowSpec {
     pub(crate) key: String,
     pub(crate) db: String,
     pub(crate) table: String,
-    pub(crate) label: String,
     pub(crate) interval: Duration,
     pub(crate) coordinator_be: usize,
     /// How the window's transaction writes rows (StarRocks merge commit: `partial_update`,
@@ -114,12 +128,42 @@ impl Batcher {
         }
     }
 
-    /// The open window for `spec.key`, or a new one (its transaction begun, its close
-    /// scheduled). `make_label` is called only when a window is opened.
-    pub(crate) fn window(
+    /// Puts `rows` into the open window for `spec.key`, opening one under `make_label()` when
+    /// none is open; with `failure` set it fails that window instead (merge commit: a request
+    /// over its filter ratio fails the whole window). A window that closes between the lookup
+    /// and the append is replaced by a new one, a few times at most.
+    pub(crate) async fn join(
+        &self,
+        engine: &Engine,
+        spec: WindowSpec,
+        make_label: impl Fn() -> String,
+        mut rows: Vec<StagedRow>,
+        failure: Option<&str>,
+    ) -> Result<Arc<Window>, JoinError> {
+        for _ in 0..JOIN_ATTEMPTS {
+            let label = make_label();
+            let window = self
+                .window(engine, &spec, &label)
+                .map_err(|error| JoinError::Begin { error, label })?;
+            let joined = match failure {
+                Some(reason) => window.fail(reason),
+                None => window.append(engine, &mut rows).map_err(JoinError::Txn)?,
+            };
+            if joined {
+                return Ok(window);
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Err(JoinError::KeptClosing)
+    }
+
+    /// The open window for `spec.key`, or a new one under `label` (its transaction begun, its
+    /// close scheduled).
+    fn window(
         &self,
         engine: &Engine,
         spec: &WindowSpec,
+        label: &str,
     ) -> Result<Arc<Window>, BeginError> {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(w) = windows.get(&spec.key) {
@@ -128,7 +172,7 @@ impl Batcher {
         let txn: TxnInfo = engine.begin(BeginRequest {
             db: spec.db.clone(),
             table: spec.table.clone(),
-            label: spec.label.clone(),
+            label: label.to_owned(),
             timeout: Duration::ZERO,
             coordinator_be: spec.coordinator_be,
             write: spec.write.clone(),
@@ -179,5 +223,58 @@ impl Batcher {
             w.done.send_replace(Some(outcome));
         });
         Ok(window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineConfig, Flavor, RowOp, Value};
+
+    fn row(id: i128) -> StagedRow {
+        StagedRow {
+            op: RowOp::Upsert,
+            values: vec![Some(Value::Int(id))],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_racing_a_closing_window_keeps_its_rows_for_the_next_one() {
+        let engine = Engine::open(EngineConfig::new(Flavor::Doris)).unwrap();
+        engine.create_database("db").unwrap();
+        engine
+            .execute_ddl(
+                "CREATE TABLE db.t (id INT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+            )
+            .unwrap();
+        let interval = Duration::from_millis(5);
+        let batcher = Batcher::new(interval);
+        let spec = WindowSpec {
+            key: "k".into(),
+            db: "db".into(),
+            table: "t".into(),
+            interval,
+            coordinator_be: 0,
+            write: WriteMode::default(),
+        };
+        let first = batcher
+            .join(&engine, spec.clone(), || "w1".into(), vec![row(1)], None)
+            .await
+            .unwrap();
+        assert_eq!(first.wait().await, WindowOutcome::Visible);
+
+        // The window has closed: the rows must stay with the caller, not vanish.
+        let mut rows = vec![row(2)];
+        assert!(!first.append(&engine, &mut rows).unwrap());
+        assert_eq!(rows.len(), 1);
+
+        let second = batcher
+            .join(&engine, spec, || "w2".into(), rows, None)
+            .await
+            .unwrap();
+        assert_ne!(second.txn_id, first.txn_id);
+        assert_eq!(second.wait().await, WindowOutcome::Visible);
+        let count = engine.query(Some("db"), "SELECT COUNT(*) FROM t").unwrap();
+        assert_eq!(count.rows, vec![vec![Value::Int(2)]]);
     }
 }

@@ -1,14 +1,12 @@
 //! The Doris BE listener: `_stream_load` (plain, 2PC, group commit), `_stream_load_2pc`,
 //! `_load_error_log`, `/api/health` and `/`.
 
-use std::time::Duration;
-
 use http::{Method, Response, StatusCode};
 
 use crate::engine::{Flavor, WriteMode};
 
 use super::auth::basic_auth;
-use super::batcher::{WindowOutcome, WindowSpec};
+use super::batcher::{JoinError, WindowOutcome, WindowSpec};
 use super::doris_2pc;
 use super::ids::{unique_pair, uuid_label};
 use super::load::params::{Phase, doris_params};
@@ -298,43 +296,40 @@ async fn group_commit_load(
         table.to_ascii_lowercase(),
         param_key(req)
     );
-    let mut rows = batch.rows;
-    for _ in 0..8 {
+    let spec = WindowSpec {
+        key,
+        db: db.clone(),
+        table: table.clone(),
+        interval: state.batcher.default_interval,
+        coordinator_be: be,
+        write: WriteMode::default(),
+    };
+    let group_label = || {
         let (hi, lo) = unique_pair();
-        let spec = WindowSpec {
-            key: key.clone(),
-            db: db.clone(),
-            table: table.clone(),
-            label: format!("group_commit_{hi:016x}_{lo:016x}"),
-            interval: state.batcher.default_interval,
-            coordinator_be: be,
-            write: WriteMode::default(),
-        };
-        let window = match state.batcher.window(&state.engine, &spec) {
-            Ok(w) => w,
-            Err(e) => {
-                let (_, _, msg) = texts::begin_error(Flavor::Doris, &e, &db, &table, &spec.label);
-                return report.fail(msg);
-            }
-        };
-        match window.append(&state.engine, std::mem::take(&mut rows)) {
-            Ok(true) => {
-                report.txn_id = window.txn_id;
-                report.label = window.label.clone();
-                if sync && let WindowOutcome::Aborted(reason) = window.wait().await {
-                    return report.fail(format!("[INTERNAL_ERROR]{reason}"));
-                }
-                report.status = LoadStatus::Success;
-                return report;
-            }
-            Ok(false) => {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                continue;
-            }
-            Err(e) => return report.fail(texts::txn_error(Flavor::Doris, &e)),
+        format!("group_commit_{hi:016x}_{lo:016x}")
+    };
+    let window = match state
+        .batcher
+        .join(&state.engine, spec, group_label, batch.rows, None)
+        .await
+    {
+        Ok(window) => window,
+        Err(JoinError::Begin { error, label }) => {
+            let (_, _, msg) = texts::begin_error(Flavor::Doris, &error, &db, &table, &label);
+            return report.fail(msg);
         }
+        Err(JoinError::Txn(e)) => return report.fail(texts::txn_error(Flavor::Doris, &e)),
+        Err(JoinError::KeptClosing) => {
+            return report.fail("[INTERNAL_ERROR]group commit window kept closing, please retry");
+        }
+    };
+    report.txn_id = window.txn_id;
+    report.label = window.label.clone();
+    if sync && let WindowOutcome::Aborted(reason) = window.wait().await {
+        return report.fail(format!("[INTERNAL_ERROR]{reason}"));
     }
-    report.fail("[INTERNAL_ERROR]group commit window kept closing, please retry")
+    report.status = LoadStatus::Success;
+    report
 }
 
 /// The load-parameter headers that must be identical for requests to share a window.

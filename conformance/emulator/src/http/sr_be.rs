@@ -9,7 +9,7 @@ use http::{Method, Response, StatusCode};
 use crate::engine::{Flavor, WriteMode};
 
 use super::auth::basic_auth;
-use super::batcher::{WindowOutcome, WindowSpec};
+use super::batcher::{JoinError, WindowOutcome, WindowSpec};
 use super::doris_be::{JSON_MAX_BYTES, discard, error_log, param_key};
 use super::ids::{unique_pair, uuid_label};
 use super::load::params::{DataFormat, LoadParams, Phase};
@@ -236,56 +236,49 @@ async fn merge_commit(
         table.to_ascii_lowercase(),
         param_key(req)
     );
-    let mut rows = batch.rows;
-    for _ in 0..8 {
+    let spec = WindowSpec {
+        key,
+        db: db.clone(),
+        table: table.clone(),
+        interval,
+        coordinator_be: be,
+        write: WriteMode {
+            partial_columns: params.partial_update,
+            merge_condition: params.merge_condition.clone(),
+        },
+    };
+    let merge_label = || {
         let (hi, lo) = unique_pair();
-        let spec = WindowSpec {
-            key: key.clone(),
-            db: db.clone(),
-            table: table.clone(),
-            label: format!("merge_commit_{hi:016x}-{lo:016x}"),
-            interval,
-            coordinator_be: be,
-            write: WriteMode {
-                partial_columns: params.partial_update,
-                merge_condition: params.merge_condition.clone(),
-            },
-        };
-        let window = match state.batcher.window(&state.engine, &spec) {
-            Ok(w) => w,
-            Err(e) => {
-                let (_, _, msg) =
-                    texts::begin_error(Flavor::StarRocks, &e, &db, &table, &spec.label);
-                return report.fail(msg);
-            }
-        };
-        let appended = if failed {
-            Ok(window.fail("too many filtered rows"))
-        } else {
-            window.append(&state.engine, std::mem::take(&mut rows))
-        };
-        match appended {
-            Ok(true) => {
-                report.txn_id = window.txn_id;
-                report.label = window.label.clone();
-                report.left_merge_ms = window.left_ms();
-                if asynchronous && !failed {
-                    report.status = LoadStatus::Success;
-                    return report;
-                }
-                return match window.wait().await {
-                    WindowOutcome::Visible => {
-                        report.status = LoadStatus::Success;
-                        report
-                    }
-                    WindowOutcome::Aborted(reason) => {
-                        report.fail(format!("Load is aborted, reason: {reason}"))
-                    }
-                };
-            }
-            Ok(false) => tokio::time::sleep(Duration::from_millis(1)).await,
-            Err(e) => return report.fail(e.to_string()),
+        format!("merge_commit_{hi:016x}-{lo:016x}")
+    };
+    let failure = failed.then_some("too many filtered rows");
+    let window = match state
+        .batcher
+        .join(&state.engine, spec, merge_label, batch.rows, failure)
+        .await
+    {
+        Ok(window) => window,
+        Err(JoinError::Begin { error, label }) => {
+            let (_, _, msg) = texts::begin_error(Flavor::StarRocks, &error, &db, &table, &label);
+            return report.fail(msg);
         }
+        Err(JoinError::Txn(e)) => return report.fail(e.to_string()),
+        Err(JoinError::KeptClosing) => {
+            return report.fail("merge commit window kept closing, please retry");
+        }
+    };
+    report.txn_id = window.txn_id;
+    report.label = window.label.clone();
+    report.left_merge_ms = window.left_ms();
+    if asynchronous && !failed {
+        report.status = LoadStatus::Success;
+        return report;
     }
-    report.fail("merge commit window kept closing, please retry")
+    match window.wait().await {
+        WindowOutcome::Visible => {
+            report.status = LoadStatus::Success;
+            report
+        }
+        WindowOutcome::Aborted(reason) => report.fail(format!("Load is aborted, reason: {reason}")),
+    }
 }
