@@ -7,8 +7,7 @@
 use bytes::Bytes;
 use serde::Serialize;
 use streamload_core::{
-    Checkpoint, Delivery, Label, LabelFormat, LabelState, LoadOptions, LoadProtocol, Op, Prepared,
-    Result, Sink, SinkConfig, SinkStats, Table, Transaction, Value,
+    Checkpoint, Delivery, Op, Result, Sink, SinkConfig, SinkStats, Table, Value,
 };
 use streamload_doris::{DorisBuilder, DorisProtocol};
 use streamload_starrocks::{StarRocksBuilder, StarRocksProtocol};
@@ -76,47 +75,6 @@ impl AnyProtocol {
                 Ok(AnyProtocol::StarRocks(builder.connect().await?))
             }
         }
-    }
-}
-
-impl AnyProtocol {
-    fn inner(&self) -> &dyn LoadProtocol {
-        match self {
-            AnyProtocol::Doris(p) => p,
-            AnyProtocol::StarRocks(p) => p,
-        }
-    }
-
-    /// `LoadProtocol::begin`: an open load of `table` under `label`.
-    pub async fn begin(
-        &self,
-        table: &Table,
-        label: Label,
-        options: &LoadOptions,
-    ) -> Result<Box<dyn Transaction>> {
-        self.inner().begin(table, Some(label), options).await
-    }
-
-    /// How this vendor spells generated labels.
-    pub fn label_format(&self) -> LabelFormat {
-        self.inner().capabilities().label_format
-    }
-
-    /// `LoadProtocol::label_state`.
-    pub async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
-        self.inner().label_state(db, label).await
-    }
-
-    /// Aborts the transaction holding `label` of `table` (`LoadProtocol::abort` by label).
-    pub async fn abort_label(&self, table: &Table, label: &Label) -> Result<()> {
-        let handle = Prepared {
-            vendor: self.inner().capabilities().vendor.to_owned(),
-            table: table.clone(),
-            label: label.clone(),
-            txn_id: None,
-            coordinator: None,
-        };
-        self.inner().abort(&handle).await
     }
 }
 

@@ -13,7 +13,6 @@
 pub mod chunker;
 pub mod error;
 pub mod input;
-pub mod json_array;
 pub mod progress;
 pub mod validate;
 
@@ -24,8 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use streamload_core::{
-    Compression, CsvFormat, Delivery, ErrorKind, Format, JsonFormat, Label, LabelState, SinkConfig,
-    SinkStats, Table,
+    Compression, CsvFormat, Delivery, Format, JsonFormat, SinkConfig, SinkStats, Table,
 };
 use tokio::io::AsyncRead;
 use tokio::sync::mpsc;
@@ -285,67 +283,25 @@ async fn load_chunk(shared: &Shared, chunk: Chunk, fields: Option<usize>) -> Res
     config.memory_budget = budget;
     config.max_bytes = config.max_bytes.max(chunk.bytes.len() as u64 * 2);
     let table = &shared.job.table;
-    let label = config
-        .label_generator(shared.protocol.label_format())
-        .and_then(|g| g.label(table, chunk.index + 1))
-        .map_err(load_error)?;
-    let stats = match already_loaded(shared, &label).await.map_err(load_error)? {
-        true => None,
-        false if json_as_array(shared) => {
-            let report = json_array::load(
-                &shared.protocol,
-                table,
-                label.clone(),
-                &chunk.bytes,
-                shared.job.columns.clone(),
-                shared.job.lz4,
-            )
-            .await;
-            match report {
-                Ok(report) => Some(Loaded {
-                    rows: report.rows_loaded,
-                    filtered: report.rows_filtered,
-                    bytes: report.bytes,
-                }),
-                Err(e) if e.kind() == ErrorKind::LabelAlreadyExists => {
-                    if already_loaded(shared, &label).await.map_err(load_error)? {
-                        None
-                    } else {
-                        return Err(load_error(e));
-                    }
-                }
-                Err(e) => return Err(load_error(e)),
-            }
-        }
-        false => {
-            let mut sink = AnySink::new(shared.protocol.clone(), config).map_err(load_error)?;
-            let loaded: streamload_core::Result<SinkStats> = async {
-                sink.write_encoded(table, chunk.bytes.clone(), chunk.lines)
-                    .await?;
-                sink.flush().await?;
-                let stats = sink.stats();
-                sink.close().await?;
-                Ok(stats)
-            }
-            .await;
-            match loaded {
-                Ok(stats) if stats.loads_skipped == 0 => Some(Loaded {
-                    rows: stats.rows_loaded,
-                    filtered: stats.rows_filtered,
-                    bytes: stats.bytes_loaded,
-                }),
-                Ok(_) => None,
-                // Another run loaded the chunk meanwhile (the label is this chunk's own).
-                Err(e) if e.kind() == ErrorKind::LabelAlreadyExists => {
-                    if already_loaded(shared, &label).await.map_err(load_error)? {
-                        None
-                    } else {
-                        return Err(load_error(e));
-                    }
-                }
-                Err(e) => return Err(load_error(e)),
-            }
-        }
+    // The Sink resolves the label: a chunk an earlier run committed is skipped
+    // (`skip_loaded_batches`), a load a crashed run left open under it is aborted and redone.
+    let mut sink = AnySink::new(shared.protocol.clone(), config).map_err(load_error)?;
+    let loaded: streamload_core::Result<SinkStats> = async {
+        sink.write_encoded(table, chunk.bytes.clone(), chunk.lines)
+            .await?;
+        sink.flush().await?;
+        let stats = sink.stats();
+        sink.close().await?;
+        Ok(stats)
+    }
+    .await;
+    let stats = match loaded.map_err(load_error)? {
+        stats if stats.loads_skipped == 0 => Some(Loaded {
+            rows: stats.rows_loaded,
+            filtered: stats.rows_filtered,
+            bytes: stats.bytes_loaded,
+        }),
+        _ => None,
     };
     let p = &shared.progress;
     let add = |counter: &std::sync::atomic::AtomicU64, n: u64| {
@@ -365,27 +321,4 @@ async fn load_chunk(shared: &Shared, chunk: Chunk, fields: Option<usize>) -> Res
     }
     add(&p.input_bytes, chunk.input_bytes);
     Ok(())
-}
-
-/// Whether the chunk labelled `label` already landed. A load a crashed run left open under the
-/// label (it is this chunk's own: labels are derived from the input) is aborted first, so the
-/// chunk can be loaded again under the same label.
-async fn already_loaded(shared: &Shared, label: &Label) -> streamload_core::Result<bool> {
-    let table = &shared.job.table;
-    match shared.protocol.label_state(&table.db, label).await? {
-        LabelState::Committed | LabelState::Visible => Ok(true),
-        LabelState::Prepare | LabelState::Precommitted => {
-            match shared.protocol.abort_label(table, label).await {
-                Ok(()) => Ok(false),
-                Err(e) if e.kind() == ErrorKind::AlreadyCommitted => Ok(true),
-                Err(e) => Err(e),
-            }
-        }
-        LabelState::Aborted | LabelState::Unknown => Ok(false),
-    }
-}
-
-/// StarRocks reads a JSON body as one document: NDJSON goes as a JSON array.
-fn json_as_array(shared: &Shared) -> bool {
-    matches!(shared.protocol, AnyProtocol::StarRocks(_)) && shared.job.format == InputFormat::NdJson
 }
