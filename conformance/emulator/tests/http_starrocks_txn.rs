@@ -166,6 +166,24 @@ async fn v2_one_request_at_a_time_identical_headers_and_rollback() {
     let done = http_support::read_response(&mut slow, &mut buf).await;
     assert_eq!(done.json()["Status"], "OK", "{}", done.body);
 
+    // Headers outside the BE's load request (here the `channel_num` some clients send on every
+    // load, and a tracing header) may differ between loads; so may `format` spelled out.
+    let mut unrelated = h.to_vec();
+    unrelated.extend([
+        ("channel_num", "7"),
+        ("x-trace-id", "abc"),
+        ("format", "CSV"),
+    ]);
+    let r = request(
+        &be,
+        "PUT",
+        "/api/transaction/load",
+        &unrelated,
+        Some(b"4\td\t40\n"),
+    )
+    .await;
+    assert_eq!(r.json()["Status"], "OK", "{}", r.body);
+
     let mut drift = h.to_vec();
     drift.push(("columns", "id,name,score"));
     let r = request(

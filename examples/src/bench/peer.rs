@@ -53,10 +53,10 @@ pub async fn peer_load(
         for body in batches.drain(..) {
             sequence += 1;
             if v2 {
-                // The crate sends this argument as `channel_num`; StarRocks wants the same load
-                // parameters on every load of a transaction, so it stays 1.
+                // The chunk's sequence number, as the crate's README passes it (it goes out as
+                // a `channel_num` header, which the BE does not read on a load).
                 manager
-                    .load_transaction_data(&label, "test", "bench", 1, body)
+                    .load_transaction_data(&label, "test", "bench", sequence, body)
                     .await
                     .map_err(|e| e.to_string())?;
             } else {

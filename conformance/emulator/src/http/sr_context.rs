@@ -98,6 +98,50 @@ pub(crate) fn in_processing(label: &str) -> Response<Body> {
     )
 }
 
+/// The load parameters a V2 `load` request carries into the BE's put request: only these are
+/// compared with the first load's (`load request not equal last.`). Any other header, such as
+/// `channel_num`, a tracing header or `Expect`, is not part of the request and may vary between
+/// loads, as on the real BE, which builds the request from this fixed set of headers.
+pub(crate) fn load_request_key(req: &Req) -> String {
+    const PARAMS: &[&str] = &[
+        "format",
+        "columns",
+        "where",
+        "column_separator",
+        "row_delimiter",
+        "partitions",
+        "temporary_partitions",
+        "negative",
+        "strict_mode",
+        "timezone",
+        "load_mem_limit",
+        "jsonpaths",
+        "json_root",
+        "strip_outer_array",
+        "partial_update",
+        "partial_update_mode",
+        "merge_condition",
+        "transmission_compression_type",
+        "load_dop",
+    ];
+    PARAMS
+        .iter()
+        .map(|&name| {
+            let raw = req.header(name).unwrap_or_default();
+            // Normalised as the BE parses them: no format is CSV, and these flags are booleans.
+            let value = match name {
+                "format" if raw.is_empty() => "csv".to_owned(),
+                "format" => raw.to_ascii_lowercase(),
+                "strip_outer_array" => raw.eq_ignore_ascii_case("true").to_string(),
+                "negative" | "partial_update" => (raw == "true").to_string(),
+                _ => raw.to_owned(),
+            };
+            format!("{name}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("\u{2}")
+}
+
 /// Aborts the transaction of a context and forgets the context.
 pub(crate) fn drop_context(state: &HttpState, be: usize, ctx: &TxnContext, reason: &str) {
     let _ = state.engine.abort(ctx.txn_id, reason);

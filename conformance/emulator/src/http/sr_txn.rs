@@ -14,7 +14,6 @@ use http::{Method, Response};
 use crate::engine::{BeginError, BeginRequest, Flavor, WriteMode};
 
 use super::auth::basic_auth;
-use super::doris_be::param_key;
 use super::load::params_starrocks::starrocks_params;
 use super::load::rows::{Plan, RowBatch};
 use super::load_exec::{decode_body, read_rows, stage_rows};
@@ -22,6 +21,7 @@ use super::reply::{Body, Obj, json_200};
 use super::server::Req;
 use super::sr_context::{
     ContextWork, TxnContext, context_for, drop_context, error, expired, in_processing,
+    load_request_key,
 };
 use super::state::HttpState;
 use super::texts;
@@ -173,7 +173,7 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
         Ok(p) => p,
         Err(e) => return fail(e.message, "INVALID_ARGUMENT"),
     };
-    let key = param_key(req);
+    let key = load_request_key(req);
     match &work.first_params {
         Some(first) if *first != key => {
             return fail("load request not equal last.".into(), "INTERNAL_ERROR");
