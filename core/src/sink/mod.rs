@@ -84,6 +84,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
     fn with_checkpoint_seq(protocol: P, config: SinkConfig, checkpoint_seq: u64) -> Result<Self> {
         let caps = protocol.capabilities();
         check_capabilities(&caps, &config)?;
+        let multi_load = caps.multi_load_per_txn;
         let generator = config.label_generator(caps.label_format)?;
         let shared = Shared {
             protocol: Arc::new(protocol),
@@ -92,10 +93,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             budget: MemoryBudget::new(config.memory_budget),
             limits: RateLimits::new(config.bytes_per_second, config.loads_per_second),
             load_slots: Arc::new(Semaphore::new(config.max_concurrent_loads)),
-            // A quarter of the budget may hold sent chunks of open transactions for a resend.
-            retention: resend::Retention::new(
-                usize::try_from(config.memory_budget / 4).unwrap_or(usize::MAX),
-            ),
+            retention: resend::Retention::new(retention_cap(multi_load, config.memory_budget)),
             config,
         };
         Ok(Self {
@@ -402,4 +400,17 @@ fn check_capabilities(caps: &crate::Capabilities, config: &SinkConfig) -> Result
         );
     }
     Ok(())
+}
+
+/// Bytes of sent chunks kept for a resend (see [`resend`]). A transaction carried by one
+/// streaming request learns only at `prepare` that the server refused to begin it, so a
+/// quarter of the budget may hold its sent chunks. A transaction begun by its own request
+/// (several loads per transaction) learns of a refusal at `begin`, before anything is sent:
+/// nothing is kept, and every chunk's memory is returned as soon as it is written.
+fn retention_cap(multi_load_per_txn: bool, memory_budget: u64) -> usize {
+    if multi_load_per_txn {
+        0
+    } else {
+        usize::try_from(memory_budget / 4).unwrap_or(usize::MAX)
+    }
 }

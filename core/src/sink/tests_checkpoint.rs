@@ -293,3 +293,29 @@ async fn txn_limit_at_prepare_fails_when_memory_pressure_dropped_the_chunks() {
     assert_eq!(err.kind(), ErrorKind::TxnLimit, "{err}");
     assert_eq!(protocol.visible_text(&label("a", 1)), "");
 }
+
+#[tokio::test]
+async fn chunks_of_a_transaction_begun_by_its_own_request_are_not_kept() {
+    // Several loads per transaction: a refusal comes at begin, so sent chunks are not kept
+    // for a resend and their memory returns as soon as they are written.
+    let mut protocol = Recording::new();
+    protocol.caps.multi_load_per_txn = true;
+    let config = builder().with_memory_budget(1 << 20).build().unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write(&mut sink, &a(), 1..40).await;
+    sink.flush().await.unwrap();
+    assert_eq!(sink.shared.budget.available(), 1 << 20);
+    let checkpoint = sink.prepare(1).await.unwrap();
+    sink.commit(&checkpoint).await.unwrap();
+
+    // One streaming request per transaction: the sent chunks stay charged until prepare.
+    let protocol = Recording::new();
+    let config = builder().with_memory_budget(1 << 20).build().unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    write(&mut sink, &a(), 1..40).await;
+    sink.flush().await.unwrap();
+    assert!(sink.shared.budget.available() < 1 << 20);
+    let checkpoint = sink.prepare(1).await.unwrap();
+    assert_eq!(sink.shared.budget.available(), 1 << 20);
+    sink.commit(&checkpoint).await.unwrap();
+}
