@@ -59,6 +59,12 @@ pub struct SinkConfig {
     pub memory_budget: u64,
     /// Batched mode: loads running at once across tables. Default: 4.
     pub max_concurrent_loads: usize,
+    /// Batched mode: full batches of a table that may wait while its previous batch is still
+    /// loading (`sink.flush.queue-size`). A table holds at most this many plus two batches in
+    /// memory: the one loading and the one filling. Default: 0. A table's loads run one after
+    /// another, so waiting batches (the Doris connector keeps 2) add memory without loading
+    /// any sooner; they only absorb a writer's bursts.
+    pub flush_queue_size: usize,
     /// Retry policy (`sink.max-retries` sets `max_retries`).
     pub retry: RetryConfig,
     /// Append the vendor's delete column so deletes work (`sink.enable-delete`). Default: true.
@@ -138,6 +144,7 @@ impl fmt::Debug for SinkConfig {
             .field("chunk_bytes", &self.chunk_bytes)
             .field("memory_budget", &self.memory_budget)
             .field("max_concurrent_loads", &self.max_concurrent_loads)
+            .field("flush_queue_size", &self.flush_queue_size)
             .field("retry", &self.retry)
             .field("enable_delete", &self.enable_delete)
             .field("ignore_update_before", &self.ignore_update_before)
@@ -174,6 +181,7 @@ impl Default for SinkConfigBuilder {
                 chunk_bytes: 1 << 20,
                 memory_budget: 256 << 20,
                 max_concurrent_loads: 4,
+                flush_queue_size: 0,
                 retry: RetryConfig::default(),
                 enable_delete: true,
                 ignore_update_before: true,
@@ -219,6 +227,8 @@ impl SinkConfigBuilder {
         with_memory_budget, memory_budget: u64);
     setter!(/// Sets [`SinkConfig::max_concurrent_loads`].
         with_max_concurrent_loads, max_concurrent_loads: usize);
+    setter!(/// Sets [`SinkConfig::flush_queue_size`].
+        with_flush_queue_size, flush_queue_size: usize);
     setter!(/// Sets [`SinkConfig::retry`].
         with_retry, retry: RetryConfig);
     setter!(/// Sets [`SinkConfig::enable_delete`].

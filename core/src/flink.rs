@@ -89,6 +89,7 @@ impl SinkConfigBuilder {
     /// | `sink.buffer-flush.max-rows` | batched flush after N rows |
     /// | `sink.buffer-flush.max-bytes` | batched flush after N bytes (`64mb`) |
     /// | `sink.buffer-flush.interval` / `sink.buffer-flush.interval-ms` | flush age (`10s` / ms) |
+    /// | `sink.flush.queue-size` | full batches waiting per table while one loads |
     /// | `sink.max-retries` | retries after the first attempt |
     /// | `sink.enable-delete` | append the delete column |
     /// | `sink.ignore.update-before` | skip update-before images |
@@ -115,6 +116,10 @@ impl SinkConfigBuilder {
                 }
                 "sink.buffer-flush.interval-ms" => {
                     self.with_flush_interval(Duration::from_millis(parse_u64(key, value)?))
+                }
+                "sink.flush.queue-size" => {
+                    let n = parse_u64(key, value)?;
+                    self.with_flush_queue_size(usize::try_from(n).unwrap_or(usize::MAX))
                 }
                 "sink.max-retries" => {
                     let n = parse_u64(key, value)?;
@@ -157,6 +162,7 @@ mod tests {
                 ("sink.buffer-flush.max-bytes", "8mb"),
                 ("sink.buffer-flush.interval", "5s"),
                 ("sink.max-retries", "5"),
+                ("sink.flush.queue-size", "3"),
                 ("sink.enable-delete", "false"),
                 ("sink.ignore.update-before", "FALSE"),
                 ("sink.semantic", "exactly-once"),
@@ -171,6 +177,7 @@ mod tests {
         assert_eq!(config.max_bytes, 8 << 20);
         assert_eq!(config.flush_interval, Duration::from_secs(5));
         assert_eq!(config.retry.max_retries, 5);
+        assert_eq!(config.flush_queue_size, 3);
         assert!(!config.enable_delete);
         assert!(!config.ignore_update_before);
         assert_eq!(config.delivery, Delivery::Checkpointed);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::buffer::TableBuffer;
@@ -37,6 +37,10 @@ pub(crate) struct TableState {
     pub(crate) open_seq: Option<u64>,
     /// Batched mode: the sequence of the next batch's label.
     pub(crate) batch_seq: u64,
+    /// Batched mode: one permit per batch handed to the task and not yet finished
+    /// (`flush_queue_size` waiting plus the one loading), so a table's memory is bounded by
+    /// batches, not by how far the writer runs ahead.
+    pub(crate) batches: Arc<Semaphore>,
 }
 
 impl TableState {
@@ -101,6 +105,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
                 task,
                 open_seq: None,
                 batch_seq: config.batch_sequence_start,
+                batches: Arc::new(Semaphore::new(config.flush_queue_size.saturating_add(1))),
             },
         );
         Ok(())
@@ -187,17 +192,21 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         let options = state.load_options(&format, compression, false);
         let seq = state.batch_seq;
         state.batch_seq += 1;
+        let batches = Arc::clone(&state.batches);
         let label = if server_batched {
             None
         } else {
             Some(self.generator.label(table, seq)?)
         };
         let rows = chunks.iter().map(|c| c.rows).sum();
+        // The semaphore is never closed, so acquiring cannot fail.
+        let queued = batches.acquire_owned().await.ok();
         let batch = Batch {
             label,
             options,
             chunks,
             rows,
+            _queued: queued,
         };
         self.send(table, Command::Batch(batch)).await
     }

@@ -11,6 +11,7 @@ use super::test_protocol::{Recording, Step};
 use crate::config::{Delivery, SinkConfig, SinkConfigBuilder};
 use crate::error::{Error, ErrorKind};
 use crate::format::{Compression, Format, JsonFormat};
+use crate::report::LabelState;
 use crate::retry::RetryConfig;
 use crate::row::{Op, RowKind};
 use crate::table::Table;
@@ -370,4 +371,36 @@ fn an_enclosed_csv_format_needs_the_csv_enclose_capability() {
     let err = Sink::new(protocol, builder().with_format(enclosed).build().unwrap()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.message().contains("enclose"), "{err}");
+}
+
+/// Time the writer spends handing over `batches` one-row batches while each load takes 1 s.
+async fn handover_time(flush_queue_size: usize, batches: i64) -> Duration {
+    let mut protocol = Recording::new();
+    protocol.write_delay = Duration::from_secs(1);
+    let config = builder()
+        .with_max_rows(1)
+        .with_flush_queue_size(flush_queue_size)
+        .build()
+        .unwrap();
+    let mut sink = Sink::new(protocol.clone(), config).unwrap();
+    let started = tokio::time::Instant::now();
+    write_rows(&mut sink, 1..batches + 1).await;
+    let took = started.elapsed();
+    sink.flush().await.unwrap();
+    for seq in 1..=batches as u64 {
+        assert_eq!(
+            protocol.state(&label(seq)),
+            LabelState::Visible,
+            "batch {seq}"
+        );
+    }
+    took
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_writer_runs_ahead_of_the_loading_batch_by_the_flush_queue_only() {
+    // Queue 0: the second full batch waits for the first load, the third for the second.
+    assert!(handover_time(0, 3).await >= Duration::from_secs(2));
+    // Queue 2: three batches are handed over while the first one loads.
+    assert!(handover_time(2, 3).await < Duration::from_secs(1));
 }

@@ -50,6 +50,8 @@ pub(crate) struct Batch {
     pub(crate) options: LoadOptions,
     pub(crate) chunks: Vec<Chunk>,
     pub(crate) rows: u64,
+    /// The table's batch permit, returned when the batch is finished (dropped).
+    pub(crate) _queued: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// The open transaction of the current checkpoint.
