@@ -37,15 +37,38 @@ pub const FILE_READ: usize = 4 << 20;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Deterministic tab-separated rows, about `bytes` in total, in pieces of about [`PIECE`]
-/// (whole rows). Calls `f` with each piece and its row count.
-pub fn generate(bytes: u64, mut f: impl FnMut(Bytes, u64)) {
-    let mut id: u64 = 0;
-    let mut made = 0u64;
-    while made < bytes {
+/// Deterministic tab-separated rows (`id`, `name`, `score`, `city`), about `bytes` in total,
+/// made in whole-row pieces of about [`PIECE`] so a consumer holds one piece at a time.
+#[derive(Debug)]
+pub struct Rows {
+    id: u64,
+    made: u64,
+    bytes: u64,
+}
+
+impl Rows {
+    /// Rows of about `bytes` in total.
+    pub fn new(bytes: u64) -> Self {
+        Self {
+            id: 0,
+            made: 0,
+            bytes,
+        }
+    }
+}
+
+impl Iterator for Rows {
+    /// A piece of whole rows and its row count.
+    type Item = (Bytes, u64);
+
+    fn next(&mut self) -> Option<(Bytes, u64)> {
+        if self.made >= self.bytes {
+            return None;
+        }
         let mut piece = BytesMut::with_capacity(PIECE + 128);
         let mut rows = 0;
-        while piece.len() < PIECE && made + (piece.len() as u64) < bytes {
+        while piece.len() < PIECE && self.made + (piece.len() as u64) < self.bytes {
+            let id = self.id;
             let mut num = itoa::Buffer::new();
             piece.extend_from_slice(num.format(id).as_bytes());
             piece.extend_from_slice(b"\tname-");
@@ -58,11 +81,11 @@ pub fn generate(bytes: u64, mut f: impl FnMut(Bytes, u64)) {
             piece.extend_from_slice(b"\tcity-");
             piece.extend_from_slice(num.format(id % 97).as_bytes());
             piece.extend_from_slice(b"\n");
-            id += 1;
+            self.id += 1;
             rows += 1;
         }
-        made += piece.len() as u64;
-        f(piece.freeze(), rows);
+        self.made += piece.len() as u64;
+        Some((piece.freeze(), rows))
     }
 }
 
@@ -70,15 +93,11 @@ pub fn generate(bytes: u64, mut f: impl FnMut(Bytes, u64)) {
 pub fn write_file(path: &Path, bytes: u64) -> std::io::Result<u64> {
     use std::io::Write;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut result = Ok(());
     let mut written = 0;
-    generate(bytes, |piece, _| {
-        if result.is_ok() {
-            written += piece.len() as u64;
-            result = out.write_all(&piece);
-        }
-    });
-    result?;
+    for (piece, _) in Rows::new(bytes) {
+        written += piece.len() as u64;
+        out.write_all(&piece)?;
+    }
     out.flush()?;
     Ok(written)
 }
@@ -95,64 +114,103 @@ pub fn peak_rss_kib() -> Option<u64> {
 pub enum Source {
     /// Generated on the fly (nothing held but the piece in flight).
     Generated(u64),
-    /// A file's bytes, read into memory before the clock starts (as curl reads from the page
-    /// cache), passed in [`FILE_READ`] slices without copying; rows are counted, not parsed.
-    File(Bytes),
+    /// A file's bytes, read into memory and cut into whole-row slices of about [`FILE_READ`]
+    /// with their row counts before the clock starts (as curl reads a ready file from the page
+    /// cache); each slice is one `write_encoded` call, without copying.
+    File(Vec<(Bytes, u64)>),
 }
 
-/// Loads `source` into `test.bench` through core's `Sink` with the default configuration
-/// (batched; Doris Stream Load, StarRocks V1 Stream Load like the peer's batch path). Returns
-/// the wall time and the bytes sent.
-pub async fn sink_load(endpoint: &Endpoint, source: Source) -> Result<(Duration, u64)> {
-    let config = SinkConfig::builder()
-        .with_delivery(Delivery::Batched)
-        .with_label_prefix(format!("bench_{}", std::process::id()))
-        .build()?;
+impl Source {
+    /// Reads `path` and cuts it into whole-row slices (see [`Source::File`]).
+    pub fn file(path: &Path) -> std::io::Result<Source> {
+        let mut rest = Bytes::from(std::fs::read(path)?);
+        let mut pieces = Vec::new();
+        while !rest.is_empty() {
+            let window = &rest[..rest.len().min(FILE_READ)];
+            let cut = if window.len() < FILE_READ {
+                window.len()
+            } else {
+                memchr::memrchr(b'\n', window).map_or(window.len(), |p| p + 1)
+            };
+            let piece = rest.split_to(cut);
+            let rows = memchr::memchr_iter(b'\n', &piece).count() as u64;
+            pieces.push((piece, rows));
+        }
+        Ok(Source::File(pieces))
+    }
+}
+
+/// How the `Sink` loads in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkMode {
+    /// Batched delivery, one load per batch: Doris Stream Load, StarRocks V1 Stream Load.
+    Batched,
+    /// Checkpointed (exactly-once) delivery, the whole input in one checkpoint: a Doris
+    /// two-phase load, a StarRocks V2 transaction; prepared and committed at the end.
+    ExactlyOnce,
+}
+
+/// Loads `source` into `test.bench` through core's `Sink` with the default configuration in
+/// `mode`, except `max_rows` when given. Returns the wall time and the bytes sent.
+pub async fn sink_load(
+    endpoint: &Endpoint,
+    source: Source,
+    mode: SinkMode,
+    max_rows: Option<u64>,
+) -> Result<(Duration, u64)> {
+    let delivery = match mode {
+        SinkMode::Batched => Delivery::Batched,
+        SinkMode::ExactlyOnce => Delivery::Checkpointed,
+    };
+    let mut config = SinkConfig::builder()
+        .with_delivery(delivery)
+        .with_label_prefix(format!("bench_{}", std::process::id()));
+    if let Some(rows) = max_rows {
+        config = config.with_max_rows(rows);
+    }
+    let config = config.build()?;
     let table = Table::new("test", "bench");
     let started = Instant::now();
     let mut sink = match endpoint.vendor {
         Vendor::Doris => AnySink::open(endpoint, config, None).await?,
         Vendor::StarRocks => {
+            let version = match mode {
+                SinkMode::Batched => SinkVersion::V1,
+                SinkMode::ExactlyOnce => SinkVersion::V2,
+            };
             let protocol = StarRocksBuilder::new()
                 .with_load_urls([endpoint.fe_url.clone()])
                 .with_jdbc_url(endpoint.jdbc_url())
                 .with_credentials(endpoint.user.clone(), endpoint.password())
                 .with_label_prefix(config.label_prefix.clone())
-                .with_version(SinkVersion::V1)
+                .with_version(version)
                 .build()?;
-            AnySink::new(AnyProtocol::StarRocks(protocol), config)?
+            let protocol = AnyProtocol::StarRocks(protocol);
+            match mode {
+                SinkMode::Batched => AnySink::new(protocol, config)?,
+                SinkMode::ExactlyOnce => AnySink::recover(protocol, config, None).await?,
+            }
         }
     };
     match source {
         Source::Generated(bytes) => {
-            let mut pieces = Vec::new();
-            // Generate in small batches so the generator never holds more than a few pieces.
-            let mut made = 0;
-            while made < bytes {
-                let step = (bytes - made).min(8 * PIECE as u64);
-                generate(step, |p, rows| pieces.push((p, rows)));
-                made += step;
-                for (piece, rows) in pieces.drain(..) {
-                    sink.write_encoded(&table, piece, rows).await?;
-                }
+            for (piece, rows) in Rows::new(bytes) {
+                sink.write_encoded(&table, piece, rows).await?;
             }
         }
-        Source::File(bytes) => {
-            let mut rest = bytes;
-            while !rest.is_empty() {
-                let window = &rest[..rest.len().min(FILE_READ)];
-                let cut = if window.len() < FILE_READ {
-                    window.len()
-                } else {
-                    memchr::memrchr(b'\n', window).map_or(window.len(), |p| p + 1)
-                };
-                let piece = rest.split_to(cut);
-                let rows = memchr::memchr_iter(b'\n', &piece).count() as u64;
+        Source::File(pieces) => {
+            for (piece, rows) in pieces {
                 sink.write_encoded(&table, piece, rows).await?;
             }
         }
     }
-    sink.flush().await?;
+    match mode {
+        SinkMode::Batched => sink.flush().await?,
+        SinkMode::ExactlyOnce => {
+            let checkpoint = sink.prepare(1).await?;
+            sink.commit(&checkpoint).await?;
+        }
+    }
     let sent = sink.stats().bytes_loaded;
     sink.close().await?;
     Ok((started.elapsed(), sent))

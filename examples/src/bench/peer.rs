@@ -2,8 +2,14 @@
 //! the same emulator, for the throughput and memory comparison in BENCHMARKS.md.
 //!
 //! The crate takes whole `Bytes` bodies (no streaming), so the data goes in batches of
-//! `batch_bytes`; with V2 every batch is one `/api/transaction/load` of a single transaction,
-//! with V1 every batch is one Stream Load.
+//! `batch_bytes`; with V2 every batch is one `/api/transaction/load` of a single transaction
+//! (the exactly-once path, as the `Sink`'s), with V1 every batch is one Stream Load.
+//!
+//! The crate sends every request to one configured address and follows one redirect by
+//! resending the whole body. A body sent to the FE is refused there (the FE answers 307 and
+//! closes without reading it), so the data requests go to the BE, a valid StarRocks load
+//! address. The BE forgets a transaction once it is prepared and the FE commits it, so the V2
+//! commit goes through a second manager configured with the FE.
 
 use std::time::{Duration, Instant};
 
@@ -12,16 +18,10 @@ use starrocks_stream_load::{
     DataFormat, StreamLoadConfig, StreamLoadManager, StreamLoadTableProperties,
 };
 
-use super::generate;
+use super::{PIECE, Rows};
 
-/// Loads about `bytes` of generated rows into `test.bench`; V2 transaction when `v2`.
-pub async fn peer_load(
-    fe_url: &str,
-    bytes: u64,
-    batch_bytes: usize,
-    v2: bool,
-) -> Result<Duration, String> {
-    let host = fe_url.trim_start_matches("http://").to_owned();
+fn manager(url: &str, v2: bool) -> Result<StreamLoadManager, String> {
+    let host = url.trim_start_matches("http://").to_owned();
     let config = StreamLoadConfig::builder(vec![host], "test".into(), "root".into())
         .password("")
         .enable_transaction(v2)
@@ -32,47 +32,57 @@ pub async fn peer_load(
         .format(DataFormat::CSV)
         .column_separator("\\t")
         .build();
-    let manager = StreamLoadManager::new(config, properties).map_err(|e| e.to_string())?;
+    StreamLoadManager::new(config, properties).map_err(|e| e.to_string())
+}
+
+/// Loads about `bytes` of generated rows into `test.bench` through `be_url` in bodies of
+/// `batch_bytes` (0: the whole input in one body); a V2 transaction committed through `fe_url`
+/// when `v2`.
+pub async fn peer_load(
+    be_url: &str,
+    fe_url: &str,
+    bytes: u64,
+    batch_bytes: u64,
+    v2: bool,
+) -> Result<Duration, String> {
+    let batch_bytes = if batch_bytes == 0 { bytes } else { batch_bytes };
+    let data = manager(be_url, v2)?;
     let label = format!("peer_{}", std::process::id());
     let started = Instant::now();
     if v2 {
-        manager
-            .begin_transaction(&label)
+        data.begin_transaction(&label)
             .await
             .map_err(|e| e.to_string())?;
     }
-    let mut batch = BytesMut::new();
-    let mut batches: Vec<Bytes> = Vec::new();
+    let mut rows = Rows::new(bytes).peekable();
     let mut sequence = 0usize;
-    let mut made = 0u64;
-    while made < bytes {
-        let step = (bytes - made).min(batch_bytes as u64);
-        generate(step, |piece, _| batch.extend_from_slice(&piece));
-        made += step;
-        batches.push(batch.split().freeze());
-        for body in batches.drain(..) {
-            sequence += 1;
-            if v2 {
-                // The chunk's sequence number, as the crate's README passes it (it goes out as
-                // a `channel_num` header, which the BE does not read on a load).
-                manager
-                    .load_transaction_data(&label, "test", "bench", sequence, body)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            } else {
-                manager
-                    .send_single_batch(&format!("{label}_{sequence}"), body)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
+    while rows.peek().is_some() {
+        // One body of about `batch_bytes`, in one allocation.
+        let mut batch = BytesMut::with_capacity(batch_bytes as usize + PIECE);
+        while (batch.len() as u64) < batch_bytes
+            && let Some((piece, _)) = rows.next()
+        {
+            batch.extend_from_slice(&piece);
+        }
+        let body: Bytes = batch.freeze();
+        sequence += 1;
+        if v2 {
+            // The chunk's sequence number, as the crate's README passes it (it goes out as a
+            // `channel_num` header, which the BE does not read on a load).
+            data.load_transaction_data(&label, "test", "bench", sequence, body)
+                .await
+                .map_err(|e| e.to_string())?;
+        } else {
+            data.send_single_batch(&format!("{label}_{sequence}"), body)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     if v2 {
-        manager
-            .prepare_transaction(&label)
+        data.prepare_transaction(&label)
             .await
             .map_err(|e| e.to_string())?;
-        manager
+        manager(fe_url, v2)?
             .commit_transaction(&label)
             .await
             .map_err(|e| e.to_string())?;

@@ -16,7 +16,7 @@ use std::process::Command;
 use clap::Parser;
 use streamload_emulator::EmulatorConfig;
 use streamload_emulator::engine::Flavor;
-use streamload_examples::bench::{self, Source};
+use streamload_examples::bench::{self, SinkMode, Source};
 use streamload_examples::endpoint::{Endpoint, Vendor};
 
 #[derive(Debug, Parser)]
@@ -25,18 +25,22 @@ struct Args {
     /// Size of the throughput comparison with curl, in MB (MiB).
     #[arg(long, default_value_t = 200)]
     mb: u64,
-    /// Rounds of the throughput comparison (the best of each is kept).
-    #[arg(long, default_value_t = 3)]
+    /// Rounds of the throughput comparisons (the best of each client is kept).
+    #[arg(long, default_value_t = 5)]
     rounds: u32,
     /// Input sizes of the peak-RSS measurement, in MiB.
     #[arg(long, value_delimiter = ',', default_value = "200,2048")]
     rss_mb: Vec<u64>,
+    /// Runs per peak-RSS size; the highest peak of each size is compared.
+    #[arg(long, default_value_t = 3)]
+    rss_runs: u32,
     /// Also measure the starrocks-stream-load crate (needs `--features peer-bench`).
     #[arg(long)]
     peer: bool,
-    /// Batch size given to the peer crate, in MiB (it holds whole bodies).
-    #[arg(long, default_value_t = 64)]
-    peer_batch_mb: usize,
+    /// Body sizes given to the peer crate, in MiB (it holds whole bodies); 0 sends the whole
+    /// input as one body.
+    #[arg(long, value_delimiter = ',', default_value = "16,64,0")]
+    peer_batch_mb: Vec<u64>,
     /// Internal: run one client and print its numbers.
     #[arg(long, hide = true)]
     child: Option<String>,
@@ -50,6 +54,10 @@ struct Args {
     bytes: Option<u64>,
     #[arg(long, hide = true)]
     file: Option<PathBuf>,
+    #[arg(long, hide = true)]
+    be: Option<String>,
+    #[arg(long, hide = true)]
+    max_rows: Option<u64>,
 }
 
 #[tokio::main]
@@ -75,7 +83,7 @@ async fn child(mode: &str, args: &Args) -> Result<(), String> {
     };
     let bytes = args.bytes.unwrap_or(0);
     let (secs, sent) = match mode {
-        "sink-file" | "sink-gen" => {
+        "sink-file" | "sink-gen" | "sink-gen-eo" => {
             let endpoint = Endpoint::remote(
                 vendor,
                 &fe,
@@ -85,21 +93,24 @@ async fn child(mode: &str, args: &Args) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             let source = match (mode, &args.file) {
-                ("sink-file", Some(file)) => {
-                    Source::File(std::fs::read(file).map_err(|e| e.to_string())?.into())
-                }
+                ("sink-file", Some(file)) => Source::file(file).map_err(|e| e.to_string())?,
                 _ => Source::Generated(bytes),
             };
-            let (elapsed, sent) = bench::sink_load(&endpoint, source)
+            let sink_mode = if mode == "sink-gen-eo" {
+                SinkMode::ExactlyOnce
+            } else {
+                SinkMode::Batched
+            };
+            let (elapsed, sent) = bench::sink_load(&endpoint, source, sink_mode, args.max_rows)
                 .await
                 .map_err(|e| e.to_string())?;
             (elapsed.as_secs_f64(), sent)
         }
         #[cfg(feature = "peer-bench")]
         "peer-v2" | "peer-v1" => {
-            let elapsed =
-                bench::peer::peer_load(&fe, bytes, args.peer_batch_mb << 20, mode == "peer-v2")
-                    .await?;
+            let be = args.be.as_deref().ok_or("--be missing")?;
+            let batch = args.peer_batch_mb.first().copied().unwrap_or(0) << 20;
+            let elapsed = bench::peer::peer_load(be, &fe, bytes, batch, mode == "peer-v2").await?;
             (elapsed.as_secs_f64(), bytes)
         }
         other => return Err(format!("unknown child mode {other}")),
@@ -117,20 +128,11 @@ struct Run {
     rss_mib: f64,
 }
 
+/// Runs one client in a child process against the endpoint's FE.
 fn run_child(endpoint: &Endpoint, mode: &str, extra: &[String]) -> Result<Run, String> {
-    run_child_at(endpoint, &endpoint.fe_url, mode, extra)
-}
-
-/// Runs a child against `url` (the FE, or a BE for the peer).
-fn run_child_at(
-    endpoint: &Endpoint,
-    url: &str,
-    mode: &str,
-    extra: &[String],
-) -> Result<Run, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(exe);
-    cmd.args(["--child", mode, "--fe", url, "--mysql"])
+    cmd.args(["--child", mode, "--fe", &endpoint.fe_url, "--mysql"])
         .arg(format!("{}:{}", endpoint.mysql_host, endpoint.mysql_port))
         .args(extra);
     if endpoint.vendor == Vendor::StarRocks {
@@ -181,39 +183,66 @@ async fn parent(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let file = dir.join("data.csv");
     let size = bench::write_file(&file, mib(args.mb)).map_err(|e| e.to_string())?;
-    let (mut best_curl, mut best_sink) = (f64::MAX, f64::MAX);
+    // The Sink at defaults (batches close at 500 000 rows, about 16 MiB of these rows), and
+    // with batches closed by size only (64 MiB), which makes fewer, larger loads.
+    let file_arg = ["--file".to_owned(), file.display().to_string()];
+    let mut by_size = file_arg.to_vec();
+    by_size.extend(["--max-rows".to_owned(), u64::MAX.to_string()]);
+    let (mut best_curl, mut best_sink, mut best_by_size) = (f64::MAX, f64::MAX, f64::MAX);
     for round in 0..args.rounds {
         let curl = tokio::task::block_in_place(|| {
             bench::curl_load(&doris.fe_url, &file, &format!("curl_{round}"))
         })
         .map_err(|e| e.to_string())?;
         best_curl = best_curl.min(curl.as_secs_f64());
-        let file_arg = ["--file".to_owned(), file.display().to_string()];
         let sink = tokio::task::block_in_place(|| run_child(&doris, "sink-file", &file_arg))?;
         best_sink = best_sink.min(sink.secs);
+        let sink = tokio::task::block_in_place(|| run_child(&doris, "sink-file", &by_size))?;
+        best_by_size = best_by_size.min(sink.secs);
     }
     let rate = |secs: f64| size as f64 / (1 << 20) as f64 / secs;
-    println!("curl -T : {:>8.1} MiB/s", rate(best_curl));
-    println!("Sink    : {:>8.1} MiB/s", rate(best_sink));
     println!(
-        "ratio sink/curl = {:.2} (target >= 0.9)",
-        best_curl / best_sink
+        "curl -T (one load)          : {:>8.1} MiB/s",
+        rate(best_curl)
+    );
+    println!(
+        "Sink, defaults              : {:>8.1} MiB/s",
+        rate(best_sink)
+    );
+    println!(
+        "Sink, 64 MiB batches by size: {:>8.1} MiB/s",
+        rate(best_by_size)
+    );
+    println!(
+        "ratio sink/curl = {:.2} at defaults, {:.2} by size (target >= 0.9)",
+        best_curl / best_sink,
+        best_curl / best_by_size
     );
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!("== peak RSS of the Sink (Doris, default configuration, generated rows) ==");
-    let mut rss = Vec::new();
+    println!(
+        "== peak RSS of the Sink (Doris, default configuration, generated rows), highest of {} runs ==",
+        args.rss_runs
+    );
+    let mut peaks = Vec::new();
     for &mb in &args.rss_mb {
         let extra = ["--bytes".to_owned(), mib(mb).to_string()];
-        let run = tokio::task::block_in_place(|| run_child(&doris, "sink-gen", &extra))?;
+        let mut runs = Vec::new();
+        for _ in 0..args.rss_runs.max(1) {
+            runs.push(tokio::task::block_in_place(|| {
+                run_child(&doris, "sink-gen", &extra)
+            })?);
+        }
+        let low = runs.iter().map(|r| r.rss_mib).fold(f64::MAX, f64::min);
+        let high = runs.iter().map(|r| r.rss_mib).fold(0.0, f64::max);
+        let fastest = runs.iter().map(|r| r.secs).fold(f64::MAX, f64::min);
         println!(
-            "{mb:>6} MiB: peak RSS {:>7.1} MiB, {:>8.1} MiB/s",
-            run.rss_mib,
-            mb as f64 / run.secs
+            "{mb:>6} MiB: peak RSS {high:>7.1} MiB (runs {low:.1}-{high:.1}), {:>8.1} MiB/s",
+            mb as f64 / fastest
         );
-        rss.push(run.rss_mib);
+        peaks.push(high);
     }
-    if let (Some(first), Some(last)) = (rss.first(), rss.last()) {
+    if let (Some(first), Some(last)) = (peaks.first(), peaks.last()) {
         println!(
             "ratio RSS {} MiB / {} MiB = {:.2} (target <= 1.1; <= 64 MiB at defaults)",
             args.rss_mb.last().unwrap_or(&0),
@@ -228,50 +257,60 @@ async fn parent(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The best time and the highest peak RSS of `rounds` runs of one client.
+#[cfg(feature = "peer-bench")]
+fn best_of(endpoint: &Endpoint, mode: &str, extra: &[String], rounds: u32) -> Result<Run, String> {
+    let mut best = Run {
+        secs: f64::MAX,
+        rss_mib: 0.0,
+    };
+    for _ in 0..rounds.max(1) {
+        let run = tokio::task::block_in_place(|| run_child(endpoint, mode, extra))?;
+        best.secs = best.secs.min(run.secs);
+        best.rss_mib = best.rss_mib.max(run.rss_mib);
+    }
+    Ok(best)
+}
+
 #[cfg(feature = "peer-bench")]
 async fn peer(args: &Args) -> Result<(), String> {
     let starrocks = emulator(Flavor::StarRocks).await?;
     let mb = args.mb;
-    println!("== starrocks-stream-load vs Sink on StarRocks, {mb} MiB ==");
-    let extra = ["--bytes".to_owned(), (mb << 20).to_string()];
-    let peer_batch = ["--peer-batch-mb".to_owned(), args.peer_batch_mb.to_string()];
-    let peer_args: Vec<String> = extra.iter().chain(&peer_batch).cloned().collect();
-    let ours = tokio::task::block_in_place(|| run_child(&starrocks, "sink-gen", &extra))?;
-    // The peer sends the whole body to the FE first; the FE answers 307 and closes without
-    // reading it, which fails the request. Pointed at the BE it loads directly.
+    println!(
+        "== starrocks-stream-load vs Sink, StarRocks V2 exactly-once, {mb} MiB of generated rows, best of {} ==",
+        args.rounds
+    );
     let be = starrocks
         .emulator()
         .and_then(|e| e.be_urls().first().cloned())
         .ok_or("no BE")?;
-    println!("(the peer loads straight into the BE {be}: through the FE its body is refused)");
-    let (mode, theirs) = match tokio::task::block_in_place(|| {
-        run_child_at(&starrocks, &be, "peer-v2", &peer_args)
-    }) {
-        Ok(run) => ("V2", run),
-        Err(e) => {
-            println!("peer V2 failed on the emulator ({e}); measuring its V1 path");
-            let run = tokio::task::block_in_place(|| {
-                run_child_at(&starrocks, &be, "peer-v1", &peer_args)
-            })?;
-            ("V1", run)
-        }
-    };
+    let bytes = ["--bytes".to_owned(), (mb << 20).to_string()];
+    let ours = best_of(&starrocks, "sink-gen-eo", &bytes, args.rounds)?;
     let rate = |secs: f64| mb as f64 / secs;
     println!(
-        "Sink                 : {:>8.1} MiB/s, peak RSS {:>7.1} MiB",
+        "Sink (one V2 transaction, streamed)     : {:>8.1} MiB/s, peak RSS {:>7.1} MiB",
         rate(ours.secs),
         ours.rss_mib
     );
-    println!(
-        "starrocks-stream-load ({mode}): {:>8.1} MiB/s, peak RSS {:>7.1} MiB",
-        rate(theirs.secs),
-        theirs.rss_mib
-    );
-    println!(
-        "ratio throughput sink/peer = {:.2} (target >= 3), memory sink/peer = {:.2} (target <= 0.1)",
-        theirs.secs / ours.secs,
-        ours.rss_mib / theirs.rss_mib
-    );
+    for &batch in &args.peer_batch_mb {
+        let mut extra = bytes.to_vec();
+        extra.extend(["--be".to_owned(), be.clone()]);
+        extra.extend(["--peer-batch-mb".to_owned(), batch.to_string()]);
+        let theirs = best_of(&starrocks, "peer-v2", &extra, args.rounds)?;
+        let body = if batch == 0 {
+            format!("one {mb} MiB body")
+        } else {
+            format!("{batch} MiB bodies")
+        };
+        println!(
+            "starrocks-stream-load V2, {body:<14}: {:>8.1} MiB/s, peak RSS {:>7.1} MiB; \
+             sink/peer throughput {:.2} (target >= 3), memory {:.2} (target <= 0.1)",
+            rate(theirs.secs),
+            theirs.rss_mib,
+            theirs.secs / ours.secs,
+            ours.rss_mib / theirs.rss_mib
+        );
+    }
     starrocks.shutdown().await;
     Ok(())
 }
