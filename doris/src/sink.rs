@@ -247,6 +247,7 @@ mod tests {
                 ("sink.properties.line_delimiter", "\\x02"),
                 ("sink.properties.compress_type", "lz4"),
                 ("sink.buffer-flush.max-rows", "10000"),
+                ("sink.flush.queue-size", "2"),
             ])
             .unwrap()
             .configs()
@@ -254,6 +255,7 @@ mod tests {
         assert_eq!(sink.delivery, Delivery::Checkpointed);
         assert_eq!(sink.label_prefix, "job7");
         assert_eq!(sink.max_rows, 10_000);
+        assert_eq!(sink.flush_queue_size, 2);
         assert_eq!(sink.compression, Compression::Lz4Frame);
         let Format::Csv(csv) = &sink.format else {
             panic!("csv expected")
