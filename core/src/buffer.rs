@@ -33,6 +33,8 @@ pub(crate) struct TableBuffer {
     sealed_rows: u64,
     first_row_at: Option<Instant>,
     chunk_bytes: usize,
+    /// Bytes charged to the budget ahead of the rows that will use them (part of `charge`).
+    reserved: usize,
 }
 
 impl TableBuffer {
@@ -46,6 +48,7 @@ impl TableBuffer {
             sealed_rows: 0,
             first_row_at: None,
             chunk_bytes,
+            reserved: 0,
         }
     }
 
@@ -57,6 +60,20 @@ impl TableBuffer {
         if self.current.len() >= self.chunk_bytes {
             self.seal();
         }
+    }
+
+    /// Uses `len` bytes of the charge reserved ahead, when that much is left.
+    pub(crate) fn use_reserved(&mut self, len: usize) -> bool {
+        let enough = self.reserved >= len;
+        if enough {
+            self.reserved -= len;
+        }
+        enough
+    }
+
+    /// Records `bytes` charged ahead; the charge itself comes with the next `rows_added`.
+    pub(crate) fn reserve(&mut self, bytes: usize) {
+        self.reserved += bytes;
     }
 
     /// Adds a pre-encoded chunk as is (no copy).
@@ -80,6 +97,8 @@ impl TableBuffer {
         ));
         self.sealed_bytes += bytes.len();
         self.sealed_rows += self.current_rows;
+        // What was reserved ahead is part of the charge that goes with the chunk.
+        self.reserved = 0;
         self.sealed.push(Chunk {
             bytes,
             rows: std::mem::take(&mut self.current_rows),
@@ -149,6 +168,23 @@ mod tests {
         assert!(chunks.iter().all(|c| c.bytes.ends_with(b"\n")));
         assert_eq!(buffer.rows(), 0);
         assert!(buffer.age().is_none());
+    }
+
+    #[test]
+    fn bytes_reserved_ahead_are_used_up_and_end_with_the_chunk() {
+        let mut buffer = TableBuffer::new(1 << 20);
+        assert!(!buffer.use_reserved(1), "nothing reserved yet");
+        buffer.reserve(10);
+        assert!(buffer.use_reserved(4));
+        assert!(buffer.use_reserved(6));
+        assert!(!buffer.use_reserved(1), "all used");
+        buffer.reserve(10);
+        add_row(&mut buffer, b"abcd\n");
+        buffer.seal();
+        assert!(
+            !buffer.use_reserved(1),
+            "the reservation went with the sealed chunk's charge"
+        );
     }
 
     #[test]

@@ -12,8 +12,10 @@ mod json_lines;
 mod recover;
 mod resend;
 mod steps;
+mod table_states;
 mod tables;
 mod worker;
+mod write_path;
 
 #[cfg(test)]
 mod test_protocol;
@@ -26,17 +28,16 @@ mod tests_labels;
 #[cfg(test)]
 mod tests_retry;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::budget::{Charge, MemoryBudget};
+use crate::budget::MemoryBudget;
 use crate::buffer::Chunk;
 use crate::config::{Delivery, SinkConfig};
-use crate::encode::{Encoder, Value};
+use crate::encode::Value;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::{Compression, Format, JsonFormat};
 use crate::label::LabelGenerator;
@@ -48,7 +49,7 @@ use crate::table::Table;
 
 pub use self::checkpoint::{Checkpoint, TableCursor};
 use self::steps::Shared;
-use self::tables::TableState;
+use self::table_states::TableStates;
 use self::worker::Command;
 
 /// Writes rows of many tables through a [`LoadProtocol`].
@@ -69,7 +70,7 @@ use self::worker::Command;
 pub struct Sink<P: LoadProtocol + 'static> {
     shared: Arc<Shared<P>>,
     generator: LabelGenerator,
-    tables: HashMap<Table, TableState>,
+    tables: TableStates,
     /// Checkpointed mode: the label sequence of transactions opened now.
     checkpoint_seq: u64,
 }
@@ -99,7 +100,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         Ok(Self {
             shared: Arc::new(shared),
             generator,
-            tables: HashMap::new(),
+            tables: TableStates::default(),
             checkpoint_seq,
         })
     }
@@ -195,108 +196,6 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             charge,
         });
         self.after_rows(table).await
-    }
-
-    async fn add_row<F>(&mut self, table: &Table, op: Op, encode: F) -> Result<()>
-    where
-        F: FnOnce(&mut Encoder, &mut Vec<u8>) -> Result<()>,
-    {
-        self.ensure_table(table).await?;
-        self.check_failed(table).await?;
-        let self_contained = self.shared.caps.multi_load_per_txn;
-        let chunk_bytes = self.shared.config.chunk_bytes;
-        let state = self.state(table)?;
-        let encoder = state.encoder.as_mut().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                "Arrow bodies are written with write_encoded",
-            )
-        })?;
-        if op == Op::Delete && !state.has_delete_column {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                "delete of a row in a table without a delete column (or with deletes disabled)",
-            )
-            .with_context("table", table)
-            .with_context("row", encoder.rows() + 1));
-        }
-        let start = state.buffer.current.len();
-        encode(encoder, &mut state.buffer.current).map_err(|e| e.with_context("table", table))?;
-        let len = state.buffer.current.len() - start;
-        if self_contained && state.buffer.current.len() >= chunk_bytes {
-            encoder.finish_body(&mut state.buffer.current);
-        }
-        self.shared.stats.written(1, len);
-        match self.shared.budget.try_charge(len) {
-            Some(charge) => self.state(table)?.buffer.rows_added(1, charge),
-            None => {
-                self.state(table)?.buffer.rows_added(1, Charge::default());
-                let charge = self.charge(table, len, len).await?;
-                self.state(table)?.buffer.add_charge(charge);
-            }
-        }
-        self.after_rows(table).await
-    }
-
-    /// Charges `len` bytes. When the budget is exhausted, ships this table's buffer and then
-    /// the largest other buffers until at least `len` charged bytes are on their way out, and
-    /// waits: everything charged is then in flight and comes back, so the wait always ends.
-    ///
-    /// `uncharged` says how many of the table's buffered bytes are the ones being charged.
-    async fn charge(&mut self, table: &Table, len: usize, uncharged: usize) -> Result<Charge> {
-        if let Some(charge) = self.shared.budget.try_charge(len) {
-            return Ok(charge);
-        }
-        self.shared.stats.memory_wait();
-        let mut shipped = self.state(table)?.buffer.bytes().saturating_sub(uncharged);
-        self.flush_table(table).await?;
-        let mut others: Vec<(Table, usize)> = self
-            .tables
-            .iter()
-            .filter(|(t, s)| *t != table && s.buffer.bytes() > 0)
-            .map(|(t, s)| (t.clone(), s.buffer.bytes()))
-            .collect();
-        others.sort_by_key(|other| std::cmp::Reverse(other.1));
-        for (other, bytes) in others {
-            if shipped >= len {
-                break;
-            }
-            self.flush_table(&other).await?;
-            shipped += bytes;
-        }
-        // Kept chunks come back only at prepare: give them back now so the wait ends.
-        self.shared.retention.pause();
-        let charge = self.shared.budget.charge(len).await;
-        self.shared.retention.resume();
-        Ok(charge)
-    }
-
-    /// Flush triggers after rows were added to `table`.
-    async fn after_rows(&mut self, table: &Table) -> Result<()> {
-        let config = &self.shared.config;
-        let (max_rows, max_bytes, interval) =
-            (config.max_rows, config.max_bytes, config.flush_interval);
-        let delivery = config.delivery;
-        let state = self.state(table)?;
-        let aged = state.buffer.age().is_some_and(|age| age >= interval);
-        match delivery {
-            Delivery::Checkpointed => {
-                if aged {
-                    // Ends the chunk properly (a whole JSON array where chunks must be whole).
-                    self.flush_table(table).await?;
-                } else if state.buffer.has_sealed() {
-                    self.ship(table).await?;
-                }
-            }
-            Delivery::Batched => {
-                let full =
-                    state.buffer.rows() >= max_rows || state.buffer.bytes() as u64 >= max_bytes;
-                if full || aged {
-                    self.flush_table(table).await?;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Flushes tables whose oldest buffered row is older than the flush interval. Call it

@@ -68,7 +68,7 @@ impl TableState {
     }
 }
 
-fn worker_gone(table: &Table) -> Error {
+pub(super) fn worker_gone(table: &Table) -> Error {
     Error::new(ErrorKind::Unexpected, "the table's load task has ended")
         .with_context("table", table)
 }
