@@ -12,6 +12,7 @@
 
 #[cfg(feature = "peer-bench")]
 pub mod peer;
+pub mod typed;
 
 use std::path::Path;
 use std::process::Command;

@@ -41,6 +41,9 @@ struct Args {
     /// input as one body.
     #[arg(long, value_delimiter = ',', default_value = "16,64,0")]
     peer_batch_mb: Vec<u64>,
+    /// Typed rows in the peer comparison from structs (6 000 000 is about 200 MiB of CSV).
+    #[arg(long, default_value_t = 6_000_000)]
+    rows: u64,
     /// Internal: run one client and print its numbers.
     #[arg(long, hide = true)]
     child: Option<String>,
@@ -105,6 +108,27 @@ async fn child(mode: &str, args: &Args) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             (elapsed.as_secs_f64(), sent)
+        }
+        "sink-rows-eo" => {
+            let endpoint = Endpoint::remote(
+                vendor,
+                &fe,
+                args.mysql.as_deref(),
+                "root".into(),
+                String::new(),
+            )
+            .map_err(|e| e.to_string())?;
+            let elapsed = bench::typed::sink_load_rows(&endpoint, args.rows)
+                .await
+                .map_err(|e| e.to_string())?;
+            (elapsed.as_secs_f64(), 0)
+        }
+        #[cfg(feature = "peer-bench")]
+        "peer-rows" => {
+            let be = args.be.as_deref().ok_or("--be missing")?;
+            let batch = args.peer_batch_mb.first().copied().unwrap_or(0) << 20;
+            let elapsed = bench::peer::peer_load_rows(be, &fe, args.rows, batch).await?;
+            (elapsed.as_secs_f64(), 0)
         }
         #[cfg(feature = "peer-bench")]
         "peer-v2" | "peer-v1" => {
@@ -311,7 +335,43 @@ async fn peer(args: &Args) -> Result<(), String> {
             ours.rss_mib / theirs.rss_mib
         );
     }
+    typed_rows(args, &starrocks, &be)?;
     starrocks.shutdown().await;
+    Ok(())
+}
+
+/// The peer comparison from typed rows: the `Sink` encodes structs itself (CSV); the peer's
+/// caller serializes them with `serde_json` into JSON-array bodies.
+#[cfg(feature = "peer-bench")]
+fn typed_rows(args: &Args, starrocks: &Endpoint, be: &str) -> Result<(), String> {
+    let rows = args.rows;
+    println!(
+        "== the same from {rows} typed rows (structs): Sink CSV encoder vs serde_json bodies, best of {} ==",
+        args.rounds
+    );
+    let count = ["--rows".to_owned(), rows.to_string()];
+    let ours = best_of(starrocks, "sink-rows-eo", &count, args.rounds)?;
+    let rate = |secs: f64| rows as f64 / secs / 1e6;
+    println!(
+        "Sink (one V2 transaction, streamed)     : {:>6.2} M rows/s, peak RSS {:>7.1} MiB",
+        rate(ours.secs),
+        ours.rss_mib
+    );
+    // One JSON body of every row is left out: it would be about twice the CSV's size.
+    for &batch in args.peer_batch_mb.iter().filter(|&&b| b != 0) {
+        let mut extra = count.to_vec();
+        extra.extend(["--be".to_owned(), be.to_owned()]);
+        extra.extend(["--peer-batch-mb".to_owned(), batch.to_string()]);
+        let theirs = best_of(starrocks, "peer-rows", &extra, args.rounds)?;
+        println!(
+            "starrocks-stream-load V2, {batch:>3} MiB JSON   : {:>6.2} M rows/s, peak RSS {:>7.1} MiB; \
+             sink/peer throughput {:.2} (target >= 3), memory {:.2} (target <= 0.1)",
+            rate(theirs.secs),
+            theirs.rss_mib,
+            theirs.secs / ours.secs,
+            ours.rss_mib / theirs.rss_mib
+        );
+    }
     Ok(())
 }
 
