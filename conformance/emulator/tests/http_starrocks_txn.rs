@@ -1,9 +1,12 @@
 //! StarRocks Transaction Stream Load (V2): routing through the FE, the FE commit of PREPARED,
-//! TXN_IN_PROCESSING, the identical-headers rule, prepare without data, rollback.
+//! TXN_IN_PROCESSING, the identical-headers rule, prepare without data, rollback, and the size
+//! checks over the whole transaction.
 
 mod http_support;
 
-use http_support::{authority, basic, request, rows, starrocks_with_table, via_fe};
+use http_support::{authority, basic, ddl, request, rows, starrocks_with_table, via_fe};
+use streamload_emulator::engine::Flavor;
+use streamload_emulator::{Emulator, EmulatorConfig};
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
@@ -307,5 +310,65 @@ async fn v2_idle_timeout_aborts_the_transaction() {
         .await
         .json();
     assert_eq!(r["Status"], "TXN_NOT_EXISTS");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn v2_json_size_is_checked_over_the_whole_transaction() {
+    let mut config = EmulatorConfig::new(Flavor::StarRocks);
+    config.discard = true;
+    let emu = Emulator::start(config).await.unwrap();
+    emu.engine().create_database("db").unwrap();
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let be = authority(&emu.be_urls()[0]);
+    let auth = basic("root", "");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("label", "big"),
+        ("db", "db"),
+        ("table", "t"),
+        ("format", "json"),
+    ];
+    let begin = request(&be, "POST", "/api/transaction/begin", &h, None).await;
+    assert_eq!(begin.json()["Status"], "OK", "{}", begin.body);
+    // 60 MB is under the 100 MB JSON limit on its own.
+    let body = vec![b' '; 60 << 20];
+    let first = request(&be, "PUT", "/api/transaction/load", &h, Some(&body)).await;
+    assert_eq!(first.json()["Status"], "OK", "{}", first.body);
+    // Another 50 MB declared: 110 MB in the transaction. The BE refuses from the headers,
+    // before reading the body, and rolls the transaction back.
+    let mut declared = h.to_vec();
+    declared.push(("Content-Length", "52428800"));
+    let refused = request(&be, "PUT", "/api/transaction/load", &declared, Some(b""));
+    let second = tokio::time::timeout(std::time::Duration::from_secs(20), refused)
+        .await
+        .expect("refused from the headers, without waiting for the body");
+    let j = second.json();
+    assert_eq!(j["Status"], "INTERNAL_ERROR", "{}", second.body);
+    assert_eq!(
+        j["Message"],
+        "The size of this batch exceed the max size [104857600]  of json type data  data [ 115343360 ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming."
+    );
+    let prepare = request(&be, "POST", "/api/transaction/prepare", &h, None).await;
+    assert_eq!(
+        prepare.json()["Status"],
+        "TXN_NOT_EXISTS",
+        "{}",
+        prepare.body
+    );
+
+    // With ignore_json_size the same total is accepted.
+    let mut ignoring = h.to_vec();
+    ignoring[1] = ("label", "big-ignored");
+    ignoring.push(("ignore_json_size", "true"));
+    let begin = request(&be, "POST", "/api/transaction/begin", &ignoring, None).await;
+    assert_eq!(begin.json()["Status"], "OK", "{}", begin.body);
+    for _ in 0..2 {
+        let load = request(&be, "PUT", "/api/transaction/load", &ignoring, Some(&body)).await;
+        assert_eq!(load.json()["Status"], "OK", "{}", load.body);
+    }
     emu.shutdown().await;
 }

@@ -9,6 +9,8 @@ use http::Response;
 
 use crate::engine::TxnState;
 
+use super::doris_be::JSON_MAX_BYTES;
+use super::load::params::{DataFormat, LoadParams};
 use super::load::rows::{Plan, RowBatch};
 use super::reply::{Body, Obj, json_200};
 use super::server::Req;
@@ -22,6 +24,9 @@ pub(crate) struct ContextWork {
     pub(crate) max_filter_ratio: f64,
     pub(crate) counts: RowBatch,
     pub(crate) load_bytes: u64,
+    /// Σ Content-Length of the transaction's loads, for the BE's size checks (chunked loads
+    /// declare none and add nothing).
+    pub(crate) declared_bytes: u64,
     pub(crate) last_active_ms: i64,
     pub(crate) loaded_once: bool,
     pub(crate) started: Instant,
@@ -140,6 +145,39 @@ pub(crate) fn load_request_key(req: &Req) -> String {
         })
         .collect::<Vec<_>>()
         .join("\u{2}")
+}
+
+/// The BE's `streaming_load_max_mb` (10 GiB): the most a transaction's loads may declare.
+const STREAMING_LOAD_MAX_BYTES: u64 = 10240 * 1024 * 1024;
+
+/// Adds the load's Content-Length to the transaction's total, which the BE checks before
+/// anything else: the refusal when the total is over `streaming_load_max_mb`.
+pub(crate) fn declare_body(work: &mut ContextWork, req: &Req) -> Option<String> {
+    work.declared_bytes += req
+        .header("content-length")
+        .and_then(|cl| cl.parse::<u64>().ok())
+        .unwrap_or(0);
+    (work.declared_bytes > STREAMING_LOAD_MAX_BYTES).then(|| {
+        format!(
+            "body exceed max size: {STREAMING_LOAD_MAX_BYTES}, limit: {STREAMING_LOAD_MAX_BYTES}"
+        )
+    })
+}
+
+/// The JSON size check, over the transaction's declared total (not the single load) unless
+/// the load says `ignore_json_size: true`.
+pub(crate) fn json_size(work: &ContextWork, req: &Req, params: &LoadParams) -> Option<String> {
+    let ignore = req
+        .header("ignore_json_size")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    (params.format == DataFormat::Json && !ignore && work.declared_bytes > JSON_MAX_BYTES).then(
+        || {
+            format!(
+                "The size of this batch exceed the max size [{JSON_MAX_BYTES}]  of json type data  data [ {} ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming.",
+                work.declared_bytes
+            )
+        },
+    )
 }
 
 /// Aborts the transaction of a context and forgets the context.

@@ -20,8 +20,8 @@ use super::load_exec::{decode_body, read_rows, stage_rows};
 use super::reply::{Body, Obj, json_200};
 use super::server::Req;
 use super::sr_context::{
-    ContextWork, TxnContext, context_for, drop_context, error, expired, in_processing,
-    load_request_key,
+    ContextWork, TxnContext, context_for, declare_body, drop_context, error, expired,
+    in_processing, json_size, load_request_key,
 };
 use super::state::HttpState;
 use super::texts;
@@ -134,6 +134,7 @@ fn begin(state: &HttpState, req: &Req, be: usize) -> Response<Body> {
             max_filter_ratio: 0.0,
             counts: RowBatch::default(),
             load_bytes: 0,
+            declared_bytes: 0,
             last_active_ms: now,
             loaded_once: false,
             started: Instant::now(),
@@ -169,10 +170,16 @@ async fn load(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
         drop_context(state, be, &ctx, &work_reason);
         error(status, &work_reason)
     };
+    if let Some(refusal) = declare_body(&mut work, req) {
+        return fail(refusal, "INTERNAL_ERROR");
+    }
     let params = match starrocks_params(&req.parts.headers) {
         Ok(p) => p,
         Err(e) => return fail(e.message, "INVALID_ARGUMENT"),
     };
+    if let Some(refusal) = json_size(&work, req, &params) {
+        return fail(refusal, "INTERNAL_ERROR");
+    }
     let key = load_request_key(req);
     match &work.first_params {
         Some(first) if *first != key => {
