@@ -23,8 +23,9 @@ impl<P: LoadProtocol + 'static> Sink<P> {
     where
         F: FnOnce(&mut Encoder, &mut Vec<u8>) -> Result<()>,
     {
-        // This path runs for every row: the table is looked up twice (known? failed?), then
-        // once for the whole row, and nothing is awaited unless something must happen.
+        // This path runs for every row: the table is looked up once to learn whether it is new
+        // or failed and once for the row itself, and nothing is awaited unless something must
+        // happen.
         let failed = match self.tables.get_mut(table) {
             Some(state) => state.failed.load(Ordering::Acquire),
             None => {

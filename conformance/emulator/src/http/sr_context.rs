@@ -1,5 +1,6 @@
 //! StarRocks V2 transaction contexts on a BE: what a context holds, the per-BE map by label,
-//! finding a request's context (with the db/table checks), the timeout rules and the reaper.
+//! finding a request's context (with the db/table checks), the load parameters every load must
+//! repeat, the size checks over the whole transaction, the timeout rules and the reaper.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
