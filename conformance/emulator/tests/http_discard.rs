@@ -4,20 +4,12 @@
 
 mod http_support;
 
-use http_support::{authority, basic, ddl, request, rows};
+use http_support::{authority, basic, discarding_with_table, request, rows};
 use streamload_emulator::engine::Flavor;
-use streamload_emulator::{Emulator, EmulatorConfig};
 
 #[tokio::test]
 async fn discard_reads_and_drops_the_body() {
-    let mut config = EmulatorConfig::new(Flavor::Doris);
-    config.discard = true;
-    let emu = Emulator::start(config).await.unwrap();
-    emu.engine().create_database("db").unwrap();
-    ddl(
-        &emu,
-        "CREATE TABLE db.t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
-    );
+    let emu = discarding_with_table(Flavor::Doris).await;
     let be = authority(&emu.be_urls()[0]);
     let auth = basic("root", "");
     let body = b"not,even,csv\nfor,this,table\n";
@@ -42,14 +34,7 @@ async fn discard_reads_and_drops_the_body() {
 
 #[tokio::test]
 async fn discard_drops_starrocks_v2_transaction_loads() {
-    let mut config = EmulatorConfig::new(Flavor::StarRocks);
-    config.discard = true;
-    let emu = Emulator::start(config).await.unwrap();
-    emu.engine().create_database("db").unwrap();
-    ddl(
-        &emu,
-        "CREATE TABLE db.t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
-    );
+    let emu = discarding_with_table(Flavor::StarRocks).await;
     let be = authority(&emu.be_urls()[0]);
     let auth = basic("root", "");
     let h = [

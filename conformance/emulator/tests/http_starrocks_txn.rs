@@ -4,9 +4,10 @@
 
 mod http_support;
 
-use http_support::{authority, basic, ddl, request, rows, starrocks_with_table, via_fe};
+use http_support::{
+    authority, basic, discarding_with_table, request, rows, starrocks_with_table, via_fe,
+};
 use streamload_emulator::engine::Flavor;
-use streamload_emulator::{Emulator, EmulatorConfig};
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
@@ -315,14 +316,7 @@ async fn v2_idle_timeout_aborts_the_transaction() {
 
 #[tokio::test]
 async fn v2_json_size_is_checked_over_the_whole_transaction() {
-    let mut config = EmulatorConfig::new(Flavor::StarRocks);
-    config.discard = true;
-    let emu = Emulator::start(config).await.unwrap();
-    emu.engine().create_database("db").unwrap();
-    ddl(
-        &emu,
-        "CREATE TABLE db.t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
-    );
+    let emu = discarding_with_table(Flavor::StarRocks).await;
     let be = authority(&emu.be_urls()[0]);
     let auth = basic("root", "");
     let h = [

@@ -211,6 +211,20 @@ pub async fn start(flavor: Flavor, backends: usize) -> EmulatorHandle {
     emu
 }
 
+/// An emulator in `discard` mode (BEs drop load bodies) with database `db` and the duplicate
+/// table `db.t (k INT)`.
+pub async fn discarding_with_table(flavor: Flavor) -> EmulatorHandle {
+    let mut config = EmulatorConfig::new(flavor);
+    config.discard = true;
+    let emu = Emulator::start(config).await.expect("emulator starts");
+    emu.engine().create_database("db").expect("create db");
+    ddl(
+        &emu,
+        "CREATE TABLE db.t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    emu
+}
+
 /// Runs DDL on the emulator's engine.
 pub fn ddl(emu: &EmulatorHandle, sql: &str) {
     emu.engine()
