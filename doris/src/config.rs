@@ -77,12 +77,15 @@ pub struct DorisConfig {
     pub ignore_update_before: bool,
     /// Retries of a load or commit step (default 3).
     pub max_retries: u32,
-    /// Batch mode: flush after this many rows (default 500 000).
-    pub buffer_flush_max_rows: u64,
-    /// Batch mode: flush after this many bytes (default 100 MB).
-    pub buffer_flush_max_bytes: u64,
-    /// Batch mode: flush buffers older than this (default 10 s).
-    pub buffer_flush_interval: Duration,
+    /// Flush a table's batch after this many rows (`sink.buffer-flush.max-rows`). `None` (the
+    /// default) leaves the `Sink`'s setting: 500 000.
+    pub buffer_flush_max_rows: Option<u64>,
+    /// Flush a table's batch after this many bytes (`sink.buffer-flush.max-bytes`). `None` (the
+    /// default) leaves the `Sink`'s setting: 64 MiB (the Java connector's is 100 MB).
+    pub buffer_flush_max_bytes: Option<u64>,
+    /// Flush buffers older than this (`sink.buffer-flush.interval`). `None` (the default)
+    /// leaves the `Sink`'s setting: 10 s.
+    pub buffer_flush_interval: Option<Duration>,
     /// TCP connect timeout (default 60 s).
     pub connect_timeout: Duration,
     /// Per-read timeout, also the wait for a load's answer once its body ended (default 60 s).
@@ -117,9 +120,9 @@ impl Default for DorisConfig {
             enable_delete: true,
             ignore_update_before: true,
             max_retries: 3,
-            buffer_flush_max_rows: 500_000,
-            buffer_flush_max_bytes: 100 * 1024 * 1024,
-            buffer_flush_interval: Duration::from_secs(10),
+            buffer_flush_max_rows: None,
+            buffer_flush_max_bytes: None,
+            buffer_flush_interval: None,
             connect_timeout: Duration::from_secs(60),
             read_timeout: Duration::from_secs(60),
             load_timeout: None,
@@ -334,9 +337,13 @@ impl ConfigKey {
             ConfigKey::EnableDelete => config.enable_delete = parse_bool(v)?,
             ConfigKey::IgnoreUpdateBefore => config.ignore_update_before = parse_bool(v)?,
             ConfigKey::MaxRetries => config.max_retries = parse_int(v)?,
-            ConfigKey::BufferFlushMaxRows => config.buffer_flush_max_rows = parse_int(v)?,
-            ConfigKey::BufferFlushMaxBytes => config.buffer_flush_max_bytes = parse_size(v)?,
-            ConfigKey::BufferFlushInterval => config.buffer_flush_interval = parse_duration(v)?,
+            ConfigKey::BufferFlushMaxRows => config.buffer_flush_max_rows = Some(parse_int(v)?),
+            ConfigKey::BufferFlushMaxBytes => {
+                config.buffer_flush_max_bytes = Some(parse_size(v)?);
+            }
+            ConfigKey::BufferFlushInterval => {
+                config.buffer_flush_interval = Some(parse_duration(v)?);
+            }
             ConfigKey::BufferCount => config.buffer_count = parse_int(v)?,
             ConfigKey::ConnectTimeout => config.connect_timeout = parse_duration(v)?,
             ConfigKey::ReadTimeout => config.read_timeout = parse_duration(v)?,

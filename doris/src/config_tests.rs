@@ -30,7 +30,7 @@ fn flink_table_options_are_understood() {
     assert_eq!(c.table, Some(Table::new("db", "tbl")));
     assert_eq!(c.mode(), DorisMode::Batch);
     assert_eq!(c.property("FORMAT"), Some("json"));
-    assert_eq!(c.buffer_flush_max_bytes, 10 * 1024 * 1024);
+    assert_eq!(c.buffer_flush_max_bytes, Some(10 * 1024 * 1024));
     assert_eq!(c.connect_timeout, Duration::from_secs(30));
     assert_eq!(c.read_timeout, Duration::from_millis(1500));
 }

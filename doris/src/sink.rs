@@ -116,6 +116,16 @@ impl DorisSinkBuilder {
             .with_compression(compression)
             .with_enable_delete(config.enable_delete)
             .with_ignore_update_before(config.ignore_update_before);
+        // Flush triggers set on the protocol's side (`DorisBuilder::with_option`) apply too.
+        if let Some(rows) = config.buffer_flush_max_rows {
+            sink = sink.with_max_rows(rows);
+        }
+        if let Some(bytes) = config.buffer_flush_max_bytes {
+            sink = sink.with_max_bytes(bytes);
+        }
+        if let Some(interval) = config.buffer_flush_interval {
+            sink = sink.with_flush_interval(interval);
+        }
         if !config.label_prefix.is_empty() {
             sink = sink.with_label_prefix(config.label_prefix.clone());
         }
@@ -268,6 +278,41 @@ mod tests {
             (&[1u8][..], &[2u8][..])
         );
         assert_eq!(protocol.config().label_prefix, "job7");
+    }
+
+    #[test]
+    fn flush_triggers_set_on_the_protocol_reach_the_sink() {
+        let base = || {
+            DorisBuilder::new()
+                .with_fe_nodes(["127.0.0.1:8030"])
+                .with_credentials("root", "")
+        };
+        let (_, defaults) = DorisSink::builder()
+            .with_protocol(base())
+            .configs()
+            .unwrap();
+        let core = SinkConfig::builder().build().unwrap();
+        assert_eq!(
+            (
+                defaults.max_bytes,
+                defaults.max_rows,
+                defaults.flush_interval
+            ),
+            (core.max_bytes, core.max_rows, core.flush_interval)
+        );
+        let protocol = base().with_options([
+            ("sink.buffer-flush.max-bytes", "1mb"),
+            ("sink.buffer-flush.max-rows", "1000"),
+            ("sink.buffer-flush.interval", "2s"),
+        ]);
+        let (_, sink) = DorisSink::builder()
+            .with_protocol(protocol)
+            .configs()
+            .unwrap();
+        assert_eq!(
+            (sink.max_bytes, sink.max_rows, sink.flush_interval),
+            (1 << 20, 1000, std::time::Duration::from_secs(2))
+        );
     }
 
     #[test]

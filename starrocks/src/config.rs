@@ -60,12 +60,15 @@ pub struct StarRocksConfig {
     pub semantic: Semantic,
     /// Label prefix (`sink.label-prefix`); `flink`-style default is `streamload`.
     pub label_prefix: String,
-    /// Buffered bytes that trigger a flush (`sink.buffer-flush.max-bytes`).
-    pub buffer_flush_max_bytes: u64,
-    /// Buffered rows that trigger a flush (`sink.buffer-flush.max-rows`).
-    pub buffer_flush_max_rows: u64,
-    /// Flush interval in milliseconds (`sink.buffer-flush.interval-ms`).
-    pub buffer_flush_interval_ms: u64,
+    /// Buffered bytes that trigger a flush (`sink.buffer-flush.max-bytes`). `None` (the
+    /// default) leaves the `Sink`'s setting: 64 MiB (the Java connector's is 90 MiB).
+    pub buffer_flush_max_bytes: Option<u64>,
+    /// Buffered rows that trigger a flush (`sink.buffer-flush.max-rows`). `None` (the default)
+    /// leaves the `Sink`'s setting: 500 000.
+    pub buffer_flush_max_rows: Option<u64>,
+    /// Flush interval in milliseconds (`sink.buffer-flush.interval-ms`). `None` (the default)
+    /// leaves the `Sink`'s setting: 10 s (the Java connector's is 300 s).
+    pub buffer_flush_interval_ms: Option<u64>,
     /// Retries of one load (`sink.max-retries`).
     pub max_retries: u32,
     /// Pause between retries in milliseconds (`sink.retry.interval-ms`).
@@ -115,9 +118,9 @@ impl Default for StarRocksConfig {
             version: SinkVersion::Auto,
             semantic: Semantic::AtLeastOnce,
             label_prefix: "streamload".to_owned(),
-            buffer_flush_max_bytes: 94_371_840,
-            buffer_flush_max_rows: 500_000,
-            buffer_flush_interval_ms: 300_000,
+            buffer_flush_max_bytes: None,
+            buffer_flush_max_rows: None,
+            buffer_flush_interval_ms: None,
             max_retries: 3,
             retry_interval_ms: 10_000,
             connect_timeout_ms: 30_000,
@@ -219,9 +222,11 @@ impl StarRocksConfig {
                 }
             }
             ConfigKey::LabelPrefix => self.label_prefix = v.to_owned(),
-            ConfigKey::BufferFlushMaxBytes => self.buffer_flush_max_bytes = number(v)?,
-            ConfigKey::BufferFlushMaxRows => self.buffer_flush_max_rows = number(v)?,
-            ConfigKey::BufferFlushIntervalMs => self.buffer_flush_interval_ms = number(v)?,
+            ConfigKey::BufferFlushMaxBytes => self.buffer_flush_max_bytes = Some(number(v)?),
+            ConfigKey::BufferFlushMaxRows => self.buffer_flush_max_rows = Some(number(v)?),
+            ConfigKey::BufferFlushIntervalMs => {
+                self.buffer_flush_interval_ms = Some(number(v)?);
+            }
             ConfigKey::MaxRetries => self.max_retries = number(v)?,
             ConfigKey::RetryIntervalMs => self.retry_interval_ms = number(v)?,
             ConfigKey::ConnectTimeoutMs => self.connect_timeout_ms = number(v)?,

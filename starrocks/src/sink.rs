@@ -89,11 +89,19 @@ impl StarRocksSinkBuilder {
     fn configs(self) -> Result<(StarRocksBuilder, SinkConfig)> {
         let format = body_format(self.protocol.config())?;
         let (format, compression) = format;
-        let mut sink = self
-            .sink
-            .with_format(format)
-            .with_compression(compression)
-            .build()?;
+        let mut sink = self.sink.with_format(format).with_compression(compression);
+        // Flush triggers set on the protocol's side (`StarRocksBuilder::with_option`) apply too.
+        let own = self.protocol.config();
+        if let Some(bytes) = own.buffer_flush_max_bytes {
+            sink = sink.with_max_bytes(bytes);
+        }
+        if let Some(rows) = own.buffer_flush_max_rows {
+            sink = sink.with_max_rows(rows);
+        }
+        if let Some(ms) = own.buffer_flush_interval_ms {
+            sink = sink.with_flush_interval(std::time::Duration::from_millis(ms));
+        }
+        let mut sink = sink.build()?;
         let prefix = one_label_prefix(&self.protocol.config().label_prefix, &sink.label_prefix)?;
         sink.label_prefix.clone_from(&prefix);
         let protocol = self.protocol.with_label_prefix(prefix);
@@ -247,6 +255,37 @@ mod tests {
         assert_eq!(csv.column_separator, [1]);
         assert_eq!(csv.line_delimiter, [2]);
         assert_eq!(protocol.config().load_urls, ["127.0.0.1:8030"]);
+    }
+
+    #[test]
+    fn flush_triggers_set_on_the_protocol_reach_the_sink() {
+        let base = || StarRocksBuilder::new().with_load_urls(["127.0.0.1:8030"]);
+        let (_, defaults) = StarRocksSink::builder()
+            .with_protocol(base())
+            .configs()
+            .unwrap();
+        let core = SinkConfig::builder().build().unwrap();
+        assert_eq!(
+            (
+                defaults.max_bytes,
+                defaults.max_rows,
+                defaults.flush_interval
+            ),
+            (core.max_bytes, core.max_rows, core.flush_interval)
+        );
+        let protocol = base()
+            .with_option("sink.buffer-flush.max-bytes", "1048576")
+            .and_then(|b| b.with_option("sink.buffer-flush.max-rows", "1000"))
+            .and_then(|b| b.with_option("sink.buffer-flush.interval-ms", "2500"))
+            .unwrap();
+        let (_, sink) = StarRocksSink::builder()
+            .with_protocol(protocol)
+            .configs()
+            .unwrap();
+        assert_eq!(
+            (sink.max_bytes, sink.max_rows, sink.flush_interval),
+            (1 << 20, 1000, std::time::Duration::from_millis(2500))
+        );
     }
 
     #[test]
