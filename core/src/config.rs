@@ -229,6 +229,21 @@ impl SinkConfigBuilder {
         with_max_concurrent_loads, max_concurrent_loads: usize);
     setter!(/// Sets [`SinkConfig::flush_queue_size`].
         with_flush_queue_size, flush_queue_size: usize);
+
+    /// Sets the flush triggers that are `Some` (a vendor builder's `sink.buffer-flush.*`
+    /// options), leaving the others as they are.
+    pub fn with_flush_triggers(
+        mut self,
+        max_rows: Option<u64>,
+        max_bytes: Option<u64>,
+        interval: Option<Duration>,
+    ) -> Self {
+        let c = &mut self.config;
+        c.max_rows = max_rows.unwrap_or(c.max_rows);
+        c.max_bytes = max_bytes.unwrap_or(c.max_bytes);
+        c.flush_interval = interval.unwrap_or(c.flush_interval);
+        self
+    }
     setter!(/// Sets [`SinkConfig::retry`].
         with_retry, retry: RetryConfig);
     setter!(/// Sets [`SinkConfig::enable_delete`].

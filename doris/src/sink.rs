@@ -115,17 +115,13 @@ impl DorisSinkBuilder {
             .with_format(format)
             .with_compression(compression)
             .with_enable_delete(config.enable_delete)
-            .with_ignore_update_before(config.ignore_update_before);
-        // Flush triggers set on the protocol's side (`DorisBuilder::with_option`) apply too.
-        if let Some(rows) = config.buffer_flush_max_rows {
-            sink = sink.with_max_rows(rows);
-        }
-        if let Some(bytes) = config.buffer_flush_max_bytes {
-            sink = sink.with_max_bytes(bytes);
-        }
-        if let Some(interval) = config.buffer_flush_interval {
-            sink = sink.with_flush_interval(interval);
-        }
+            .with_ignore_update_before(config.ignore_update_before)
+            // Flush triggers set on the protocol's side (`DorisBuilder::with_options`) apply too.
+            .with_flush_triggers(
+                config.buffer_flush_max_rows,
+                config.buffer_flush_max_bytes,
+                config.buffer_flush_interval,
+            );
         if !config.label_prefix.is_empty() {
             sink = sink.with_label_prefix(config.label_prefix.clone());
         }

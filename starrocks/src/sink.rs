@@ -89,19 +89,20 @@ impl StarRocksSinkBuilder {
     fn configs(self) -> Result<(StarRocksBuilder, SinkConfig)> {
         let format = body_format(self.protocol.config())?;
         let (format, compression) = format;
-        let mut sink = self.sink.with_format(format).with_compression(compression);
-        // Flush triggers set on the protocol's side (`StarRocksBuilder::with_option`) apply too.
         let own = self.protocol.config();
-        if let Some(bytes) = own.buffer_flush_max_bytes {
-            sink = sink.with_max_bytes(bytes);
-        }
-        if let Some(rows) = own.buffer_flush_max_rows {
-            sink = sink.with_max_rows(rows);
-        }
-        if let Some(ms) = own.buffer_flush_interval_ms {
-            sink = sink.with_flush_interval(std::time::Duration::from_millis(ms));
-        }
-        let mut sink = sink.build()?;
+        let mut sink = self
+            .sink
+            .with_format(format)
+            .with_compression(compression)
+            // Flush triggers set on the protocol's side (`StarRocksBuilder::with_option`) apply
+            // too.
+            .with_flush_triggers(
+                own.buffer_flush_max_rows,
+                own.buffer_flush_max_bytes,
+                own.buffer_flush_interval_ms
+                    .map(std::time::Duration::from_millis),
+            )
+            .build()?;
         let prefix = one_label_prefix(&self.protocol.config().label_prefix, &sink.label_prefix)?;
         sink.label_prefix.clone_from(&prefix);
         let protocol = self.protocol.with_label_prefix(prefix);
