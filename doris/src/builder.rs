@@ -215,7 +215,7 @@ impl DorisBuilder {
 
     /// Retries of a commit or abort across nodes.
     pub fn with_max_retries(mut self, retries: u32) -> Self {
-        self.config.max_retries = retries;
+        self.config.max_retries = Some(retries);
         self
     }
 

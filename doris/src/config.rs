@@ -75,8 +75,9 @@ pub struct DorisConfig {
     pub enable_delete: bool,
     /// Skip update-before images of change streams (default true).
     pub ignore_update_before: bool,
-    /// Retries of a load or commit step (default 3).
-    pub max_retries: u32,
+    /// Retries of a load or commit step (`sink.max-retries`). `None` (the default) is 3 here
+    /// and leaves the `Sink`'s retry setting (also 3); when set, both follow it.
+    pub max_retries: Option<u32>,
     /// Flush a table's batch after this many rows (`sink.buffer-flush.max-rows`). `None` (the
     /// default) leaves the `Sink`'s setting: 500 000.
     pub buffer_flush_max_rows: Option<u64>,
@@ -104,6 +105,9 @@ pub struct DorisConfig {
     pub buffer_count: usize,
 }
 
+/// Retries of a step when `max_retries` is not set.
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
+
 impl Default for DorisConfig {
     fn default() -> Self {
         Self {
@@ -119,7 +123,7 @@ impl Default for DorisConfig {
             batch_mode: false,
             enable_delete: true,
             ignore_update_before: true,
-            max_retries: 3,
+            max_retries: None,
             buffer_flush_max_rows: None,
             buffer_flush_max_bytes: None,
             buffer_flush_interval: None,
@@ -336,7 +340,7 @@ impl ConfigKey {
             ConfigKey::BatchMode => config.batch_mode = parse_bool(v)?,
             ConfigKey::EnableDelete => config.enable_delete = parse_bool(v)?,
             ConfigKey::IgnoreUpdateBefore => config.ignore_update_before = parse_bool(v)?,
-            ConfigKey::MaxRetries => config.max_retries = parse_int(v)?,
+            ConfigKey::MaxRetries => config.max_retries = Some(parse_int(v)?),
             ConfigKey::BufferFlushMaxRows => config.buffer_flush_max_rows = Some(parse_int(v)?),
             ConfigKey::BufferFlushMaxBytes => {
                 config.buffer_flush_max_bytes = Some(parse_size(v)?);

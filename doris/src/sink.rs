@@ -122,6 +122,9 @@ impl DorisSinkBuilder {
                 config.buffer_flush_max_bytes,
                 config.buffer_flush_interval,
             );
+        if let Some(retries) = config.max_retries {
+            sink = sink.with_max_retries(retries as usize);
+        }
         if !config.label_prefix.is_empty() {
             sink = sink.with_label_prefix(config.label_prefix.clone());
         }
@@ -277,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn flush_triggers_set_on_the_protocol_reach_the_sink() {
+    fn flush_and_retry_options_set_on_the_protocol_reach_the_sink() {
         let base = || {
             DorisBuilder::new()
                 .with_fe_nodes(["127.0.0.1:8030"])
@@ -296,10 +299,12 @@ mod tests {
             ),
             (core.max_bytes, core.max_rows, core.flush_interval)
         );
+        assert_eq!(defaults.retry, core.retry);
         let protocol = base().with_options([
             ("sink.buffer-flush.max-bytes", "1mb"),
             ("sink.buffer-flush.max-rows", "1000"),
             ("sink.buffer-flush.interval", "2s"),
+            ("sink.max-retries", "7"),
         ]);
         let (_, sink) = DorisSink::builder()
             .with_protocol(protocol)
@@ -309,6 +314,7 @@ mod tests {
             (sink.max_bytes, sink.max_rows, sink.flush_interval),
             (1 << 20, 1000, std::time::Duration::from_secs(2))
         );
+        assert_eq!(sink.retry.max_retries, 7);
     }
 
     #[test]

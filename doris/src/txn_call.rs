@@ -22,6 +22,7 @@ use streamload_core::{Error, ErrorKind, Label, LabelState, Result, RetryStatus};
 use url::Url;
 
 use crate::BACKEND;
+use crate::config::DEFAULT_MAX_RETRIES;
 use crate::nodes::{endpoint, host_port, parse_node};
 use crate::protocol::{Shared, TxnRef};
 use crate::response::{TxnOp, TxnOpOutcome, classify_txn_op};
@@ -217,7 +218,8 @@ impl Shared {
             }
         }
         fresh.sort_by_key(|be| self.suspects.contains(&host_port(be)));
-        fresh.truncate(self.config.max_retries as usize + 1);
+        let retries = self.config.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        fresh.truncate(retries as usize + 1);
         fresh.reverse();
         fresh
     }

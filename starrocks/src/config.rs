@@ -69,10 +69,13 @@ pub struct StarRocksConfig {
     /// Flush interval in milliseconds (`sink.buffer-flush.interval-ms`). `None` (the default)
     /// leaves the `Sink`'s setting: 10 s (the Java connector's is 300 s).
     pub buffer_flush_interval_ms: Option<u64>,
-    /// Retries of one load (`sink.max-retries`).
-    pub max_retries: u32,
-    /// Pause between retries in milliseconds (`sink.retry.interval-ms`).
-    pub retry_interval_ms: u64,
+    /// Retries of one load (`sink.max-retries`). `None` (the default) leaves the `Sink`'s
+    /// setting: 3.
+    pub max_retries: Option<u32>,
+    /// Pause between retries in milliseconds (`sink.retry.interval-ms`): a fixed delay, as the
+    /// Java connector waits. `None` (the default) leaves the `Sink`'s backoff: 200 ms doubling
+    /// to 10 s.
+    pub retry_interval_ms: Option<u64>,
     /// TCP connect timeout in milliseconds (`sink.connect.timeout-ms`).
     pub connect_timeout_ms: u64,
     /// Per-read timeout in milliseconds, `None` = none (`sink.socket.timeout-ms`, `-1`).
@@ -121,8 +124,8 @@ impl Default for StarRocksConfig {
             buffer_flush_max_bytes: None,
             buffer_flush_max_rows: None,
             buffer_flush_interval_ms: None,
-            max_retries: 3,
-            retry_interval_ms: 10_000,
+            max_retries: None,
+            retry_interval_ms: None,
             connect_timeout_ms: 30_000,
             socket_timeout_ms: None,
             wait_for_continue_timeout_ms: 30_000,
@@ -227,8 +230,8 @@ impl StarRocksConfig {
             ConfigKey::BufferFlushIntervalMs => {
                 self.buffer_flush_interval_ms = Some(number(v)?);
             }
-            ConfigKey::MaxRetries => self.max_retries = number(v)?,
-            ConfigKey::RetryIntervalMs => self.retry_interval_ms = number(v)?,
+            ConfigKey::MaxRetries => self.max_retries = Some(number(v)?),
+            ConfigKey::RetryIntervalMs => self.retry_interval_ms = Some(number(v)?),
             ConfigKey::ConnectTimeoutMs => self.connect_timeout_ms = number(v)?,
             ConfigKey::SocketTimeoutMs => self.socket_timeout_ms = optional_ms(v)?,
             ConfigKey::WaitForContinueTimeoutMs => self.wait_for_continue_timeout_ms = number(v)?,

@@ -103,6 +103,13 @@ impl StarRocksSinkBuilder {
                     .map(std::time::Duration::from_millis),
             )
             .build()?;
+        if let Some(retries) = own.max_retries {
+            sink.retry.max_retries = retries as usize;
+        }
+        if let Some(ms) = own.retry_interval_ms {
+            let interval = std::time::Duration::from_millis(ms);
+            (sink.retry.min_delay, sink.retry.max_delay) = (interval, interval);
+        }
         let prefix = one_label_prefix(&self.protocol.config().label_prefix, &sink.label_prefix)?;
         sink.label_prefix.clone_from(&prefix);
         let protocol = self.protocol.with_label_prefix(prefix);
@@ -259,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn flush_triggers_set_on_the_protocol_reach_the_sink() {
+    fn flush_and_retry_options_set_on_the_protocol_reach_the_sink() {
         let base = || StarRocksBuilder::new().with_load_urls(["127.0.0.1:8030"]);
         let (_, defaults) = StarRocksSink::builder()
             .with_protocol(base())
@@ -274,10 +281,13 @@ mod tests {
             ),
             (core.max_bytes, core.max_rows, core.flush_interval)
         );
+        assert_eq!(defaults.retry, core.retry);
         let protocol = base()
             .with_option("sink.buffer-flush.max-bytes", "1048576")
             .and_then(|b| b.with_option("sink.buffer-flush.max-rows", "1000"))
             .and_then(|b| b.with_option("sink.buffer-flush.interval-ms", "2500"))
+            .and_then(|b| b.with_option("sink.max-retries", "5"))
+            .and_then(|b| b.with_option("sink.retry.interval-ms", "1500"))
             .unwrap();
         let (_, sink) = StarRocksSink::builder()
             .with_protocol(protocol)
@@ -286,6 +296,15 @@ mod tests {
         assert_eq!(
             (sink.max_bytes, sink.max_rows, sink.flush_interval),
             (1 << 20, 1000, std::time::Duration::from_millis(2500))
+        );
+        let pause = std::time::Duration::from_millis(1500);
+        assert_eq!(
+            (
+                sink.retry.max_retries,
+                sink.retry.min_delay,
+                sink.retry.max_delay
+            ),
+            (5, pause, pause)
         );
     }
 
