@@ -3,15 +3,17 @@
 //! The Flink connector takes a single `WITH (...)` map that mixes buffering keys (core's) with
 //! connection and Stream Load keys (ours). This builder feeds every key to both parsers, derives
 //! the body format the `Sink` encodes from `sink.properties.format` / `column_separator` /
-//! `row_delimiter` / `compression`, and fails on a key neither side knows.
+//! `row_delimiter` / `compression`, and fails on a key neither side knows. What was set on a
+//! protocol builder given with `with_protocol` (exactly-once, flush triggers, retries,
+//! update-before handling) carries over to the `Sink` as well.
 
 use streamload_core::{
-    Checkpoint, Compression, CsvFormat, Error, ErrorKind, Format, JsonFormat, Result, Sink,
-    SinkConfig, SinkConfigBuilder,
+    Checkpoint, Compression, CsvFormat, Delivery, Error, ErrorKind, Format, JsonFormat, Result,
+    Sink, SinkConfig, SinkConfigBuilder,
 };
 
 use crate::builder::StarRocksBuilder;
-use crate::config::{ConfigKey, StarRocksConfig};
+use crate::config::{ConfigKey, Semantic, StarRocksConfig};
 use crate::protocol::StarRocksProtocol;
 
 /// Entry point: `StarRocksSink::builder()`.
@@ -90,12 +92,16 @@ impl StarRocksSinkBuilder {
         let format = body_format(self.protocol.config())?;
         let (format, compression) = format;
         let own = self.protocol.config();
-        let mut sink = self
-            .sink
-            .with_format(format)
-            .with_compression(compression)
-            // Flush triggers set on the protocol's side (`StarRocksBuilder::with_option`) apply
-            // too.
+        let mut sink = self.sink.with_format(format).with_compression(compression);
+        // Settings made on the protocol's side (`StarRocksBuilder::with_option`) apply too:
+        // exactly-once there is never quietly at-least-once here.
+        if own.semantic == Semantic::ExactlyOnce {
+            sink = sink.with_delivery(Delivery::Checkpointed);
+        }
+        if !own.ignore_update_before {
+            sink = sink.with_ignore_update_before(false);
+        }
+        let mut sink = sink
             .with_flush_triggers(
                 own.buffer_flush_max_rows,
                 own.buffer_flush_max_bytes,
@@ -306,6 +312,27 @@ mod tests {
             ),
             (5, pause, pause)
         );
+    }
+
+    #[test]
+    fn exactly_once_and_update_before_set_on_the_protocol_reach_the_sink() {
+        let base = || StarRocksBuilder::new().with_load_urls(["127.0.0.1:8030"]);
+        let (_, defaults) = StarRocksSink::builder()
+            .with_protocol(base())
+            .configs()
+            .unwrap();
+        assert_eq!(defaults.delivery, Delivery::Batched);
+        assert!(defaults.ignore_update_before);
+        let protocol = base()
+            .with_option("sink.semantic", "exactly-once")
+            .and_then(|b| b.with_option("sink.ignore.update-before", "false"))
+            .unwrap();
+        let (_, sink) = StarRocksSink::builder()
+            .with_protocol(protocol)
+            .configs()
+            .unwrap();
+        assert_eq!(sink.delivery, Delivery::Checkpointed);
+        assert!(!sink.ignore_update_before);
     }
 
     #[test]
