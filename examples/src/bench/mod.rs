@@ -159,40 +159,9 @@ pub async fn sink_load(
     mode: SinkMode,
     max_rows: Option<u64>,
 ) -> Result<(Duration, u64)> {
-    let delivery = match mode {
-        SinkMode::Batched => Delivery::Batched,
-        SinkMode::ExactlyOnce => Delivery::Checkpointed,
-    };
-    let mut config = SinkConfig::builder()
-        .with_delivery(delivery)
-        .with_label_prefix(format!("bench_{}", std::process::id()));
-    if let Some(rows) = max_rows {
-        config = config.with_max_rows(rows);
-    }
-    let config = config.build()?;
     let table = Table::new("test", "bench");
     let started = Instant::now();
-    let mut sink = match endpoint.vendor {
-        Vendor::Doris => AnySink::open(endpoint, config, None).await?,
-        Vendor::StarRocks => {
-            let version = match mode {
-                SinkMode::Batched => SinkVersion::V1,
-                SinkMode::ExactlyOnce => SinkVersion::V2,
-            };
-            let protocol = StarRocksBuilder::new()
-                .with_load_urls([endpoint.fe_url.clone()])
-                .with_jdbc_url(endpoint.jdbc_url())
-                .with_credentials(endpoint.user.clone(), endpoint.password())
-                .with_label_prefix(config.label_prefix.clone())
-                .with_version(version)
-                .build()?;
-            let protocol = AnyProtocol::StarRocks(protocol);
-            match mode {
-                SinkMode::Batched => AnySink::new(protocol, config)?,
-                SinkMode::ExactlyOnce => AnySink::recover(protocol, config, None).await?,
-            }
-        }
-    };
+    let mut sink = open_sink(endpoint, mode, max_rows).await?;
     match source {
         Source::Generated(bytes) => {
             for (piece, rows) in Rows::new(bytes) {
@@ -205,6 +174,52 @@ pub async fn sink_load(
             }
         }
     }
+    let sent = finish_sink(sink, mode).await?;
+    Ok((started.elapsed(), sent))
+}
+
+/// A `Sink` on `endpoint` with the default configuration in `mode`, except `max_rows` when
+/// given. StarRocks loads through V1 when batched and a V2 transaction when exactly-once.
+pub(crate) async fn open_sink(
+    endpoint: &Endpoint,
+    mode: SinkMode,
+    max_rows: Option<u64>,
+) -> Result<AnySink> {
+    let delivery = match mode {
+        SinkMode::Batched => Delivery::Batched,
+        SinkMode::ExactlyOnce => Delivery::Checkpointed,
+    };
+    let mut config = SinkConfig::builder()
+        .with_delivery(delivery)
+        .with_label_prefix(format!("bench_{}", std::process::id()));
+    if let Some(rows) = max_rows {
+        config = config.with_max_rows(rows);
+    }
+    let config = config.build()?;
+    if endpoint.vendor == Vendor::Doris {
+        return AnySink::open(endpoint, config, None).await;
+    }
+    let version = match mode {
+        SinkMode::Batched => SinkVersion::V1,
+        SinkMode::ExactlyOnce => SinkVersion::V2,
+    };
+    let protocol = StarRocksBuilder::new()
+        .with_load_urls([endpoint.fe_url.clone()])
+        .with_jdbc_url(endpoint.jdbc_url())
+        .with_credentials(endpoint.user.clone(), endpoint.password())
+        .with_label_prefix(config.label_prefix.clone())
+        .with_version(version)
+        .build()?;
+    let protocol = AnyProtocol::StarRocks(protocol);
+    match mode {
+        SinkMode::Batched => AnySink::new(protocol, config),
+        SinkMode::ExactlyOnce => AnySink::recover(protocol, config, None).await,
+    }
+}
+
+/// Ends a run: flush (batched) or prepare and commit one checkpoint (exactly-once), then
+/// close. Returns the body bytes loaded.
+pub(crate) async fn finish_sink(mut sink: AnySink, mode: SinkMode) -> Result<u64> {
     match mode {
         SinkMode::Batched => sink.flush().await?,
         SinkMode::ExactlyOnce => {
@@ -214,7 +229,7 @@ pub async fn sink_load(
     }
     let sent = sink.stats().bytes_loaded;
     sink.close().await?;
-    Ok((started.elapsed(), sent))
+    Ok(sent)
 }
 
 /// `curl -T file` through the FE's redirect into `test.bench`: wall time.

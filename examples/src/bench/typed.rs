@@ -7,11 +7,10 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use streamload_core::{Delivery, Op, Result, SinkConfig, Table};
-use streamload_starrocks::{SinkVersion, StarRocksBuilder};
+use streamload_core::{Op, Result, Table};
 
+use super::{SinkMode, finish_sink, open_sink};
 use crate::endpoint::Endpoint;
-use crate::sinks::{AnyProtocol, AnySink};
 
 /// One row of `test.bench` as a service would hold it.
 #[derive(Debug, Serialize)]
@@ -50,30 +49,17 @@ impl RowText {
     }
 }
 
-/// Loads `rows` typed rows into `test.bench` through the `Sink` with the StarRocks protocol,
-/// exactly-once (one V2 transaction), default configuration. Returns the wall time.
+/// Loads `rows` typed rows into `test.bench` through the `Sink`, exactly-once (one checkpoint;
+/// on StarRocks a V2 transaction), default configuration. Returns the wall time.
 pub async fn sink_load_rows(endpoint: &Endpoint, rows: u64) -> Result<Duration> {
-    let config = SinkConfig::builder()
-        .with_delivery(Delivery::Checkpointed)
-        .with_label_prefix(format!("bench_{}", std::process::id()))
-        .build()?;
     let table = Table::new("test", "bench");
     let started = Instant::now();
-    let protocol = StarRocksBuilder::new()
-        .with_load_urls([endpoint.fe_url.clone()])
-        .with_jdbc_url(endpoint.jdbc_url())
-        .with_credentials(endpoint.user.clone(), endpoint.password())
-        .with_label_prefix(config.label_prefix.clone())
-        .with_version(SinkVersion::V2)
-        .build()?;
-    let mut sink = AnySink::recover(AnyProtocol::StarRocks(protocol), config, None).await?;
+    let mut sink = open_sink(endpoint, SinkMode::ExactlyOnce, None).await?;
     let mut text = RowText::default();
     for id in 0..rows {
         sink.write(&table, Op::Upsert, &text.row(id)).await?;
     }
-    let checkpoint = sink.prepare(1).await?;
-    sink.commit(&checkpoint).await?;
-    sink.close().await?;
+    finish_sink(sink, SinkMode::ExactlyOnce).await?;
     Ok(started.elapsed())
 }
 
