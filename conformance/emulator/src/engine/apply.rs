@@ -3,7 +3,8 @@
 //! condition), aggregate (per-column SUM / MAX / MIN / REPLACE / REPLACE_IF_NOT_NULL / unions).
 //!
 //! Simple cases (append, plain upsert, delete) are single statements; the rest read the stored
-//! row by key, merge in Rust, and write it back — all inside one SQLite transaction.
+//! row by key, merge in Rust, and write it back — all inside one SQLite transaction, which also
+//! records the transaction id as applied, so a crash never leaves rows without that record.
 
 use std::cmp::Ordering;
 
@@ -11,8 +12,10 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::Flavor;
 use super::convert::{self, decimal_add};
+use super::crash_point;
 use super::schema::{Aggregation, ColumnType, KeysModel, TableSchema, Value};
 use super::storage::{data_table_name, from_sql, quote_ident, to_sql};
+use super::table_files;
 use super::txn_types::{EngineError, RowOp, StagedRow, WriteMode};
 
 /// Orders two stored values of a column of type `ty` (NULL lowest; decimals and LARGEINT
@@ -105,12 +108,15 @@ fn fold(agg: Aggregation, ty: &ColumnType, old: &Value, new: &Value) -> Value {
     }
 }
 
-/// Applies rows to one table; `now_ms` (the virtual clock) fills `DEFAULT CURRENT_TIMESTAMP`.
+/// Applies transaction `txn_id`'s rows to one table and marks it applied, in one SQLite
+/// transaction (see [`super::table_files`]); `now_ms` (the virtual clock) fills
+/// `DEFAULT CURRENT_TIMESTAMP`.
 pub(crate) fn apply(
     conn: &mut Connection,
     flavor: Flavor,
     schema: &TableSchema,
     write: &WriteMode,
+    txn_id: i64,
     rows: &[StagedRow],
     now_ms: i64,
 ) -> Result<(), EngineError> {
@@ -171,7 +177,10 @@ pub(crate) fn apply(
         })?;
         let mut del = tx.prepare(&delete)?;
         let mut sel = tx.prepare(&select)?;
-        for row in rows {
+        for (i, row) in rows.iter().enumerate() {
+            if i == rows.len() / 2 {
+                crash_point::hit(crash_point::COMMIT_MID_APPLY);
+            }
             if schema.model == KeysModel::Duplicate && row.op == RowOp::Delete {
                 continue;
             }
@@ -221,6 +230,7 @@ pub(crate) fn apply(
             ins.execute(params_from_iter(merged.iter().map(to_sql)))?;
         }
     }
+    table_files::mark_applied(&tx, &schema.db, txn_id)?;
     tx.commit()?;
     Ok(())
 }

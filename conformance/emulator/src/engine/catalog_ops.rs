@@ -1,5 +1,10 @@
 //! Catalog changes behind the lock: CREATE / DROP of databases and tables, kept in step across
 //! the catalog, the SQLite files and the persisted metadata.
+//!
+//! Crash order: a table's DDL is recorded in its own file's transaction (see
+//! [`super::table_files`]); a database is saved to `meta.sqlite` after its file exists and
+//! forgotten before its file is removed, so a crash leaves at worst an orphan file, which a new
+//! database of the same id replaces.
 
 use super::convert;
 use super::ddl::DdlStatement;
@@ -25,8 +30,8 @@ impl Inner {
         let id = self.catalog.add_database(db, None);
         if let Err(e) = self
             .storage
-            .attach(db, id)
-            .and_then(|()| self.meta.save_database(db, id))
+            .attach(db, id, true)
+            .and_then(|_| self.meta.save_database(db, id))
         {
             self.catalog.remove_database(db);
             return Err(e);
@@ -66,8 +71,7 @@ impl Inner {
                         Err(EngineError::TableExists(schema.name))
                     };
                 }
-                self.storage.create_table(&schema)?;
-                self.meta.save_table(&schema.db, &schema.name, sql)?;
+                self.storage.create_table(&schema, Some(sql))?;
                 self.catalog.add_table(schema);
                 Ok(())
             }
@@ -80,9 +84,8 @@ impl Inner {
                     };
                 }
                 if let Some(d) = self.catalog.remove_database(&name) {
-                    self.storage.drop_database(&d.name, d.id)?;
-                    self.meta.drop_database(&d.name)?;
                     // Labels belong to the database: a re-created one starts with none.
+                    self.meta.drop_database(&d.name, d.id)?;
                     let ids: Vec<i64> = self
                         .txns
                         .iter()
@@ -91,8 +94,8 @@ impl Inner {
                         .collect();
                     for id in ids {
                         self.txns.remove(id);
-                        self.meta.forget_txn(id)?;
                     }
+                    self.storage.drop_database(&d.name, d.id)?;
                 }
                 Ok(())
             }
@@ -116,9 +119,8 @@ impl Inner {
                         (c.clone(), default)
                     })
                     .collect();
-                self.storage.alter_table(&schema, &next, &added)?;
-                self.meta
-                    .save_table(&next.db, &next.name, &create_table_sql(&next))?;
+                self.storage
+                    .alter_table(&schema, &next, &added, &create_table_sql(&next))?;
                 self.remap_running(&schema, &next);
                 self.catalog.add_table(next);
                 Ok(())
@@ -138,7 +140,6 @@ impl Inner {
                 };
                 self.storage.drop_table(&schema)?;
                 self.catalog.remove_table(&db, &name);
-                self.meta.drop_table(&schema.db, &schema.name)?;
                 Ok(())
             }
         }

@@ -1,9 +1,12 @@
-//! Catalog and transaction persistence for `--data-dir`: databases, table DDL, the transaction
-//! and label table, and the staged rows of PRECOMMITTED transactions, in `meta.sqlite`.
+//! Catalog and transaction persistence for `--data-dir`: databases, the transaction and label
+//! table, and the staged rows of PRECOMMITTED transactions, in `meta.sqlite`.
 //!
-//! Table rows live in the per-database files of [`super::storage`]; this file holds what is
-//! needed to rebuild the catalog and the transaction table on restart. Without a data dir every
-//! call is a no-op.
+//! Table rows and table DDL live in the per-database files of [`super::storage`]; this file
+//! holds what is needed to rebuild the database list and the transaction table on restart
+//! (its `tables` table is only read, for data dirs written before the DDL moved). Every write
+//! is one SQLite transaction in WAL mode, so a kill leaves a transaction's state and its staged
+//! rows together or not at all; how this file and the table files stay in step across a crash
+//! is explained in [`super::table_files`]. Without a data dir every call is a no-op.
 
 use std::path::Path;
 
@@ -24,8 +27,8 @@ pub(crate) struct Meta {
 pub(crate) struct Restored {
     /// (name, id)
     pub(crate) databases: Vec<(String, i64)>,
-    /// (db, DDL text)
-    pub(crate) tables: Vec<(String, String)>,
+    /// (db, DDL text), as data dirs from before the DDL record kept them.
+    pub(crate) legacy_tables: Vec<(String, String)>,
     pub(crate) txns: Vec<TxnRecord>,
 }
 
@@ -95,42 +98,31 @@ impl Meta {
         Ok(())
     }
 
-    pub(crate) fn drop_database(&self, name: &str) -> Result<(), EngineError> {
+    /// Forgets a database with its transactions (labels belong to the database).
+    pub(crate) fn drop_database(&self, name: &str, id: i64) -> Result<(), EngineError> {
         if let Some(c) = &self.conn {
-            c.execute("DELETE FROM databases WHERE name = ?1", [name])?;
-            c.execute("DELETE FROM tables WHERE db = ?1", [name])?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn save_table(&self, db: &str, name: &str, ddl: &str) -> Result<(), EngineError> {
-        if let Some(c) = &self.conn {
-            c.execute(
-                "INSERT OR REPLACE INTO tables VALUES (?1, ?2, ?3)",
-                params![db, name, ddl],
+            let tx = c.unchecked_transaction()?;
+            tx.execute("DELETE FROM databases WHERE name = ?1", [name])?;
+            tx.execute("DELETE FROM tables WHERE db = ?1", [name])?;
+            tx.execute(
+                "DELETE FROM staged WHERE txn_id IN (SELECT id FROM txns WHERE db_id = ?1)",
+                [id],
             )?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn drop_table(&self, db: &str, name: &str) -> Result<(), EngineError> {
-        if let Some(c) = &self.conn {
-            c.execute(
-                "DELETE FROM tables WHERE db = ?1 AND name = ?2",
-                params![db, name],
-            )?;
+            tx.execute("DELETE FROM txns WHERE db_id = ?1", [id])?;
+            tx.commit()?;
         }
         Ok(())
     }
 
     /// Writes a transaction's state; staged rows are written when it becomes PRECOMMITTED and
-    /// removed when it finishes.
+    /// removed when it finishes — in the same SQLite transaction as the state.
     pub(crate) fn save_txn(&self, rec: &TxnRecord) -> Result<(), EngineError> {
         let Some(c) = &self.conn else {
             return Ok(());
         };
         let i = &rec.info;
-        c.execute(
+        let tx = c.unchecked_transaction()?;
+        tx.execute(
             "INSERT OR REPLACE INTO txns VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
             params![
                 i.id,
@@ -153,29 +145,28 @@ impl Meta {
         )?;
         match i.state {
             TxnState::Precommitted => {
-                let tx = c.unchecked_transaction()?;
                 tx.execute("DELETE FROM staged WHERE txn_id = ?1", [i.id])?;
-                {
-                    let mut st = tx.prepare("INSERT INTO staged VALUES (?1, ?2, ?3, ?4)")?;
-                    for (seq, row) in rec.rows.iter().enumerate() {
-                        let op = i64::from(row.op == RowOp::Delete);
-                        st.execute(params![i.id, seq as i64, op, encode(&row.values)])?;
-                    }
+                let mut st = tx.prepare("INSERT INTO staged VALUES (?1, ?2, ?3, ?4)")?;
+                for (seq, row) in rec.rows.iter().enumerate() {
+                    let op = i64::from(row.op == RowOp::Delete);
+                    st.execute(params![i.id, seq as i64, op, encode(&row.values)])?;
                 }
-                tx.commit()?;
             }
             TxnState::Visible | TxnState::Aborted => {
-                c.execute("DELETE FROM staged WHERE txn_id = ?1", [i.id])?;
+                tx.execute("DELETE FROM staged WHERE txn_id = ?1", [i.id])?;
             }
             _ => {}
         }
+        tx.commit()?;
         Ok(())
     }
 
     pub(crate) fn forget_txn(&self, id: i64) -> Result<(), EngineError> {
         if let Some(c) = &self.conn {
-            c.execute("DELETE FROM txns WHERE id = ?1", [id])?;
-            c.execute("DELETE FROM staged WHERE txn_id = ?1", [id])?;
+            let tx = c.unchecked_transaction()?;
+            tx.execute("DELETE FROM txns WHERE id = ?1", [id])?;
+            tx.execute("DELETE FROM staged WHERE txn_id = ?1", [id])?;
+            tx.commit()?;
         }
         Ok(())
     }
@@ -191,7 +182,7 @@ impl Meta {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut st = c.prepare("SELECT db, ddl FROM tables")?;
-        out.tables = st
+        out.legacy_tables = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut st = c.prepare("SELECT * FROM txns ORDER BY id")?;

@@ -4,14 +4,11 @@
 use super::EngineConfig;
 use super::apply;
 use super::catalog::Catalog;
-use super::ddl;
-use super::ddl::DdlStatement;
+use super::crash_point;
 use super::persist::Meta;
 use super::storage::Storage;
 use super::txn_table::{TxnRecord, TxnTable};
-use super::txn_types::{
-    BeginError, BeginRequest, EngineError, StagedRow, TxnError, TxnInfo, TxnState,
-};
+use super::txn_types::{BeginError, BeginRequest, StagedRow, TxnError, TxnInfo, TxnState};
 
 /// Abort reason of a transaction that outlived its timeout (the servers' wording).
 pub(crate) const TIMEOUT_REASON: &str = "timeout by txn manager";
@@ -29,9 +26,6 @@ pub(crate) struct Inner {
     pub(crate) next_expiry_ms: i64,
 }
 
-/// Abort reason of a PREPARE transaction found when the emulator restarts.
-pub(crate) const RESTART_REASON: &str = "transaction aborted because the server restarted";
-
 fn wall_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -40,45 +34,6 @@ fn wall_ms() -> i64 {
 }
 
 impl Inner {
-    pub(crate) fn open(config: EngineConfig) -> Result<Inner, EngineError> {
-        let storage = Storage::open(config.data_dir.as_deref())?;
-        let meta = Meta::open(config.data_dir.as_deref())?;
-        let restored = meta.restore()?;
-        let mut inner = Inner {
-            config,
-            clock_offset_ms: 0,
-            catalog: Catalog::new(),
-            txns: TxnTable::new(),
-            storage,
-            meta,
-            next_expiry_ms: i64::MIN,
-        };
-        for (name, id) in restored.databases {
-            inner.catalog.add_database(&name, Some(id));
-            inner.storage.attach(&name, id)?;
-        }
-        for (db, sql) in restored.tables {
-            if let DdlStatement::CreateTable { mut schema, .. } =
-                ddl::parse(&sql, inner.config.flavor)?
-            {
-                schema.db = db;
-                inner.storage.create_table(&schema)?;
-                inner.catalog.add_table(schema);
-            }
-        }
-        let now = inner.now_ms();
-        for mut t in restored.txns {
-            if t.info.state == TxnState::Prepare {
-                t.info.state = TxnState::Aborted;
-                t.info.abort_reason = Some(RESTART_REASON.into());
-                t.info.finished_ms = Some(now);
-                inner.meta.save_txn(&t)?;
-            }
-            inner.txns.insert(t);
-        }
-        Ok(inner)
-    }
-
     /// Writes a transaction's state to the data dir (logged, not fatal, on failure).
     pub(crate) fn persist(&self, txn_id: i64) {
         if let Some(t) = self.txns.get(txn_id)
@@ -138,8 +93,18 @@ impl Inner {
             let _ = self.finish_abort(id, TIMEOUT_REASON, now);
         }
         for id in to_forget {
-            self.txns.remove(id);
-            if let Err(e) = self.meta.forget_txn(id) {
+            let Some(t) = self.txns.remove(id) else {
+                continue;
+            };
+            // The applied mark goes after the state is forgotten: meta said VISIBLE until then.
+            let forgotten = self.meta.forget_txn(id).and_then(|()| {
+                if t.info.state == TxnState::Visible {
+                    self.storage.clear_applied(&t.info.db, Some(id))
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = forgotten {
                 tracing::warn!(txn_id = id, error = %e, "cannot forget transaction");
             }
         }
@@ -301,18 +266,20 @@ impl Inner {
         let applied = self
             .storage
             .conn_mut(&db)
-            .and_then(|c| apply::apply(c, flavor, &schema, &write, &rows, now));
+            .and_then(|c| apply::apply(c, flavor, &schema, &write, txn_id, &rows, now));
         if let Err(e) = applied {
             let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
             t.rows = rows;
             return Err(TxnError::Storage(e.to_string()));
         }
+        crash_point::hit(crash_point::COMMIT_AFTER_APPLY);
         let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
         t.info.state = TxnState::Visible;
         t.info.finished_ms = Some(now);
         let info = t.info.clone();
         self.txns.finished(txn_id);
         self.persist(txn_id);
+        crash_point::hit(crash_point::COMMIT_AFTER_PERSIST);
         self.note_deadline(txn_id);
         Ok(info)
     }

@@ -3,20 +3,21 @@
 //!
 //! Attaching under the catalog name makes `SELECT ... FROM test.student` and, after `USE test`,
 //! `FROM student` work natively; one connection per database sidesteps SQLite's limit of ten
-//! attached databases per connection. A scratch connection answers table-less queries.
+//! attached databases per connection. A scratch connection answers table-less queries. How the
+//! files survive a crash is [`super::table_files`]'s concern.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::QueryResult;
 use super::catalog::Catalog;
 use super::lexer::{Token, tokenize};
 use super::schema::{ColumnType, KeysModel, TableSchema, Value};
 use super::txn_types::EngineError;
-use super::{infoschema, sql_functions};
+use super::{infoschema, sql_functions, table_files};
 
 fn mentions_information_schema(tokens: &[Token]) -> bool {
     tokens.iter().any(|t| {
@@ -109,6 +110,22 @@ pub(crate) fn from_sql(v: ValueRef<'_>) -> Value {
     }
 }
 
+/// Drops a table's SQLite view and table, whichever of them exist.
+fn drop_sqlite_table(conn: &Connection, schema: &TableSchema) -> Result<(), EngineError> {
+    let db = quote_ident(&schema.db);
+    let kind_of = format!("SELECT type FROM {db}.sqlite_master WHERE name = ?1");
+    for name in [schema.name.clone(), data_table_name(schema)] {
+        let kind: Option<String> = conn.query_row(&kind_of, [&name], |r| r.get(0)).optional()?;
+        let what = match kind.as_deref() {
+            Some("view") => "VIEW",
+            Some("table") => "TABLE",
+            _ => continue,
+        };
+        conn.execute(&format!("DROP {what} {db}.{}", quote_ident(&name)), [])?;
+    }
+    Ok(())
+}
+
 /// All SQLite connections.
 #[derive(Debug)]
 pub(crate) struct Storage {
@@ -141,11 +158,23 @@ impl Storage {
             .map(|d| d.join(format!("db_{db_id}.sqlite")))
     }
 
-    /// Opens the connection of a database (creating its file when persistent).
-    pub(crate) fn attach(&mut self, db: &str, db_id: i64) -> Result<(), EngineError> {
+    /// Opens the connection of a database (creating its file when persistent); `fresh` (a new
+    /// database, not a restart) first removes any file left under this id by a database whose
+    /// drop was cut short. Returns true when the file predates the DDL record (see
+    /// [`table_files`]).
+    pub(crate) fn attach(
+        &mut self,
+        db: &str,
+        db_id: i64,
+        fresh: bool,
+    ) -> Result<bool, EngineError> {
         let conn = Connection::open_in_memory()?;
         sql_functions::register(&conn)?;
-        let target = match self.file_for(db_id) {
+        let file = self.file_for(db_id);
+        if let (Some(p), true) = (&file, fresh) {
+            table_files::remove_files(p);
+        }
+        let target = match &file {
             Some(p) => p.to_string_lossy().into_owned(),
             None => ":memory:".to_string(),
         };
@@ -153,13 +182,9 @@ impl Storage {
             &format!("ATTACH DATABASE ?1 AS {}", quote_ident(db)),
             [&target],
         )?;
-        conn.execute_batch(&format!(
-            "PRAGMA {}.synchronous = OFF; PRAGMA {}.journal_mode = MEMORY;",
-            quote_ident(db),
-            quote_ident(db)
-        ))?;
+        let legacy = table_files::prepare(&conn, db, file.is_some())?;
         self.dbs.insert(db.to_ascii_lowercase(), conn);
-        Ok(())
+        Ok(legacy)
     }
 
     pub(crate) fn conn(&self, db: &str) -> Result<&Connection, EngineError> {
@@ -177,27 +202,39 @@ impl Storage {
     pub(crate) fn drop_database(&mut self, db: &str, db_id: i64) -> Result<(), EngineError> {
         self.dbs.remove(&db.to_ascii_lowercase());
         if let Some(p) = self.file_for(db_id) {
-            let _ = std::fs::remove_file(p);
+            table_files::remove_files(&p);
         }
         Ok(())
     }
 
-    pub(crate) fn create_table(&mut self, schema: &TableSchema) -> Result<(), EngineError> {
+    /// Creates a table's SQLite table (and view), recording `ddl` in the same transaction;
+    /// with `ddl` (a CREATE TABLE, not a restart) a leftover of the same name is replaced.
+    pub(crate) fn create_table(
+        &mut self,
+        schema: &TableSchema,
+        ddl: Option<&str>,
+    ) -> Result<(), EngineError> {
         let db = quote_ident(&schema.db);
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {db}.{} ({})",
-            quote_ident(&data_table_name(schema)),
-            column_defs(schema)
-        );
         let conn = self.conn(&schema.db)?;
-        conn.execute(&sql, [])?;
+        let tx = conn.unchecked_transaction()?;
+        if ddl.is_some() {
+            drop_sqlite_table(&tx, schema)?;
+        }
+        tx.execute(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {db}.{} ({})",
+                quote_ident(&data_table_name(schema)),
+                column_defs(schema)
+            ),
+            [],
+        )?;
         if schema.has_hidden_columns() {
             // Queries see a view without the hidden columns, as the servers show them.
             let visible: Vec<String> = schema
                 .visible_columns()
                 .map(|c| quote_ident(&c.name))
                 .collect();
-            conn.execute(
+            tx.execute(
                 &format!(
                     "CREATE VIEW IF NOT EXISTS {db}.{} AS SELECT {} FROM {}",
                     quote_ident(&schema.name),
@@ -207,25 +244,20 @@ impl Storage {
                 [],
             )?;
         }
+        if let Some(ddl) = ddl {
+            table_files::record_ddl(&tx, &schema.db, &schema.name, Some(ddl))?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
+    /// Drops a table's SQLite table (and view) and its DDL record, in one transaction.
     pub(crate) fn drop_table(&mut self, schema: &TableSchema) -> Result<(), EngineError> {
-        let db = quote_ident(&schema.db);
         let conn = self.conn(&schema.db)?;
-        if schema.has_hidden_columns() {
-            conn.execute(
-                &format!("DROP VIEW IF EXISTS {db}.{}", quote_ident(&schema.name)),
-                [],
-            )?;
-        }
-        conn.execute(
-            &format!(
-                "DROP TABLE IF EXISTS {db}.{}",
-                quote_ident(&data_table_name(schema))
-            ),
-            [],
-        )?;
+        let tx = conn.unchecked_transaction()?;
+        drop_sqlite_table(&tx, schema)?;
+        table_files::record_ddl(&tx, &schema.db, &schema.name, None)?;
+        tx.commit()?;
         Ok(())
     }
 

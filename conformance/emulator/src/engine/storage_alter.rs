@@ -3,17 +3,20 @@
 
 use super::schema::{Column, TableSchema, Value};
 use super::storage::{Storage, column_defs, data_table_name, quote_ident, to_sql};
+use super::table_files;
 use super::txn_types::EngineError;
 
 impl Storage {
     /// Applies a schema change by rebuilding the table in the new column order: kept columns
     /// are copied, `added` columns get their default in existing rows; the view over a table
-    /// with hidden columns is rebuilt.
+    /// with hidden columns is rebuilt; `ddl` (the new CREATE TABLE text) is recorded in the same
+    /// transaction, so the stored columns and the restored schema never disagree.
     pub(crate) fn alter_table(
         &mut self,
         old: &TableSchema,
         next: &TableSchema,
         added: &[(Column, Value)],
+        ddl: &str,
     ) -> Result<(), EngineError> {
         let db = quote_ident(&old.db);
         let base = format!("{db}.{}", quote_ident(&data_table_name(old)));
@@ -82,6 +85,7 @@ impl Storage {
                 [],
             )?;
         }
+        table_files::record_ddl(&tx, &next.db, &next.name, Some(ddl))?;
         tx.commit()?;
         Ok(())
     }
