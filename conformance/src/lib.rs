@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod cases;
+pub mod chaos;
 mod cluster;
 mod failure;
 mod modes;

@@ -1,0 +1,137 @@
+//! The writer's sink for each mode, built only through the vendor crates' public builders, the
+//! way a user's job builds it. Retry budgets and timeouts are small so a run under faults ends
+//! in seconds, not minutes.
+
+use std::time::Duration;
+
+use streamload_conformance::Mode;
+use streamload_core::{
+    Checkpoint, Op, Result, RetryConfig, Sink, SinkConfig, SinkConfigBuilder, Table,
+};
+use streamload_doris::{DorisBuilder, DorisProtocol, DorisSink, GroupCommitMode};
+use streamload_starrocks::{
+    Semantic, SinkVersion, StarRocksBuilder, StarRocksProtocol, StarRocksSink,
+};
+
+use streamload_conformance::chaos::args::WriterArgs;
+use streamload_conformance::chaos::source::SourceRow;
+
+/// A sink of either vendor.
+#[derive(Debug)]
+pub(crate) enum AnySink {
+    Doris(Sink<DorisProtocol>),
+    StarRocks(Sink<StarRocksProtocol>),
+}
+
+macro_rules! forward {
+    ($self:ident, $sink:ident => $call:expr) => {
+        match $self {
+            AnySink::Doris($sink) => $call,
+            AnySink::StarRocks($sink) => $call,
+        }
+    };
+}
+
+impl AnySink {
+    pub(crate) async fn write(&mut self, table: &Table, row: &SourceRow) -> Result<()> {
+        forward!(self, s => s.write(table, Op::Upsert, row).await)
+    }
+
+    pub(crate) async fn flush(&mut self) -> Result<()> {
+        forward!(self, s => s.flush().await)
+    }
+
+    pub(crate) async fn prepare(&mut self, checkpoint_id: u64) -> Result<Checkpoint> {
+        forward!(self, s => s.prepare(checkpoint_id).await)
+    }
+
+    pub(crate) async fn commit(&self, checkpoint: &Checkpoint) -> Result<()> {
+        forward!(self, s => s.commit(checkpoint).await)
+    }
+
+    pub(crate) async fn close(self) -> Result<()> {
+        forward!(self, s => s.close().await)
+    }
+}
+
+fn sink_config(args: &WriterArgs, table: &Table) -> SinkConfigBuilder {
+    let mut retry = RetryConfig::default();
+    retry.max_retries = 2;
+    retry.min_delay = Duration::from_millis(100);
+    retry.max_delay = Duration::from_millis(400);
+    retry.txn_limit_wait = Duration::from_secs(5);
+    let builder = SinkConfig::builder()
+        .with_retry(retry)
+        .with_max_rows(args.batch)
+        .with_flush_interval(Duration::from_secs(120))
+        .with_chunk_bytes(4096)
+        .with_skip_loaded_batches(true);
+    if args.declare_tables {
+        builder.with_tables(vec![table.clone()])
+    } else {
+        builder
+    }
+}
+
+/// Opens the sink of `mode` under `prefix`: `recover(checkpoint)` in the exactly-once modes.
+pub(crate) async fn open(
+    args: &WriterArgs,
+    mode: Mode,
+    table: &Table,
+    prefix: &str,
+    checkpoint: Option<Checkpoint>,
+) -> Result<AnySink> {
+    let config = sink_config(args, table);
+    match mode {
+        Mode::Doris2pc | Mode::DorisBatch | Mode::DorisGroupCommit => {
+            let mut protocol = DorisBuilder::new()
+                .with_fe_nodes([args.fe.clone()])
+                .with_credentials("root", "")
+                .with_label_prefix(prefix)
+                .with_connect_timeout(Duration::from_secs(2))
+                .with_read_timeout(Duration::from_secs(5))
+                .with_load_timeout(Duration::from_secs(15))
+                .with_max_retries(2);
+            protocol = match mode {
+                Mode::DorisBatch => protocol.with_batch_mode(true),
+                Mode::DorisGroupCommit => protocol.with_group_commit(GroupCommitMode::Sync),
+                _ => protocol,
+            };
+            let builder = DorisSink::builder()
+                .with_protocol(protocol)
+                .with_sink_config(config);
+            Ok(AnySink::Doris(if mode == Mode::Doris2pc {
+                builder.recover(checkpoint).await?
+            } else {
+                builder.build()?
+            }))
+        }
+        _ => {
+            let mut protocol = StarRocksBuilder::new()
+                .with_load_urls([args.fe.clone()])
+                .with_jdbc_url(format!("jdbc:mysql://{}", args.mysql))
+                .with_credentials("root", "")
+                .with_label_prefix(prefix)
+                .with_timeouts(2_000, Some(5_000), Some(15_000));
+            protocol = match mode {
+                Mode::StarRocksV2 => protocol
+                    .with_version(SinkVersion::V2)
+                    .with_semantic(Semantic::ExactlyOnce),
+                Mode::StarRocksV2AtLeastOnce => protocol.with_version(SinkVersion::V2),
+                Mode::StarRocksV1 => protocol.with_version(SinkVersion::V1),
+                _ => protocol
+                    .with_version(SinkVersion::V1)
+                    .with_property("enable_merge_commit", "true")
+                    .with_property("merge_commit_interval_ms", "50"),
+            };
+            let builder = StarRocksSink::builder()
+                .with_protocol(protocol)
+                .with_sink_config(config);
+            Ok(AnySink::StarRocks(if mode == Mode::StarRocksV2 {
+                builder.recover(checkpoint).await?
+            } else {
+                builder.connect().await?
+            }))
+        }
+    }
+}
