@@ -46,6 +46,12 @@
 //! [--be-http-port N] [--backends K] [--mysql-port N] [--user root] [--password ''] [--data-dir DIR]
 //! [--discard]`; it prints one `ready fe_http=... be_http=...[,...] mysql=mysql://USER@H:P` line
 //! when every listener is up and serves until SIGINT / SIGTERM.
+//!
+//! With `--data-dir` the emulator survives being SIGKILLed at any instant: on restart committed
+//! loads are present exactly once, PRECOMMITTED (PREPARED) transactions keep their rows and wait
+//! for their commit, labels keep their states (see `engine::table_files`). It is not durable
+//! against power loss. Tests can abort it at a named point inside a commit with
+//! `STREAMLOAD_EMULATOR_CRASH_AT` (see [`engine::crash_point`]).
 
 pub mod engine;
 pub mod http;
@@ -86,7 +92,8 @@ pub struct EmulatorConfig {
     pub user: String,
     /// Its password (never printed by `Debug`).
     pub password: String,
-    /// Persist here; `None` keeps everything in memory.
+    /// Persist here (safe against the process being killed at any instant); `None` keeps
+    /// everything in memory.
     pub data_dir: Option<PathBuf>,
     /// BEs read and drop load bodies and answer Success without parsing or storing
     /// (for client benchmarks).

@@ -41,7 +41,7 @@ struct Args {
     /// Password.
     #[arg(long, default_value = "")]
     password: String,
-    /// Persist data, labels and transactions here.
+    /// Persist data, labels and transactions here (safe against SIGKILL at any instant).
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// BEs read and drop load bodies and answer Success (for benchmarks).
