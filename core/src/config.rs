@@ -30,6 +30,28 @@ pub enum Delivery {
     Batched,
 }
 
+/// What committing a restored checkpoint does when the server no longer knows its transaction:
+/// the commit answers "not found" and the label's state is `UNKNOWN`.
+///
+/// Servers forget a finished transaction and its label after a while (Doris
+/// `streaming_label_keep_max_second`, 12 h; StarRocks `label_keep_max_second`, 3 days, or sooner
+/// past `label_keep_max_num` labels). A checkpoint is stored after its transactions were
+/// precommitted, so a forgotten label was either committed (what the store-then-commit protocol
+/// does right away) or aborted by the server's precommit timeout long ago, whose rows are gone
+/// whatever the writer does now. A checkpoint prepared by the running sink itself is never
+/// judged by this rule: a label forgotten seconds after its prepare is `DataLoss`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForgottenLabel {
+    /// Count the transaction as committed, with a warning and the `forgotten_commits` count in
+    /// [`crate::SinkStats`] (`sink.recover.forgotten-label = assume-committed`). Default: a
+    /// restart after a long stop goes on instead of needing an operator.
+    #[default]
+    AssumeCommitted,
+    /// Fail with `ErrorKind::DataLoss` (`sink.recover.forgotten-label = fail`), for jobs that
+    /// would rather stop and replay from an older source position.
+    Fail,
+}
+
 /// The validated configuration of a `Sink`. Build it with [`SinkConfig::builder`].
 #[derive(Clone)]
 #[non_exhaustive]
@@ -94,6 +116,9 @@ pub struct SinkConfig {
     /// Default: 2 (covers a checkpoint prepared but not stored before a crash, during which a
     /// table may have had no load).
     pub recovery_probe_gap: u32,
+    /// Committing a restored checkpoint whose transaction the server forgot.
+    /// Default: [`ForgottenLabel::AssumeCommitted`].
+    pub forgotten_label: ForgottenLabel,
     /// Keys core does not use (vendor options), verbatim.
     pub extra: BTreeMap<String, String>,
 }
@@ -155,6 +180,7 @@ impl fmt::Debug for SinkConfig {
             .field("skip_loaded_batches", &self.skip_loaded_batches)
             .field("tables", &self.tables)
             .field("recovery_probe_gap", &self.recovery_probe_gap)
+            .field("forgotten_label", &self.forgotten_label)
             .field("extra", &extra)
             .finish()
     }
@@ -192,6 +218,7 @@ impl Default for SinkConfigBuilder {
                 skip_loaded_batches: false,
                 tables: Vec::new(),
                 recovery_probe_gap: 2,
+                forgotten_label: ForgottenLabel::AssumeCommitted,
                 extra: BTreeMap::new(),
             },
         }
@@ -258,6 +285,8 @@ impl SinkConfigBuilder {
         with_batch_sequence_start, batch_sequence_start: u64);
     setter!(/// Sets [`SinkConfig::skip_loaded_batches`].
         with_skip_loaded_batches, skip_loaded_batches: bool);
+    setter!(/// Sets [`SinkConfig::forgotten_label`].
+        with_forgotten_label, forgotten_label: ForgottenLabel);
     setter!(/// Sets [`SinkConfig::tables`].
         with_tables, tables: Vec<Table>);
     setter!(/// Sets [`SinkConfig::recovery_probe_gap`].

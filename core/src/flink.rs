@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Delivery, SinkConfigBuilder, is_secret_key};
+use crate::config::{Delivery, ForgottenLabel, SinkConfigBuilder, is_secret_key};
 use crate::error::{Error, ErrorKind, Result};
 
 fn bad_value(key: &str, value: &str, expected: &str) -> Error {
@@ -95,6 +95,7 @@ impl SinkConfigBuilder {
     /// | `sink.ignore.update-before` | skip update-before images |
     /// | `sink.semantic` | `exactly-once` (checkpointed) or `at-least-once` (batched) |
     /// | `sink.enable-2pc` | `true` = exactly-once |
+    /// | `sink.recover.forgotten-label` | `assume-committed` (default) or `fail`: see [`crate::ForgottenLabel`] |
     ///
     /// Every other key is kept in `SinkConfig::extra`.
     pub fn with_flink_options<K, V>(
@@ -134,6 +135,15 @@ impl SinkConfigBuilder {
                     "at-least-once" | "at_least_once" => self.with_delivery(Delivery::Batched),
                     _ => return Err(bad_value(key, value, "exactly-once or at-least-once")),
                 },
+                "sink.recover.forgotten-label" => {
+                    match value.trim().to_ascii_lowercase().as_str() {
+                        "assume-committed" => {
+                            self.with_forgotten_label(ForgottenLabel::AssumeCommitted)
+                        }
+                        "fail" => self.with_forgotten_label(ForgottenLabel::Fail),
+                        _ => return Err(bad_value(key, value, "assume-committed or fail")),
+                    }
+                }
                 "sink.enable-2pc" => {
                     if parse_bool(key, value)? {
                         self.with_delivery(Delivery::Checkpointed)
@@ -166,6 +176,7 @@ mod tests {
                 ("sink.enable-delete", "false"),
                 ("sink.ignore.update-before", "FALSE"),
                 ("sink.semantic", "exactly-once"),
+                ("sink.recover.forgotten-label", "FAIL"),
                 ("fenodes", "fe:8030"),
                 ("password", "hunter2"),
             ])
@@ -181,6 +192,7 @@ mod tests {
         assert!(!config.enable_delete);
         assert!(!config.ignore_update_before);
         assert_eq!(config.delivery, Delivery::Checkpointed);
+        assert_eq!(config.forgotten_label, ForgottenLabel::Fail);
         assert_eq!(config.extra["fenodes"], "fe:8030");
         let debug = format!("{config:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
@@ -210,6 +222,7 @@ mod tests {
             ("sink.buffer-flush.interval", "soon"),
             ("sink.enable-delete", "yes"),
             ("sink.semantic", "at-most-once"),
+            ("sink.recover.forgotten-label", "guess"),
         ] {
             let err = SinkConfig::builder()
                 .with_flink_options([(key, value)])

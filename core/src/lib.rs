@@ -81,7 +81,7 @@ mod sink;
 mod table;
 
 pub use capabilities::Capabilities;
-pub use config::{Delivery, SinkConfig, SinkConfigBuilder};
+pub use config::{Delivery, ForgottenLabel, SinkConfig, SinkConfigBuilder};
 pub use encode::{Date, DateTime, Decimal, EncodeOptions, Encoder, Timestamp, Value};
 pub use error::{Error, ErrorKind, Result, RetryStatus};
 pub use format::{Compression, CsvFormat, Format, JsonFormat};

@@ -66,6 +66,9 @@ pub struct SinkStats {
     pub retries: u64,
     /// Times a writer waited for the memory budget.
     pub memory_waits: u64,
+    /// Restored checkpoints' transactions counted as committed although the server had
+    /// forgotten them (see [`crate::ForgottenLabel`]).
+    pub forgotten_commits: u64,
 }
 
 /// The live counters behind [`SinkStats`].
@@ -83,6 +86,7 @@ pub(crate) struct Stats {
     load_time_ms: AtomicU64,
     retries: AtomicU64,
     memory_waits: AtomicU64,
+    forgotten_commits: AtomicU64,
 }
 
 fn add(counter: &AtomicU64, n: u64) {
@@ -111,6 +115,10 @@ impl Stats {
     pub(crate) fn retry(&self, table: &Table) {
         add(&self.retries, 1);
         metrics::counter!(names::TOTAL_RETRIES, "table" => table.to_string()).increment(1);
+    }
+
+    pub(crate) fn forgotten_commit(&self) {
+        add(&self.forgotten_commits, 1);
     }
 
     pub(crate) fn skipped(&self) {
@@ -172,6 +180,7 @@ impl Stats {
             load_time_ms: get(&self.load_time_ms),
             retries: get(&self.retries),
             memory_waits: get(&self.memory_waits),
+            forgotten_commits: get(&self.forgotten_commits),
         }
     }
 }

@@ -128,10 +128,13 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         })
     }
 
-    /// Commits a checkpoint's transactions. Idempotent: commit it again after a crash.
+    /// Commits a checkpoint's transactions. Idempotent: commit it again after a crash, any
+    /// number of times, also once the server has finished and forgotten its transactions (see
+    /// [`crate::ForgottenLabel`] for a checkpoint older than the server's label memory).
     pub async fn commit(&self, checkpoint: &Checkpoint) -> Result<()> {
+        let restored = checkpoint.id < self.first_checkpoint;
         for prepared in &checkpoint.prepared {
-            self.shared.commit(prepared).await?;
+            self.shared.commit(prepared, restored).await?;
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ mod tests_labels;
 #[cfg(test)]
 mod tests_retry;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -73,6 +74,11 @@ pub struct Sink<P: LoadProtocol + 'static> {
     tables: TableStates,
     /// Checkpointed mode: the label sequence of transactions opened now.
     checkpoint_seq: u64,
+    /// The first checkpoint id this sink prepares; lower ids were restored from storage.
+    first_checkpoint: u64,
+    /// Checkpointed mode: tables whose labels from `first_checkpoint` on were probed for what
+    /// a crashed run left open (by `recover`, or when first written).
+    probed: HashSet<Table>,
 }
 
 impl<P: LoadProtocol + 'static> Sink<P> {
@@ -102,6 +108,8 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             generator,
             tables: TableStates::default(),
             checkpoint_seq,
+            first_checkpoint: checkpoint_seq,
+            probed: HashSet::new(),
         })
     }
 

@@ -12,6 +12,10 @@
 //! | unknown | keep probing until `recovery_probe_gap` consecutive unknown labels, then stop |
 //! | committed / visible | `ErrorKind::AlreadyCommitted`: rows the checkpoint does not cover are visible, and replaying would duplicate them |
 //!
+//! Tables neither the checkpoint nor [`crate::SinkConfig::tables`] names are probed the same way
+//! when the sink first writes them (`tables.rs`), so a run that crashed right after its first
+//! `prepare`, before any checkpoint was stored, leaves nothing behind either.
+//!
 //! A committed label after the checkpoint means someone committed a transaction that no stored
 //! checkpoint owns (another writer with the same prefix and writer id, or a checkpoint the
 //! application lost). Recovery fails loudly rather than guess.
@@ -44,7 +48,7 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             ));
         }
         let next_seq = checkpoint.as_ref().map_or(1, |c| c.id + 1);
-        let sink = Self::with_checkpoint_seq(protocol, config, next_seq)?;
+        let mut sink = Self::with_checkpoint_seq(protocol, config, next_seq)?;
         if let Some(checkpoint) = &checkpoint {
             sink.commit(checkpoint).await?;
         }
@@ -64,13 +68,16 @@ impl<P: LoadProtocol + 'static> Sink<P> {
         }
         for (table, generator, start) in &probes {
             abort_lingering(&sink.shared, table, generator, *start).await?;
+            if generator == &sink.generator {
+                sink.probed.insert(table.clone());
+            }
         }
         Ok(sink)
     }
 }
 
 /// Probes `table`'s labels from `start` and aborts the ones still open.
-async fn abort_lingering<P: LoadProtocol + ?Sized>(
+pub(super) async fn abort_lingering<P: LoadProtocol + ?Sized>(
     shared: &Shared<P>,
     table: &Table,
     generator: &LabelGenerator,

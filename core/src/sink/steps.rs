@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use crate::budget::MemoryBudget;
 use crate::capabilities::Capabilities;
-use crate::config::SinkConfig;
+use crate::config::{ForgottenLabel, SinkConfig};
 use crate::error::{Error, ErrorKind, Result, RetryStatus};
 use crate::label::Label;
 use crate::metrics::Stats;
@@ -98,32 +98,64 @@ impl<P: LoadProtocol + ?Sized> Shared<P> {
         }
     }
 
-    /// Commits a prepared transaction. Commit is idempotent; after an outcome-unknown failure
-    /// the label's state decides: committed is done, precommitted is committed again, aborted
-    /// or unknown is `DataLoss`.
-    pub(crate) async fn commit(&self, prepared: &Prepared) -> Result<()> {
+    /// Commits a prepared transaction. Commit is idempotent.
+    ///
+    /// After a failure whose outcome is unknown, or an answer that the transaction is not found
+    /// (what the servers say of one that already finished: Doris `running transaction not
+    /// found` by label, `transaction [id] not found` once the id is cleaned), the label's state
+    /// decides: committed or visible is done; precommitted is committed again (by label, when
+    /// the id was the one not found); aborted is `DataLoss`. A label the server forgot is
+    /// `DataLoss` for a checkpoint this sink prepared (`restored` false) and follows
+    /// [`SinkConfig::forgotten_label`] for a restored one.
+    pub(crate) async fn commit(&self, prepared: &Prepared, restored: bool) -> Result<()> {
         let mut backoff = Backoff::new(&self.config.retry);
+        let mut handle = prepared.clone();
         loop {
-            let err = match self.protocol.commit(prepared).await {
+            let err = match self.protocol.commit(&handle).await {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
             };
-            if err.retry_status() == RetryStatus::OutcomeUnknown {
-                let state = self.label_state(&prepared.table, &prepared.label).await?;
-                match state {
-                    LabelState::Committed | LabelState::Visible => return Ok(()),
-                    LabelState::Precommitted | LabelState::Prepare => {}
-                    LabelState::Aborted | LabelState::Unknown => {
-                        return Err(Error::new(
-                            ErrorKind::DataLoss,
-                            format!("prepared transaction is {state:?}; its rows are lost"),
-                        )
-                        .with_context("table", &prepared.table)
-                        .with_context("label", &prepared.label)
-                        .set_source(err));
-                    }
+            let gone = err.kind() == ErrorKind::NotFound;
+            if !gone && err.retry_status() != RetryStatus::OutcomeUnknown {
+                self.pause(&mut backoff, &prepared.table, err).await?;
+                continue;
+            }
+            let state = self.label_state(&prepared.table, &prepared.label).await?;
+            match state {
+                LabelState::Committed | LabelState::Visible => return Ok(()),
+                LabelState::Precommitted | LabelState::Prepare => {}
+                LabelState::Unknown
+                    if restored
+                        && self.config.forgotten_label == ForgottenLabel::AssumeCommitted =>
+                {
+                    self.stats.forgotten_commit();
+                    tracing::warn!(table = %prepared.table, label = %prepared.label, error = %err,
+                        "The server no longer knows this restored transaction; counting it as \
+                         committed (sink.recover.forgotten-label = assume-committed).");
+                    return Ok(());
+                }
+                LabelState::Aborted | LabelState::Unknown => {
+                    let why = if restored {
+                        " (sink.recover.forgotten-label = fail)"
+                    } else {
+                        ""
+                    };
+                    return Err(Error::new(
+                        ErrorKind::DataLoss,
+                        format!("prepared transaction is {state:?}; its rows are lost{why}"),
+                    )
+                    .with_context("table", &prepared.table)
+                    .with_context("label", &prepared.label)
+                    .set_source(err));
                 }
             }
+            let err = if gone {
+                // The id is gone but the label still waits: address the label from now on.
+                handle = self.by_label(&prepared.table, &prepared.label);
+                err.temporary()
+            } else {
+                err
+            };
             self.pause(&mut backoff, &prepared.table, err).await?;
         }
     }

@@ -18,6 +18,7 @@ use crate::table::Table;
 
 use super::Sink;
 use super::checkpoint::TableCursor;
+use super::recover::abort_lingering;
 use super::worker::{Batch, Command, Worker};
 
 /// Commands queued per table before the `Sink` waits (back-pressure).
@@ -84,6 +85,12 @@ impl<P: LoadProtocol + 'static> Sink<P> {
             return Ok(());
         }
         let description = self.describe(table).await?;
+        if self.shared.config.delivery == Delivery::Checkpointed && !self.probed.contains(table) {
+            // A table recovery did not know (no checkpoint or `tables` entry named it) may still
+            // hold labels a crashed run precommitted: clean them up before the first begin.
+            abort_lingering(&self.shared, table, &self.generator, self.first_checkpoint).await?;
+            self.probed.insert(table.clone());
+        }
         let config = &self.shared.config;
         let delete = description.delete_column.filter(|_| config.enable_delete);
         let encoder = match config.format {
