@@ -51,7 +51,7 @@ pub(crate) struct DorisClient {
     allowed_hosts: Vec<String>,
     auth: HeaderValue,
     auto_redirect: bool,
-    rewrite_localhost: bool,
+    pub(crate) rewrite_localhost: bool,
     next: AtomicUsize,
     pub(crate) read_timeout: Duration,
     pub(crate) load_timeout: Option<Duration>,
@@ -306,11 +306,23 @@ impl DorisClient {
         if self.host_allowed(&target) {
             return Ok(target);
         }
-        // The FE is trusted: a BE it names may simply not be discovered yet.
-        if self.discover().await.is_ok() && self.host_allowed(&target) {
-            return Ok(target);
+        // The FE is trusted: a BE it names may simply not be discovered yet. When the FE
+        // cannot be asked right now (a lost answer, a node down), nothing is sent to the
+        // unverified host, but the refusal is temporary: the next attempt asks again.
+        match self.discover().await {
+            Ok(_) if self.host_allowed(&target) => Ok(target),
+            Err(e) if e.is_retryable() => Err(Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "cannot check the redirect target {}: BE discovery failed",
+                    host_port(&target)
+                ),
+            )
+            .with_context("backend", BACKEND)
+            .set_source(e)
+            .temporary()),
+            _ => Err(refused(&target)),
         }
-        Err(refused(&target))
     }
 
     fn host_allowed(&self, url: &Url) -> bool {

@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::BACKEND;
 use crate::client::{Answer, DorisClient, MAX_REDIRECT_HOPS, transport_error};
+use crate::redirect::rewrite_loopback;
 use crate::response::classify_rest;
 
 /// Parses one configured node: `host:port` (plain HTTP) or a full `http(s)://host:port` URL.
@@ -116,7 +117,12 @@ impl DorisClient {
             match self.get_between_fes(url).await {
                 Ok(answer) => {
                     let data = classify_rest(answer.status, &answer.body)?;
-                    let bes = parse_backends(data, answer.url.scheme())?;
+                    let mut bes = parse_backends(data, answer.url.scheme())?;
+                    if self.rewrite_localhost {
+                        for be in &mut bes {
+                            rewrite_loopback(be, &answer.url);
+                        }
+                    }
                     if bes.is_empty() {
                         return Err(Error::new(
                             ErrorKind::Unavailable,

@@ -36,13 +36,21 @@ pub(crate) fn checked_location(from: &Url, location: &str, rewrite_localhost: bo
         );
     }
     if rewrite_localhost {
-        let target_host = target.host_str().unwrap_or_default().to_owned();
-        let from_host = from.host_str().unwrap_or_default().to_owned();
-        if is_loopback(&target_host) && !is_loopback(&from_host) {
-            let _ = target.set_host(Some(&from_host));
-        }
+        rewrite_loopback(&mut target, from);
     }
     Ok(target)
+}
+
+/// Replaces a loopback host in `target` with the host of `from`, the FE that named it (a
+/// single-node container advertises its BE as `127.0.0.1`). Redirects and the BE list of
+/// `/api/backends` go through the same rewrite, so a rewritten redirect target is still
+/// recognised as a BE the cluster reported.
+pub(crate) fn rewrite_loopback(target: &mut Url, from: &Url) {
+    let target_host = target.host_str().unwrap_or_default().to_owned();
+    let from_host = from.host_str().unwrap_or_default().to_owned();
+    if is_loopback(&target_host) && !is_loopback(&from_host) {
+        let _ = target.set_host(Some(&from_host));
+    }
 }
 
 #[cfg(test)]
