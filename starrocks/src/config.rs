@@ -92,8 +92,10 @@ pub struct StarRocksConfig {
     /// Merge commit: requests in flight per table; `0` = one at a time, in order
     /// (`sink.merge-commit.max-concurrent-requests`); negative = unlimited.
     pub merge_commit_max_concurrent_requests: i64,
-    /// Merge commit / async: how long to wait for the merged label to become visible
-    /// (`sink.check-label-state.timeout-ms`, default: the load timeout).
+    /// How long a label is polled while the server still works on it
+    /// (`sink.check-label-state.timeout-ms`): a merge-commit label until it is visible (default:
+    /// the load timeout), and a V1 / V2 label still `PREPARE` after a lost answer (default:
+    /// 60 s).
     pub label_state_timeout_ms: Option<u64>,
     /// A label COMMITTED for longer than this counts as loaded (`sink.publish-timeout.ms`).
     pub publish_timeout_ms: Option<u64>,

@@ -14,7 +14,7 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use streamload_core::{
     Capabilities, Error, ErrorKind, Label, LabelState, LoadOptions, LoadProtocol, LoadReport,
-    Prepared, Result, Table, TableDescription, Transaction,
+    Prepared, Result, RetryStatus, Table, TableDescription, Transaction,
 };
 use url::Url;
 
@@ -37,6 +37,12 @@ pub enum Mode {
     /// Merge commit: the server batches concurrent loads and picks the label.
     MergeCommit,
 }
+
+/// How long a label in `PREPARE` is polled when `sink.check-label-state.timeout-ms` is unset.
+const DEFAULT_SETTLE_MS: u64 = 60_000;
+
+/// Prepares sent again after answers lost while the label stayed `PREPARE`.
+const LOST_PREPARE_TRIES: u32 = 3;
 
 /// Tries of a transaction operation answered `TXN_IN_PROCESSING`.
 const BUSY_TRIES: u32 = 6;
@@ -122,25 +128,42 @@ impl Shared {
         }
     }
 
-    /// Prepares a loaded transaction; a `TXN_NOT_EXISTS` is settled through the label state.
+    /// Prepares a loaded transaction. A `TXN_NOT_EXISTS` or a lost answer is settled through
+    /// the label state: `PREPARED` is done; a label still `PREPARE` after a lost answer is
+    /// prepared again (the first prepare never arrived or is still running).
     pub(crate) async fn prepare_txn(&self, table: &Table, label: &Label) -> Result<LoadBody> {
         let mut extra = Vec::new();
         if let Some(t) = self.config.property("prepared_timeout") {
             extra.push(("prepared_timeout", t.to_owned()));
         }
-        match self.txn_op("prepare", table, label, &extra).await {
-            Ok((body, _)) => Ok(body),
-            Err(e) if e.context("server_status") == Some("TXN_NOT_EXISTS") => {
-                match self.settle(&table.db, label).await? {
-                    LabelState::Precommitted => Ok(LoadBody {
+        let mut lost = 0;
+        loop {
+            let e = match self.txn_op("prepare", table, label, &extra).await {
+                Ok((body, _)) => return Ok(body),
+                Err(e) => e,
+            };
+            let state = if e.context("server_status") == Some("TXN_NOT_EXISTS") {
+                self.settle(&table.db, label).await?
+            } else if e.retry_status() == RetryStatus::OutcomeUnknown && lost < LOST_PREPARE_TRIES {
+                // The answer was lost: the label says whether the prepare took effect.
+                lost += 1;
+                self.label_state(&table.db, label).await?
+            } else {
+                return Err(self.explain(e).await);
+            };
+            match state {
+                LabelState::Precommitted => {
+                    return Ok(LoadBody {
                         label: Some(label.to_string()),
                         status: Some("PREPARED".into()),
                         ..LoadBody::default()
-                    }),
-                    state => Err(e.with_context("label_state", format!("{state:?}"))),
+                    });
                 }
+                LabelState::Prepare if e.retry_status() == RetryStatus::OutcomeUnknown => {
+                    tracing::warn!(backend = BACKEND, label = %label, error = %e, "prepare answer lost and the label is still PREPARE; preparing again");
+                }
+                state => return Err(e.with_context("label_state", format!("{state:?}"))),
             }
-            Err(e) => Err(self.explain(e).await),
         }
     }
 
@@ -193,18 +216,23 @@ impl Shared {
     }
 
     /// Polls the label while it is `PREPARE` (a load still running), like the reference SDK:
-    /// sleeps 0, 1, 2, 3, 4, 5, 5, … s and gives up once the unclamped sum reaches 60 (about
-    /// 45 s of real waiting), returning the last state.
+    /// sleeps 0, 1, 2, 3, 4, 5, 5, … s, for at most `sink.check-label-state.timeout-ms`
+    /// (default 60 s), and returns the last state.
     pub(crate) async fn settle(&self, db: &str, label: &Label) -> Result<LabelState> {
-        let mut waited = 0u64;
+        let budget = Duration::from_millis(
+            self.config
+                .label_state_timeout_ms
+                .unwrap_or(DEFAULT_SETTLE_MS),
+        );
+        let started = tokio::time::Instant::now();
         let mut step = 0u64;
         loop {
             let state = self.label_state(db, label).await?;
-            if state != LabelState::Prepare || waited >= 60 {
+            let left = budget.saturating_sub(started.elapsed());
+            if state != LabelState::Prepare || left.is_zero() {
                 return Ok(state);
             }
-            tokio::time::sleep(Duration::from_secs(step.min(5))).await;
-            waited += step;
+            tokio::time::sleep(Duration::from_secs(step.min(5)).min(left)).await;
             step += 1;
         }
     }
