@@ -56,7 +56,7 @@ impl Inner {
         let now = inner.now_ms();
         for mut t in restored.txns {
             let i = &mut t.info;
-            if i.state.is_running() && applied.contains(&i.id) && false {
+            if i.state.is_running() && applied.contains(&i.id) {
                 i.state = TxnState::Visible;
                 i.finished_ms = Some(now);
                 t.rows.clear();
