@@ -234,3 +234,28 @@ async fn a_crash_after_the_first_prepare_leaves_nothing_behind_without_tables() 
         .unwrap();
     assert!(state.is_committed(), "the same label, now committed once");
 }
+
+/// A 2PC load that breaks off mid-body (a BE restarting) is aborted and sent again whole under
+/// the same label, instead of failing the checkpoint.
+#[tokio::test]
+async fn a_load_broken_off_mid_body_is_sent_again() {
+    let emu = start().await;
+    let table = dup_table(&emu, "tmidbody").await;
+    let mut sink = recover_with(builder(&emu), exactly_once(), None)
+        .await
+        .unwrap();
+    emu.faults().add(
+        FaultRule::new(
+            "/_stream_load",
+            1,
+            FaultAction::ResetMidBody { after_bytes: 8 },
+        )
+        .on(Listener::Be(0))
+        .method("PUT"),
+    );
+    write_ids(&mut sink, &table, 0..50).await;
+    let checkpoint = sink.prepare(1).await.expect("sent again, then prepared");
+    sink.commit(&checkpoint).await.unwrap();
+    assert_eq!(count(&emu, "tmidbody").await, "50");
+    assert!(sink.stats().retries >= 1);
+}

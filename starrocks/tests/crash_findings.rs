@@ -154,3 +154,29 @@ async fn polling_a_label_after_a_lost_commit_follows_the_option() {
         "a 300 ms budget polls a few times, not for 45 s: {polls} polls"
     );
 }
+
+#[tokio::test]
+async fn a_lost_load_answer_rolls_back_and_sends_the_transaction_again() {
+    let emu = emu::start().await;
+    emu.engine().execute_ddl(emu::SCORE_BOARD).unwrap();
+    let mut sink = exactly_once(&emu, None).await;
+    write_ids(&mut sink, 0..6).await;
+    // The BE loaded the body and the answer was lost: whether the rows are in the transaction
+    // cannot be known, so it is rolled back and sent again whole.
+    emu.faults().add(
+        FaultRule::new("/api/transaction/load", 1, FaultAction::LoseResponse)
+            .on(Listener::Be(0))
+            .method("PUT"),
+    );
+    let checkpoint = sink.prepare(1).await.expect("sent again, then prepared");
+    sink.commit(&checkpoint).await.unwrap();
+    assert_eq!(count(&emu).await, "6");
+    let loads = emu
+        .request_log()
+        .entries()
+        .iter()
+        .filter(|r| r.path.contains("/api/transaction/load"))
+        .count();
+    assert_eq!(loads, 2, "one lost load, one resend");
+    assert!(sink.stats().retries >= 1);
+}

@@ -1,5 +1,5 @@
-//! The chunks of each open checkpoint transaction, kept so a load the server refused to begin
-//! can be sent again.
+//! The chunks of each open checkpoint transaction, kept so a load the server refused to begin,
+//! or one whose answer was lost or broke off, can be sent again.
 //!
 //! A streaming two-phase load may learn only at `prepare` that the server refused to begin its
 //! transaction (`TxnLimit`, too many running transactions): nothing was loaded, so the load is
@@ -117,6 +117,22 @@ impl Retention {
     pub(crate) fn resume(&self) {
         self.lock().paused = false;
     }
+}
+
+/// Whether a checkpoint transaction whose load failed with `err` may be begun again and its
+/// kept chunks sent again: the server refused to begin it (`TxnLimit`), or the failure may pass
+/// (a reset, a lost or unreadable answer, a node restarting). A refusal of the request or of
+/// the data never is.
+pub(crate) fn resendable(err: &Error) -> bool {
+    err.is_retryable()
+        && matches!(
+            err.kind(),
+            ErrorKind::TxnLimit
+                | ErrorKind::Unavailable
+                | ErrorKind::Timeout
+                | ErrorKind::Protocol
+                | ErrorKind::Unexpected
+        )
 }
 
 /// A transaction begun again with its chunks sent again.

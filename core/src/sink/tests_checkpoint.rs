@@ -171,17 +171,45 @@ async fn prepare_with_an_unknown_outcome_asks_the_label() {
 }
 
 #[tokio::test]
-async fn a_failed_write_fails_the_checkpoint_and_aborts() {
+async fn a_write_whose_answer_was_lost_is_aborted_and_sent_again_whole() {
+    for multi_load in [false, true] {
+        let mut protocol = Recording::new();
+        protocol.caps.multi_load_per_txn = multi_load;
+        // The chunk reached the server, then the connection broke: its outcome is unknown.
+        let lost = Error::new(ErrorKind::Unavailable, "BE went away").outcome_unknown();
+        protocol.fail(Step::Write, lost, true);
+        let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
+        write(&mut sink, &a(), 1..4).await;
+        let checkpoint = sink.prepare(1).await.expect("sent again");
+        sink.commit(&checkpoint).await.unwrap();
+        assert_eq!(
+            protocol.visible_text(&label("a", 1)),
+            "1\t0\n2\t0\n3\t0\n",
+            "every row once (multi-load {multi_load})"
+        );
+        let calls = protocol.calls();
+        let begins = calls.iter().filter(|c| matches!(c, Call::Begin(_))).count();
+        let aborts = calls
+            .iter()
+            .filter(|c| matches!(c, Call::TxnAbort(_)))
+            .count();
+        assert_eq!((begins, aborts), (2, 1), "{calls:?}");
+        assert!(sink.stats().retries >= 1);
+    }
+}
+
+#[tokio::test]
+async fn a_write_refused_for_good_fails_the_checkpoint_and_aborts() {
     let protocol = Recording::new();
     protocol.fail(
         Step::Write,
-        Error::new(ErrorKind::Unavailable, "BE went away").outcome_unknown(),
+        Error::new(ErrorKind::DataQuality, "too many filtered rows"),
         false,
     );
     let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
     write(&mut sink, &a(), 1..3).await;
     let err = sink.prepare(1).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(err.kind(), ErrorKind::DataQuality);
     assert_eq!(protocol.state(&label("a", 1)), LabelState::Aborted);
     // The next checkpoint starts cleanly under the next label.
     write(&mut sink, &a(), 3..4).await;
@@ -205,7 +233,7 @@ async fn a_checkpoint_whose_load_failed_never_prepares_even_after_the_error_was_
     let protocol = Recording::new();
     protocol.fail(
         Step::Write,
-        Error::new(ErrorKind::Unavailable, "BE went away").outcome_unknown(),
+        Error::new(ErrorKind::DataQuality, "too many filtered rows"),
         false,
     );
     let mut sink = Sink::new(protocol.clone(), builder().build().unwrap()).unwrap();
@@ -213,7 +241,7 @@ async fn a_checkpoint_whose_load_failed_never_prepares_even_after_the_error_was_
     // The failure is reported by flush; the application ignores it and prepares anyway.
     assert_eq!(
         sink.flush().await.unwrap_err().kind(),
-        ErrorKind::Unavailable
+        ErrorKind::DataQuality
     );
     let err = sink.prepare(1).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DataLoss);
@@ -295,16 +323,23 @@ async fn txn_limit_at_prepare_fails_when_memory_pressure_dropped_the_chunks() {
 }
 
 #[tokio::test]
-async fn chunks_of_a_transaction_begun_by_its_own_request_are_not_kept() {
-    // Several loads per transaction: a refusal comes at begin, so sent chunks are not kept
-    // for a resend and their memory returns as soon as they are written.
+async fn chunks_of_a_transaction_begun_by_its_own_request_are_kept_up_to_an_eighth() {
+    // Several loads per transaction: a refusal comes at begin, so sent chunks are kept only
+    // for a lost load, up to an eighth of the budget; past it their memory returns at once.
     let mut protocol = Recording::new();
     protocol.caps.multi_load_per_txn = true;
-    let config = builder().with_memory_budget(1 << 20).build().unwrap();
+    let config = builder().with_memory_budget(1024).build().unwrap();
     let mut sink = Sink::new(protocol.clone(), config).unwrap();
-    write(&mut sink, &a(), 1..40).await;
+    write(&mut sink, &a(), 1..10).await;
     sink.flush().await.unwrap();
-    assert_eq!(sink.shared.budget.available(), 1 << 20);
+    assert!(sink.shared.budget.available() < 1024, "kept for a resend");
+    write(&mut sink, &a(), 10..60).await;
+    sink.flush().await.unwrap();
+    assert_eq!(
+        sink.shared.budget.available(),
+        1024,
+        "past the cap: not kept"
+    );
     let checkpoint = sink.prepare(1).await.unwrap();
     sink.commit(&checkpoint).await.unwrap();
 

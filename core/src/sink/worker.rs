@@ -23,7 +23,7 @@ use crate::retry::Backoff;
 use crate::table::Table;
 
 use super::batch::run_batch;
-use super::resend::begin_again;
+use super::resend::{begin_again, resendable};
 use super::steps::{Begun, Shared};
 
 /// What the `Sink` asks of a table's task.
@@ -65,6 +65,8 @@ struct Open {
     rows: u64,
     started: Instant,
     span: tracing::Span,
+    /// Pauses before sending the transaction again after a failed load; bounds the resends.
+    resends: Backoff,
 }
 
 /// A table's task.
@@ -161,6 +163,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
                     rows: 0,
                     started: Instant::now(),
                     span,
+                    resends: Backoff::new(&self.shared.config.retry),
                 });
             }
             (Ok(Begun::AlreadyLoaded), _) => self.fail(Error::new(
@@ -190,15 +193,64 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         let result = send_chunk(&self.shared, &self.table, open, chunk)
             .instrument(span)
             .await;
-        if let Err(e) = result {
-            let label = open.label.clone();
+        if let Err(e) = result
+            && let Err(e) = self.send_again(e).await
+        {
+            let label = self.open.as_ref().map(|o| o.label.clone());
             self.checkpoint_failed = true;
             self.abort_open().await;
-            self.fail(
-                e.with_context("table", &self.table)
-                    .with_context("label", label),
-            );
+            let e = e.with_context("table", &self.table);
+            self.fail(match label {
+                Some(label) => e.with_context("label", label),
+                None => e,
+            });
         }
+    }
+
+    /// A chunk could not be sent, but the failure may pass (a reset, a lost answer, a node
+    /// restarting): when every chunk of the transaction was kept, it is aborted and begun again
+    /// under the same label with all its chunks. Otherwise, or once the retries are used up,
+    /// the error is returned and the checkpoint fails.
+    async fn send_again(&mut self, err: Error) -> Result<()> {
+        if !resendable(&err) {
+            return Err(err);
+        }
+        let Some(chunks) = self.shared.retention.take(&self.table) else {
+            return Err(err);
+        };
+        let Some(mut open) = self.open.take() else {
+            return Err(err);
+        };
+        let Some(delay) = open.resends.next_delay(&err) else {
+            self.open = Some(open);
+            return Err(err);
+        };
+        // Abort through the handle: it also stops the broken body, and no abort is left
+        // scheduled that could hit the transaction begun next under the same label.
+        if let Err(abort) = open.txn.abort().await {
+            tracing::warn!(table = %self.table, label = %open.label, error = %abort,
+                "Abort before a resend failed; the checkpoint fails instead.");
+            return Err(err);
+        }
+        self.shared.stats.retry(&self.table);
+        tracing::warn!(table = %self.table, label = %open.label, error = %err, ?delay,
+            "Sending the transaction again after a failed load.");
+        tokio::time::sleep(delay).await;
+        let again = begin_again(
+            &self.shared,
+            &self.table,
+            &open.label,
+            &open.options,
+            chunks,
+        )
+        .await?;
+        self.open = Some(Open {
+            txn: again.txn,
+            body: Some(again.body),
+            body_bytes: again.body_bytes,
+            ..open
+        });
+        Ok(())
     }
 
     async fn abort_open(&mut self) {
@@ -236,6 +288,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
             rows,
             started,
             span,
+            resends: _,
         } = open;
         let result = self
             .prepare_txn(txn, body, &label, &options, &mut body_bytes)
@@ -262,9 +315,11 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         }
     }
 
-    /// Ends the body and precommits. A `TxnLimit` refusal (the server never began the
-    /// transaction, so nothing was loaded) is waited out: the label is begun again and the
-    /// kept chunks sent again, as long as every chunk was kept.
+    /// Ends the body and precommits. A failure that may pass is sent again: a `TxnLimit`
+    /// refusal (the server never began the transaction) is waited out, and a load whose answer
+    /// was lost or broke off is settled by the label first (precommitted is prepared) and
+    /// otherwise aborted; then the label is begun again and the kept chunks sent again, as long
+    /// as every chunk was kept.
     async fn prepare_txn(
         &mut self,
         mut txn: Box<dyn Transaction>,
@@ -279,17 +334,35 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
                 Ok(prepared) => return Ok(prepared),
                 Err(e) => e,
             };
-            if err.kind() == ErrorKind::TxnLimit
-                && let Some(chunks) = self.shared.retention.take(&self.table)
-            {
-                self.shared.pause(&mut backoff, &self.table, err).await?;
-                let again = begin_again(&self.shared, &self.table, label, options, chunks).await?;
-                txn = again.txn;
-                body = Some(again.body);
-                *body_bytes = again.body_bytes;
-                continue;
+            if !resendable(&err) {
+                return self.settle_prepare(err, label).await;
             }
-            return self.settle_prepare(err, label).await;
+            if err.kind() != ErrorKind::TxnLimit {
+                if err.retry_status() == RetryStatus::OutcomeUnknown
+                    && self.shared.label_state(&self.table, label).await?
+                        == LabelState::Precommitted
+                {
+                    return Ok(self.prepared_by_label(label));
+                }
+                if self.shared.abort_label(&self.table, label).await.is_err() {
+                    return self.settle_prepare(err, label).await;
+                }
+            }
+            let Some(chunks) = self.shared.retention.take(&self.table) else {
+                return self.settle_prepare(err, label).await;
+            };
+            self.shared.pause(&mut backoff, &self.table, err).await?;
+            let again = begin_again(&self.shared, &self.table, label, options, chunks).await?;
+            txn = again.txn;
+            body = Some(again.body);
+            *body_bytes = again.body_bytes;
+        }
+    }
+
+    fn prepared_by_label(&self, label: &Label) -> PreparedLoad {
+        PreparedLoad {
+            prepared: self.shared.by_label(&self.table, label),
+            report: LoadReport::default(),
         }
     }
 
@@ -302,10 +375,7 @@ impl<P: LoadProtocol + ?Sized + 'static> Worker<P> {
         }
         let state = self.shared.label_state(&self.table, label).await?;
         if state == LabelState::Precommitted {
-            return Ok(PreparedLoad {
-                prepared: self.shared.by_label(&self.table, label),
-                report: LoadReport::default(),
-            });
+            return Ok(self.prepared_by_label(label));
         }
         if state == LabelState::Prepare {
             let _ = self.shared.abort_label(&self.table, label).await;
