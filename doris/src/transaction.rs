@@ -2,11 +2,14 @@
 //!
 //! `write` hands chunks to a bounded channel that is the request body, so a slow BE blocks the
 //! writer instead of growing memory (at most `buffer_count` chunks are queued). `prepare` /
-//! `finish` end the body and classify the BE's answer; `abort` drops the connection (the BE rolls
+//! `finish` end the body and classify the BE's answer; `abort` breaks the connection (the BE rolls
 //! the load back) and also aborts by label, because the BE's rollback is best-effort. A handle
 //! dropped while open does the same in a spawned task, and logs it.
+//!
+//! Breaking is ordered: an error goes into the body stream and the request task is cancelled
+//! and awaited before the channel's sender is dropped. Dropping the sender first would end the
+//! chunked body cleanly, and a BE would then load (or precommit) a truncated batch.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -30,6 +33,9 @@ use crate::response::{StreamLoadResponse, classify_load};
 
 type Answer = Result<(StatusCode, Bytes)>;
 
+/// What the body channel carries: a chunk, or the error that breaks the request.
+type BodyItem = std::io::Result<Bytes>;
+
 /// An open Doris load.
 pub(crate) struct DorisTransaction {
     shared: Arc<Shared>,
@@ -37,7 +43,7 @@ pub(crate) struct DorisTransaction {
     label: Option<Label>,
     two_phase: bool,
     coordinator: String,
-    sender: Option<mpsc::Sender<Bytes>>,
+    sender: Option<mpsc::Sender<BodyItem>>,
     response: Option<JoinHandle<Answer>>,
     /// gzip applied here (`compress_type: gz` on an uncompressed body).
     gzip: Option<GzipBody>,
@@ -67,11 +73,9 @@ impl DorisTransaction {
         target: Url,
         headers: HeaderMap,
     ) -> Self {
-        let (sender, receiver) = mpsc::channel::<Bytes>(shared.config.buffer_count.max(1));
+        let (sender, receiver) = mpsc::channel::<BodyItem>(shared.config.buffer_count.max(1));
         let chunks = futures::stream::unfold(receiver, |mut rx| async move {
-            rx.recv()
-                .await
-                .map(|chunk| (Ok::<_, Infallible>(chunk), rx))
+            rx.recv().await.map(|item| (item, rx))
         });
         let coordinator = host_port(&target);
         let request =
@@ -107,6 +111,21 @@ impl DorisTransaction {
         }
     }
 
+    /// Breaks the request so the BE can never see a clean end of the body: an error into the
+    /// body stream, then the request task cancelled and awaited, and only then the sender
+    /// dropped.
+    async fn break_body(&mut self) {
+        let sender = self.sender.take();
+        if let Some(sender) = &sender {
+            let _ = sender.try_send(Err(aborted()));
+        }
+        if let Some(handle) = self.response.take() {
+            handle.abort();
+            let _ = handle.await;
+        }
+        drop(sender);
+    }
+
     /// Waits (at most the read timeout) for the answer of the request task.
     async fn wait(&mut self) -> Answer {
         let handle = self.response.take().ok_or_else(|| {
@@ -138,7 +157,7 @@ impl DorisTransaction {
             let tail = gzip.finish()?;
             if let Some(sender) = &self.sender {
                 // A failed send means the server already answered; that answer decides.
-                let _ = sender.send(tail).await;
+                let _ = sender.send(Ok(tail)).await;
             }
         }
         self.sender = None;
@@ -189,7 +208,7 @@ impl Transaction for DorisTransaction {
             .as_ref()
             .ok_or_else(|| Error::new(ErrorKind::Unexpected, "write after the body ended"))?;
         // A BE that accepts nothing for a whole read timeout is stalled, not slow.
-        match tokio::time::timeout(self.shared.client.read_timeout, sender.send(chunk)).await {
+        match tokio::time::timeout(self.shared.client.read_timeout, sender.send(Ok(chunk))).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(_)) => {}
             Err(_) => {
@@ -272,10 +291,7 @@ impl Transaction for DorisTransaction {
     }
 
     async fn abort(mut self: Box<Self>) -> Result<()> {
-        self.sender = None;
-        if let Some(handle) = self.response.take() {
-            handle.abort();
-        }
+        self.break_body().await;
         let Some(label) = self.label.clone() else {
             return Ok(());
         };
@@ -296,19 +312,28 @@ impl Drop for DorisTransaction {
         let Some(handle) = self.response.take() else {
             return;
         };
-        self.sender = None;
+        let sender = self.sender.take();
+        if let Some(sender) = &sender {
+            let _ = sender.try_send(Err(aborted()));
+        }
         handle.abort();
-        let Some(label) = self.label.clone() else {
-            return;
-        };
-        tracing::warn!(label = %label, table = %self.table, "open load dropped; aborting it");
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        let label = self.label.clone();
+        if let Some(label) = &label {
+            tracing::warn!(label = %label, table = %self.table, "open load dropped; aborting it");
+        }
         let shared = Arc::clone(&self.shared);
         let table = self.table.clone();
         let coordinator = self.coordinator.clone();
         runtime.spawn(async move {
+            // The sender lives until the request task is gone (see the module docs).
+            let _ = handle.await;
+            drop(sender);
+            let Some(label) = label else {
+                return;
+            };
             if let Err(e) = shared
                 .abort(&table, TxnRef::Label(&label), Some(&coordinator), None)
                 .await {
@@ -316,4 +341,8 @@ impl Drop for DorisTransaction {
             }
         });
     }
+}
+
+fn aborted() -> std::io::Error {
+    std::io::Error::other("load aborted by the client")
 }
