@@ -8,7 +8,6 @@
 //! reset the proxy lets [`GAP`] requests through, which a client with two retries survives); a
 //! writer that gives up while the emulator was down is not.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,12 +20,12 @@ use crate::chaos::args::WriterArgs;
 use crate::chaos::check::{Expectation, check_table};
 use crate::chaos::plan::{Disruption, plan};
 use crate::chaos::process::{EmulatorProcess, RunExit, WaitStep, WriterProcess};
-use crate::chaos::proxy::{FaultPlan, Proxy, ProxyCounts};
+use crate::chaos::proxy::{FaultPlan, FaultSchedule, Proxy, ProxyCounts};
 use crate::chaos::source::StoredState;
 use crate::modes::Endpoints;
 
 /// Requests let through after a dropped answer or a reset.
-pub const GAP: u32 = 3;
+pub const GAP: u32 = 8;
 /// The longest a writer run may take.
 const RUN_DEADLINE: Duration = Duration::from_secs(60);
 /// Clean runs tried at the end before the scenario counts as stuck.
@@ -125,6 +124,7 @@ struct Scenario<'a> {
     programs: &'a Programs,
     state: PathBuf,
     emulator: EmulatorProcess,
+    schedule: FaultSchedule,
     fe_proxy: Proxy,
     be_proxy: Proxy,
     endpoints: Endpoints,
@@ -186,11 +186,11 @@ impl<'a> Scenario<'a> {
         };
         let emulator = EmulatorProcess::start(&programs.emulator, flavor, &data).await?;
         let ports = emulator.ports();
-        let proxy = |upstream: SocketAddr, salt: u64| Proxy::start(upstream, config.seed ^ salt);
-        let fe_proxy = proxy(ports.fe, 0xfe)
+        let schedule = FaultSchedule::new(config.seed ^ 0xfa17);
+        let fe_proxy = Proxy::start(ports.fe, &schedule)
             .await
             .map_err(|e| format!("FE proxy: {e}"))?;
-        let be_proxy = proxy(ports.be, 0xbe)
+        let be_proxy = Proxy::start(ports.be, &schedule)
             .await
             .map_err(|e| format!("BE proxy: {e}"))?;
         fe_proxy.rewrite_location(ports.be, be_proxy.addr());
@@ -221,6 +221,7 @@ impl<'a> Scenario<'a> {
             programs,
             state: dir.join("state.json"),
             emulator,
+            schedule,
             fe_proxy,
             be_proxy,
             endpoints,
@@ -255,9 +256,7 @@ impl<'a> Scenario<'a> {
     }
 
     fn set_faults(&self, on: bool) {
-        let plan = on.then_some(self.config.faults);
-        self.fe_proxy.set_plan(plan);
-        self.be_proxy.set_plan(plan);
+        self.schedule.set_plan(on.then_some(self.config.faults));
     }
 
     async fn kill_server(&mut self, downtime: Duration) -> Result<(), String> {
@@ -312,6 +311,14 @@ impl<'a> Scenario<'a> {
         }
         let (exit, last_step) = writer.finish(deadline).await;
         self.set_faults(false);
+        if std::env::var_os("CHAOS_VERBOSE").is_some() {
+            eprintln!(
+                "chaos: {} run {index} ({disruption:?}): {exit:?} after step `{last_step}`, proxies {:?} {:?}",
+                self.mode.name(),
+                self.fe_proxy.counts(),
+                self.be_proxy.counts()
+            );
+        }
         match exit {
             RunExit::Aborted => self.tally.writer_aborts += 1,
             RunExit::Failed(error) if !server_down => {

@@ -5,9 +5,9 @@
 //!
 //! * exactly-once modes: `recover(stored checkpoint)`, then per batch write → `prepare` → store
 //!   `{checkpoint, next offset}` atomically → `commit`;
-//! * at-least-once modes: per batch write → `flush` → store the next offset. Labels derive from
-//!   the offset the run resumed at, so a replay after a crash repeats the same batches under the
-//!   same labels.
+//! * at-least-once modes: per batch write → `flush` → store the next offset. A batch's label
+//!   follows from its place in the source (`batch_sequence_start`), so a replay after a crash
+//!   repeats the same batches under the same labels.
 //!
 //! Every protocol step prints `step <name> …` on stdout before the next one starts, so the
 //! harness can kill the process right after it; `--abort-after name[:nth]` makes the process
@@ -100,7 +100,7 @@ async fn exactly_once(
 ) -> Result<(), String> {
     let mut checkpoint_id = state.checkpoint.as_ref().map_or(0, |c| c.id);
     let mut offset = state.next_offset;
-    let mut sink = sinks::open(args, mode, table, &args.prefix, state.checkpoint)
+    let mut sink = sinks::open(args, mode, table, 1, state.checkpoint)
         .await
         .map_err(|e| format!("recover cp={checkpoint_id}: {e}"))?;
     steps.step("recovered", format!("cp={checkpoint_id} offset={offset}"));
@@ -153,8 +153,9 @@ async fn at_least_once(
     steps: &mut Steps,
 ) -> Result<(), String> {
     let mut offset = state.next_offset;
-    let prefix = format!("{}_o{offset}", args.prefix);
-    let mut sink = sinks::open(args, mode, table, &prefix, None)
+    // Batches start at multiples of `batch`: batch k (from 1) always holds the same rows.
+    let first_batch = offset / args.batch + 1;
+    let mut sink = sinks::open(args, mode, table, first_batch, None)
         .await
         .map_err(|e| format!("open offset={offset}: {e}"))?;
     steps.step("started", format!("offset={offset}"));

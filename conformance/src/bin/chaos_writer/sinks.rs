@@ -54,17 +54,19 @@ impl AnySink {
     }
 }
 
-fn sink_config(args: &WriterArgs, table: &Table) -> SinkConfigBuilder {
-    let mut retry = RetryConfig::default();
-    retry.max_retries = 2;
-    retry.min_delay = Duration::from_millis(100);
-    retry.max_delay = Duration::from_millis(400);
-    retry.txn_limit_wait = Duration::from_secs(5);
+fn sink_config(args: &WriterArgs, table: &Table, first_batch: u64) -> SinkConfigBuilder {
+    let retry = RetryConfig {
+        max_retries: 2,
+        min_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(400),
+        txn_limit_wait: Duration::from_secs(5),
+    };
     let builder = SinkConfig::builder()
         .with_retry(retry)
         .with_max_rows(args.batch)
         .with_flush_interval(Duration::from_secs(120))
         .with_chunk_bytes(4096)
+        .with_batch_sequence_start(first_batch)
         .with_skip_loaded_batches(true);
     if args.declare_tables {
         builder.with_tables(vec![table.clone()])
@@ -73,15 +75,18 @@ fn sink_config(args: &WriterArgs, table: &Table) -> SinkConfigBuilder {
     }
 }
 
-/// Opens the sink of `mode` under `prefix`: `recover(checkpoint)` in the exactly-once modes.
+/// Opens the sink of `mode`: `recover(checkpoint)` in the exactly-once modes. Batched modes
+/// number their batches from `first_batch`, so a batch's label follows from its place in the
+/// source and a replay after a crash reuses it.
 pub(crate) async fn open(
     args: &WriterArgs,
     mode: Mode,
     table: &Table,
-    prefix: &str,
+    first_batch: u64,
     checkpoint: Option<Checkpoint>,
 ) -> Result<AnySink> {
-    let config = sink_config(args, table);
+    let prefix = args.prefix.as_str();
+    let config = sink_config(args, table, first_batch);
     match mode {
         Mode::Doris2pc | Mode::DorisBatch | Mode::DorisGroupCommit => {
             let mut protocol = DorisBuilder::new()

@@ -5,6 +5,7 @@
 //! the response pump through a channel, so the verdict is always there before the server can
 //! answer. A `1xx` answer is forwarded and does not count as the answer.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ enum Body {
 struct Pending {
     verdict: Verdict,
     head_request: bool,
+    /// A Doris BE list (`/api/backends`), whose ports are rewritten like redirects.
+    backends: bool,
 }
 
 /// How the request pump ended.
@@ -90,13 +93,16 @@ where
             return End::Abort;
         }
         let head_request = text.starts_with("HEAD ");
-        if tx
-            .send(Pending {
-                verdict,
-                head_request,
-            })
-            .is_err()
-        {
+        let backends = text
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("/api/backends"));
+        let pending = Pending {
+            verdict,
+            head_request,
+            backends,
+        };
+        if tx.send(pending).is_err() {
             return End::Abort;
         }
         if upstream.write_all(&head).await.is_err()
@@ -131,10 +137,19 @@ async fn forward_responses<R, W>(
         let pending = rx.try_recv().unwrap_or(Pending {
             verdict: Verdict::Pass,
             head_request: false,
+            backends: false,
         });
-        let body = response_body(&text, status, pending.head_request);
-        let head =
-            rewrite_location(&text, status, &shared.rewrites()).map_or(head, String::into_bytes);
+        let mut body = response_body(&text, status, pending.head_request);
+        let rewrites = shared.rewrites();
+        let mut head = rewrite_location(&text, status, &rewrites).map_or(head, String::into_bytes);
+        if let (true, Body::Length(length)) = (pending.backends, body) {
+            let Ok(rewritten) = rewrite_backends(&mut upstream, &head, length, &rewrites).await
+            else {
+                return;
+            };
+            head = rewritten;
+            body = Body::None;
+        }
         match pending.verdict {
             Verdict::DropAnswer => {
                 let _ = copy_body(&mut upstream, &mut tokio::io::sink(), body).await;
@@ -224,7 +239,11 @@ fn response_body(head: &str, status: u16, head_request: bool) -> Body {
 }
 
 /// The head with `Location` rewritten, when this is a redirect naming a rewritten address.
-fn rewrite_location(head: &str, status: u16, rewrites: &[(String, String)]) -> Option<String> {
+fn rewrite_location(
+    head: &str,
+    status: u16,
+    rewrites: &[(SocketAddr, SocketAddr)],
+) -> Option<String> {
     if !(300..400).contains(&status) || rewrites.is_empty() {
         return None;
     }
@@ -238,8 +257,9 @@ fn rewrite_location(head: &str, status: u16, rewrites: &[(String, String)]) -> O
             let mut line = line.to_owned();
             if is_location {
                 for (from, to) in rewrites {
-                    if line.contains(from.as_str()) {
-                        line = line.replace(from.as_str(), to);
+                    let (from, to) = (from.to_string(), to.to_string());
+                    if line.contains(&from) {
+                        line = line.replace(&from, &to);
                         changed = true;
                     }
                 }
@@ -248,6 +268,40 @@ fn rewrite_location(head: &str, status: u16, rewrites: &[(String, String)]) -> O
         })
         .collect();
     changed.then(|| lines.concat())
+}
+
+/// Reads a BE list's body and returns head and body with the BEs' HTTP ports rewritten (and
+/// `Content-Length` fixed): a Doris client accepts a redirect only to a BE the FE listed.
+async fn rewrite_backends<R: AsyncRead + Unpin>(
+    upstream: &mut BufReader<R>,
+    head: &[u8],
+    length: u64,
+    rewrites: &[(SocketAddr, SocketAddr)],
+) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    (&mut *upstream).take(length).read_to_end(&mut body).await?;
+    let mut text = String::from_utf8_lossy(&body).into_owned();
+    for (from, to) in rewrites {
+        for spacing in ["", " "] {
+            text = text.replace(
+                &format!("\"http_port\":{spacing}{}", from.port()),
+                &format!("\"http_port\":{spacing}{}", to.port()),
+            );
+        }
+    }
+    let head = String::from_utf8_lossy(head);
+    let mut out: String = head
+        .split_inclusive('\n')
+        .filter(|line| {
+            !line
+                .split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        })
+        .collect();
+    let blank = out.len() - 2;
+    out.insert_str(blank, &format!("content-length: {}\r\n", text.len()));
+    out.push_str(&text);
+    Ok(out.into_bytes())
 }
 
 async fn copy_body<R, W>(
@@ -342,13 +396,38 @@ mod tests {
     #[test]
     fn redirects_to_a_rewritten_address_are_rewritten() {
         let head = "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://root:@127.0.0.1:4001/api/db/t/_stream_load?\r\ncontent-length: 0\r\n\r\n";
-        let rewrites = vec![("127.0.0.1:4001".to_owned(), "127.0.0.1:5001".to_owned())];
+        let rewrites = vec![(
+            "127.0.0.1:4001".parse().unwrap(),
+            "127.0.0.1:5001".parse().unwrap(),
+        )];
         let out = rewrite_location(head, 307, &rewrites).unwrap();
         assert!(
             out.contains("http://root:@127.0.0.1:5001/api/db/t/_stream_load?\r\n"),
             "{out}"
         );
         assert!(rewrite_location(head, 200, &rewrites).is_none());
+    }
+
+    #[tokio::test]
+    async fn backend_lists_name_the_proxy() {
+        let body =
+            br#"{"data":{"backends":[{"ip":"127.0.0.1","http_port":4001,"is_alive":true}]}}"#;
+        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+        let rewrites = vec![(
+            "127.0.0.1:4001".parse().unwrap(),
+            "127.0.0.1:5001".parse().unwrap(),
+        )];
+        let mut reader = BufReader::new(&body[..]);
+        let length = u64::try_from(body.len()).unwrap();
+        let out = rewrite_backends(&mut reader, head.as_bytes(), length, &rewrites)
+            .await
+            .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("\"http_port\":5001"), "{out}");
+        assert!(
+            out.contains(&format!("content-length: {}\r\n\r\n{{", body.len())),
+            "{out}"
+        );
     }
 
     #[test]

@@ -12,10 +12,12 @@
 //! It frames HTTP/1.1 just enough to find request and response boundaries on kept-alive
 //! connections (heads, `Content-Length`, chunked bodies) and lets interim `1xx` answers through,
 //! so a fault hits a request, not a connection. It also rewrites the `Location` of redirects
-//! from the emulator's BE address to the BE proxy's: the emulator advertises the address it
-//! binds, and a proxy on the same loopback address cannot take that port itself.
+//! from the emulator's BE address to the BE proxy's, and the BE ports of Doris BE lists
+//! (`/api/backends`): the emulator advertises the address it binds, and a proxy on the same
+//! loopback address cannot take that port itself.
 //!
-//! After a fault the next [`FaultPlan::gap`] requests pass untouched, so a client with a retry
+//! After a fault the next [`FaultPlan::gap`] requests (to any proxy of the same
+//! [`FaultSchedule`]) pass untouched, so a client with a retry
 //! or two always has a way through: a run that still gives up found a bug.
 
 mod http;
@@ -121,11 +123,37 @@ impl Schedule {
     }
 }
 
+/// The seeded fault schedule, shared by the proxies of one cluster so that the gap after a
+/// fault counts the requests a client sends to FE and BE alike.
+#[derive(Debug, Clone)]
+pub struct FaultSchedule(Arc<Mutex<Schedule>>);
+
+impl FaultSchedule {
+    /// A schedule without a plan (no faults) drawing from `seed`.
+    pub fn new(seed: u64) -> FaultSchedule {
+        FaultSchedule(Arc::new(Mutex::new(Schedule {
+            rng: StdRng::seed_from_u64(seed),
+            plan: None,
+            quiet: 0,
+        })))
+    }
+
+    /// Sets (or with `None` clears) the fault plan.
+    pub fn set_plan(&self, plan: Option<FaultPlan>) {
+        let mut schedule = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        schedule.plan = plan;
+        schedule.quiet = 0;
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
     upstream: SocketAddr,
-    rewrites: Mutex<Vec<(String, String)>>,
-    schedule: Mutex<Schedule>,
+    rewrites: Mutex<Vec<(SocketAddr, SocketAddr)>>,
+    schedule: FaultSchedule,
     stats: Stats,
 }
 
@@ -133,6 +161,7 @@ impl Shared {
     fn verdict(&self, has_body: bool) -> Verdict {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.schedule
+            .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .next(has_body)
@@ -148,7 +177,7 @@ impl Shared {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn rewrites(&self) -> Vec<(String, String)> {
+    fn rewrites(&self) -> Vec<(SocketAddr, SocketAddr)> {
         self.rewrites
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -165,19 +194,15 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Listens on an ephemeral loopback port and forwards to `upstream`; faults follow `seed`
-    /// once a plan is set.
-    pub async fn start(upstream: SocketAddr, seed: u64) -> std::io::Result<Proxy> {
+    /// Listens on an ephemeral loopback port and forwards to `upstream`, with faults from
+    /// `schedule`.
+    pub async fn start(upstream: SocketAddr, schedule: &FaultSchedule) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             upstream,
             rewrites: Mutex::new(Vec::new()),
-            schedule: Mutex::new(Schedule {
-                rng: StdRng::seed_from_u64(seed),
-                plan: None,
-                quiet: 0,
-            }),
+            schedule: schedule.clone(),
             stats: Stats::default(),
         });
         let accept_shared = Arc::clone(&shared);
@@ -196,24 +221,14 @@ impl Proxy {
         self.addr
     }
 
-    /// Sets (or with `None` clears) the fault plan.
-    pub fn set_plan(&self, plan: Option<FaultPlan>) {
-        let mut schedule = self
-            .shared
-            .schedule
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        schedule.plan = plan;
-        schedule.quiet = 0;
-    }
-
-    /// Rewrites `from` to `to` in the `Location` of redirects passing through.
+    /// Rewrites `from` to `to` in the `Location` of redirects passing through, and `from`'s
+    /// port in Doris BE lists (`/api/backends`).
     pub fn rewrite_location(&self, from: SocketAddr, to: SocketAddr) {
         self.shared
             .rewrites
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((from.to_string(), to.to_string()));
+            .push((from, to));
     }
 
     /// What it did so far.
