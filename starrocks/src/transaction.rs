@@ -89,13 +89,24 @@ impl BodyStream {
         self.wait().await
     }
 
-    /// Breaks the body so the server sees a truncated request and aborts it.
+    /// Breaks the body so the server sees a truncated request and aborts it. The sender lives
+    /// until the cancelled request task is gone: with the channel full the error cannot be
+    /// queued, and a sender dropped first would end the chunked body cleanly, so the server
+    /// would load a truncated batch.
     pub(crate) fn cancel(&mut self) {
-        if let Some(tx) = self.tx.take() {
+        let tx = self.tx.take();
+        if let Some(tx) = &tx {
             let _ = tx.try_send(Err(std::io::Error::other("load aborted by the client")));
         }
-        if let Some(task) = self.task.take() {
-            task.abort();
+        let Some(task) = self.task.take() else {
+            return;
+        };
+        task.abort();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = task.await;
+                drop(tx);
+            });
         }
     }
 
