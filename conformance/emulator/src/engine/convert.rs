@@ -179,11 +179,19 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 
 type Time = (u32, u32, u32, u32);
 
-/// Parses `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS[.ffffff]` (or `T` between), `YYYYMMDD`.
+/// Parses `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS[.ffffff]` (or `T` between), `YYYYMMDD`. Between
+/// a `YYYY-MM-DD` date and its time any punctuation will do, as in Doris' `from_date_str`
+/// (`2023-07-20:05:48:31` loads in its regression suite `test_csv_with_enclose_and_escape`).
 fn parse_datetime(s: &str) -> Result<(u32, u32, u32, Time), String> {
     let bad = || format!("not a date/datetime '{s}'");
     let (date, time) = match s.find([' ', 'T']) {
         Some(i) => (&s[..i], Some(s[i + 1..].trim())),
+        None if s.len() > 10
+            && s.as_bytes()[10].is_ascii_punctuation()
+            && s.as_bytes()[4] == b'-' =>
+        {
+            (&s[..10], Some(s[11..].trim()))
+        }
         None => (s, None),
     };
     let parts: Vec<&str> = if date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) {

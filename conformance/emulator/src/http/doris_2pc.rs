@@ -41,18 +41,22 @@ pub(crate) fn be_2pc(state: &HttpState, req: &Req, db: &str) -> Response<Body> {
         .header("label")
         .filter(|v| !v.is_empty())
         .map(str::to_string);
-    let txn_id = match &txn_id_header {
-        Some(v) => match v.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(e) => {
-                return reply(
-                    "INTERNAL_ERROR",
-                    &format!("convert txn_id [{v}] failed, reason={e}"),
-                );
+    // `txn_id: 1,2,3` settles several transactions at once (Doris' regression suite
+    // test_stream_load_2pc_batch_commit commits three loads with one request).
+    let mut txn_ids = Vec::new();
+    if let Some(v) = &txn_id_header {
+        for part in v.split(',') {
+            match part.trim().parse::<i64>() {
+                Ok(id) => txn_ids.push(id),
+                Err(e) => {
+                    return reply(
+                        "INTERNAL_ERROR",
+                        &format!("convert txn_id [{v}] failed, reason={e}"),
+                    );
+                }
             }
-        },
-        None => None,
-    };
+        }
+    }
     let creds = basic_auth(&req.parts.headers);
     let authorized = creds
         .as_ref()
@@ -68,29 +72,55 @@ pub(crate) fn be_2pc(state: &HttpState, req: &Req, db: &str) -> Response<Body> {
     if engine.database_id(db).is_none() {
         return fe_error(&format!("unknown database, database={db}"));
     }
-    let txn: TxnInfo = match (txn_id, &label_header) {
-        (Some(id), _) => match engine.txn(db, id) {
-            Some(t) => t,
-            None => return fe_error(&format!("transaction [{id}] not found")),
-        },
-        (None, Some(label)) => match engine.txn_by_label(db, label) {
-            None => return fe_error(&format!("transaction not found, label={label}")),
-            Some(t) => {
-                let usable = match op.as_str() {
-                    "commit" => t.state == TxnState::Precommitted,
-                    _ => matches!(t.state, TxnState::Precommitted | TxnState::Prepare),
-                };
-                if !usable {
-                    return fe_error(&format!("running transaction not found, label={label}"));
+    let txns: Vec<TxnInfo> = if txn_ids.is_empty() {
+        match &label_header {
+            Some(label) => match engine.txn_by_label(db, label) {
+                None => return fe_error(&format!("transaction not found, label={label}")),
+                Some(t) => {
+                    let usable = match op.as_str() {
+                        "commit" => t.state == TxnState::Precommitted,
+                        _ => matches!(t.state, TxnState::Precommitted | TxnState::Prepare),
+                    };
+                    if !usable {
+                        return fe_error(&format!("running transaction not found, label={label}"));
+                    }
+                    vec![t]
                 }
-                t
+            },
+            None => return fe_error("No transaction id or label selected."),
+        }
+    } else {
+        let mut txns = Vec::new();
+        for id in &txn_ids {
+            match engine.txn(db, *id) {
+                Some(t) => txns.push(t),
+                None => return fe_error(&format!("transaction [{id}] not found")),
             }
-        },
-        (None, None) => return fe_error("No transaction id or label selected."),
+        }
+        txns
     };
+    let result = txns.iter().try_for_each(|txn| settle(engine, &op, txn));
+    match result {
+        Ok(()) => {
+            let mut msg = String::new();
+            if let Some(label) = &label_header {
+                msg.push_str(&format!("label [{label}] "));
+            }
+            if let Some(v) = &txn_id_header {
+                msg.push_str(&format!("transaction [{v}] "));
+            }
+            msg.push_str(&format!("{op} successfully."));
+            reply("Success", &msg)
+        }
+        Err(msg) => fe_error(&msg),
+    }
+}
+
+/// Commits or aborts one transaction, or says why not in the FE's words.
+fn settle(engine: &crate::engine::Engine, op: &str, txn: &TxnInfo) -> Result<(), String> {
     let id = txn.id;
     let reason = txn.abort_reason.clone().unwrap_or_default();
-    let result = match (op.as_str(), txn.state) {
+    match (op, txn.state) {
         ("commit", TxnState::Precommitted) => {
             engine.commit(id).map(|_| ()).map_err(|e| e.to_string())
         }
@@ -119,19 +149,5 @@ pub(crate) fn be_2pc(state: &HttpState, req: &Req, db: &str) -> Response<Body> {
         (_, TxnState::Committed) => Err(format!(
             "transaction [{id}] is already COMMITTED, could not abort."
         )),
-    };
-    match result {
-        Ok(()) => {
-            let mut msg = String::new();
-            if let Some(label) = &label_header {
-                msg.push_str(&format!("label [{label}] "));
-            }
-            if let Some(v) = &txn_id_header {
-                msg.push_str(&format!("transaction [{v}] "));
-            }
-            msg.push_str(&format!("{op} successfully."));
-            reply("Success", &msg)
-        }
-        Err(msg) => fe_error(&msg),
     }
 }

@@ -17,8 +17,11 @@ pub struct CsvOptions {
     pub enclose: Option<u8>,
     /// Escape byte inside an enclosed field.
     pub escape: Option<u8>,
-    /// Strip one surrounding pair of `"` from every field.
+    /// Strip one surrounding pair of `"` from every field (Doris `trim_double_quotes`).
     pub trim_double_quotes: bool,
+    /// Strip the enclose bytes around an enclosed field (StarRocks always does; Doris only
+    /// with `trim_double_quotes`).
+    pub strip_enclose: bool,
     /// Leading lines to skip (header lines).
     pub skip_lines: usize,
     /// An empty field is NULL instead of an empty string.
@@ -35,6 +38,7 @@ impl Default for CsvOptions {
             enclose: None,
             escape: None,
             trim_double_quotes: false,
+            strip_enclose: false,
             skip_lines: 0,
             empty_field_as_null: false,
             trim_space: false,
@@ -128,7 +132,15 @@ fn finish_field(raw: &[u8], opts: &CsvOptions) -> Option<String> {
     if opts.trim_space {
         raw = trim_spaces(raw);
     }
-    if opts.trim_double_quotes && raw.len() >= 2 && raw[0] == b'"' && raw[raw.len() - 1] == b'"' {
+    let quote = match (opts.strip_enclose, opts.enclose) {
+        (true, Some(q)) => q,
+        _ => b'"',
+    };
+    if (opts.trim_double_quotes || opts.strip_enclose)
+        && raw.len() >= 2
+        && raw[0] == quote
+        && raw[raw.len() - 1] == quote
+    {
         raw = &raw[1..raw.len() - 1];
     }
     if raw == b"\\N" {
@@ -155,73 +167,68 @@ fn trim_spaces(mut raw: &[u8]) -> &[u8] {
 
 /// Reads one row starting at `pos` honouring the enclose byte; returns the fields, the end of
 /// the row's bytes and where the next row starts.
+///
+/// As Doris' enclose splitter (`EncloseCsvLineReaderCtx` in
+/// `be/src/vec/exec/format/file_reader/new_plain_text_line_reader.cpp`): an enclose byte opens
+/// only at the start of a field; inside, the escape byte makes the next byte literal (and is
+/// dropped); the next enclose byte closes, and whatever follows up to the separator stays in the
+/// field as plain text. The field keeps its enclose bytes: only `trim_double_quotes` strips a
+/// surrounding pair (the servers' default keeps them, so `"abc"` loads as `"abc"`).
 fn read_enclosed_row(
     data: &[u8],
     pos: usize,
     opts: &CsvOptions,
     quote: u8,
 ) -> (Vec<Option<String>>, usize, usize) {
+    let sep = opts.column_separator.as_slice();
+    let eol = opts.line_delimiter.as_slice();
     let mut fields = Vec::new();
-    let mut i = pos;
-    loop {
-        // One field starting at i.
-        if i < data.len() && data[i] == quote {
-            let mut value = Vec::new();
-            let mut j = i + 1;
-            while j < data.len() {
-                let c = data[j];
-                if Some(c) == opts.escape && j + 1 < data.len() {
-                    value.push(data[j + 1]);
-                    j += 2;
-                } else if c == quote {
-                    if j + 1 < data.len() && data[j + 1] == quote {
-                        value.push(quote);
-                        j += 2;
-                    } else {
-                        j += 1;
-                        break;
-                    }
-                } else {
-                    value.push(c);
-                    j += 1;
-                }
+    let mut raw: Vec<u8> = Vec::new();
+    let mut j = pos;
+    let mut field_start = true;
+    let mut in_enclose = false;
+    while j < data.len() {
+        let c = data[j];
+        if in_enclose {
+            if Some(c) == opts.escape && j + 1 < data.len() {
+                raw.push(data[j + 1]);
+                j += 2;
+                continue;
             }
-            // Skip anything up to the next separator or line end.
-            let sep = find(data, j, &opts.column_separator);
-            let eol = find(data, j, &opts.line_delimiter);
-            fields.push(Some(String::from_utf8_lossy(&value).into_owned()));
-            match (sep, eol) {
-                (Some(s), Some(e)) if s < e => i = s + opts.column_separator.len(),
-                (Some(s), None) => i = s + opts.column_separator.len(),
-                (_, Some(e)) => return (fields, e, e + opts.line_delimiter.len()),
-                (None, None) => return (fields, data.len(), data.len()),
+            if c == quote {
+                in_enclose = false;
             }
-        } else {
-            let sep = find(data, i, &opts.column_separator);
-            let eol = find(data, i, &opts.line_delimiter);
-            match (sep, eol) {
-                (Some(s), Some(e)) if s < e => {
-                    fields.push(finish_field(&data[i..s], opts));
-                    i = s + opts.column_separator.len();
-                }
-                (Some(s), None) => {
-                    fields.push(finish_field(&data[i..s], opts));
-                    i = s + opts.column_separator.len();
-                }
-                (_, Some(e)) => {
-                    fields.push(finish_field(&data[i..e], opts));
-                    if e == pos {
-                        return (Vec::new(), e, e + opts.line_delimiter.len());
-                    }
-                    return (fields, e, e + opts.line_delimiter.len());
-                }
-                (None, None) => {
-                    fields.push(finish_field(&data[i..], opts));
-                    return (fields, data.len(), data.len());
-                }
-            }
+            raw.push(c);
+            j += 1;
+            continue;
         }
+        if field_start && c == quote {
+            in_enclose = true;
+            field_start = false;
+            raw.push(c);
+            j += 1;
+            continue;
+        }
+        if data[j..].starts_with(sep) {
+            fields.push(finish_field(&raw, opts));
+            raw.clear();
+            field_start = true;
+            j += sep.len();
+            continue;
+        }
+        if data[j..].starts_with(eol) {
+            if j == pos {
+                return (Vec::new(), j, j + eol.len());
+            }
+            fields.push(finish_field(&raw, opts));
+            return (fields, j, j + eol.len());
+        }
+        field_start = false;
+        raw.push(c);
+        j += 1;
     }
+    fields.push(finish_field(&raw, opts));
+    (fields, data.len(), data.len())
 }
 
 #[cfg(test)]
@@ -269,9 +276,24 @@ mod tests {
             escape: Some(b'\\'),
             ..CsvOptions::default()
         };
-        let rows = read_csv(b"1,\"a,b\nc\",x\n2,\"q\\\"q\",y\n", &opts);
+        let body = b"1,\"a,b\nc\",x\n2,\"q\\\"q\",y\n3,\"a\"b,c\n";
+        let rows = read_csv(body, &opts);
+        // Doris keeps the enclose bytes unless trim_double_quotes is set; text after the
+        // closing byte stays in the field.
         assert_eq!(
             texts(&rows),
+            vec![
+                vec![Some("1"), Some("\"a,b\nc\""), Some("x")],
+                vec![Some("2"), Some("\"q\"q\""), Some("y")],
+                vec![Some("3"), Some("\"a\"b"), Some("c")]
+            ]
+        );
+        let strip = CsvOptions {
+            strip_enclose: true,
+            ..opts
+        };
+        assert_eq!(
+            texts(&read_csv(body, &strip))[..2],
             vec![
                 vec![Some("1"), Some("a,b\nc"), Some("x")],
                 vec![Some("2"), Some("q\"q"), Some("y")]

@@ -208,6 +208,14 @@ fn call(name: &str, args: Vec<Scalar>) -> Scalar {
             .first()
             .and_then(text_of)
             .map_or(Scalar::Null, |s| Scalar::Str(s.to_lowercase())),
+        // The load's wall-clock time (`columns: t = now()` in StarRocks' suite
+        // test_stream_load_columns).
+        "now" | "current_timestamp" => {
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            Scalar::Str(crate::engine::datetime_text(ms))
+        }
         "abs" => match args.first().and_then(text_of) {
             Some(s) => Scalar::Num(s.trim_start_matches('-').to_string()),
             None => Scalar::Null,

@@ -5,7 +5,16 @@
 use super::expr::{Expr, Scalar};
 
 pub(crate) const FUNCTIONS: &[&str] = &[
-    "coalesce", "ifnull", "nvl", "concat", "upper", "lower", "if", "abs",
+    "coalesce",
+    "ifnull",
+    "nvl",
+    "concat",
+    "upper",
+    "lower",
+    "if",
+    "abs",
+    "now",
+    "current_timestamp",
 ];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -62,6 +62,8 @@ pub fn starrocks_params(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
             .parse::<usize>()
             .map_err(|_| ParamError::header(format!("Invalid skip_header: {skip}")))?;
     }
+    // StarRocks takes the enclose bytes off an enclosed field (it has no trim_double_quotes).
+    p.csv.strip_enclose = p.csv.enclose.is_some();
     p.csv.trim_space = get(headers, "trim_space").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     p.partial_update = match get(headers, "partial_update") {
         None => false,
