@@ -136,11 +136,13 @@ fn finish_field(raw: &[u8], opts: &CsvOptions) -> Option<String> {
         (true, Some(q)) => q,
         _ => b'"',
     };
-    if (opts.trim_double_quotes || opts.strip_enclose)
-        && raw.len() >= 2
-        && raw[0] == quote
-        && raw[raw.len() - 1] == quote
-    {
+    let wrapped = raw.len() >= 2 && raw[0] == quote && raw[raw.len() - 1] == quote;
+    if wrapped && opts.strip_enclose {
+        // An enclosed StarRocks field is text as written: `"\N"` is the two characters.
+        let inner = &raw[1..raw.len() - 1];
+        return Some(String::from_utf8_lossy(inner).into_owned());
+    }
+    if wrapped && opts.trim_double_quotes {
         raw = &raw[1..raw.len() - 1];
     }
     if raw == b"\\N" {
