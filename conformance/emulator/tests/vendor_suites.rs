@@ -147,7 +147,10 @@ async fn vendor_suites_match() {
         run_vendor(Flavor::Doris, "doris")
     );
     let not_ported = std::fs::read_to_string(suites_dir().join("not_ported.txt")).expect("list");
-    let not_ported = not_ported.lines().filter(|l| l.contains('|')).count();
+    let not_ported = not_ported
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('|'))
+        .count();
     let cases = sr.cases + doris.cases;
     let matched = sr.matched + doris.matched;
     println!("vendor suites: {matched}/{cases} cases match");
