@@ -27,7 +27,8 @@ fn config(seed: u64, modes: u32) -> ScenarioConfig {
         seed,
         batch: 8,
         rows: 8 * 80,
-        batches_per_run: 5,
+        // Each vendor's runs together load about the same number of batches.
+        batches_per_run: u64::from(12 / modes),
         writer_kills: 22_u32.div_ceil(modes),
         server_kills: 2,
         faults_only: 3,
