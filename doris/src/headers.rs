@@ -109,6 +109,11 @@ pub(crate) fn load_headers(
                     insert(&mut h, name, &char::from(b).to_string())?;
                 }
             }
+            // Doris keeps the enclosing quotes in the value unless told to trim them
+            // (`trim_double_quotes` defaults to false, as the vendor's regression suites record).
+            if csv.enclose.is_some() && !h.contains_key("trim_double_quotes") {
+                insert(&mut h, "trim_double_quotes", "true")?;
+            }
         }
         Format::Json(layout) => {
             let by_line = *layout == JsonFormat::Lines;
@@ -188,6 +193,26 @@ mod tests {
         assert_eq!(h["compress_type"], "gz");
         assert_eq!(h["max_filter_ratio"], "0.1");
         assert_eq!(h["columns"], "`id`,`name`,`__DORIS_DELETE_SIGN__`");
+        assert!(!h.contains_key("trim_double_quotes"), "no enclose, no trim");
+    }
+
+    #[test]
+    fn enclose_asks_doris_to_trim_the_quotes_unless_the_user_said_otherwise() {
+        let mut options = csv_options(None);
+        options.format = Format::Csv(CsvFormat {
+            enclose: Some(b'"'),
+            escape: Some(b'\\'),
+            ..CsvFormat::default()
+        });
+        let h = load_headers(&DorisConfig::default(), &options, None).unwrap();
+        assert_eq!(h["enclose"], "\"");
+        assert_eq!(h["trim_double_quotes"], "true");
+        let mut config = DorisConfig::default();
+        config
+            .properties
+            .insert("trim_double_quotes".into(), "false".into());
+        let h = load_headers(&config, &options, None).unwrap();
+        assert_eq!(h["trim_double_quotes"], "false");
     }
 
     #[test]
