@@ -143,7 +143,10 @@ fn finish_field(raw: &[u8], opts: &CsvOptions) -> Option<String> {
         return Some(String::from_utf8_lossy(inner).into_owned());
     }
     if wrapped && opts.trim_double_quotes {
-        raw = &raw[1..raw.len() - 1];
+        // Doris `CsvReader::_deserialize_nullable_string`: with `trim_double_quotes`
+        // (`converted_from_string`) a quoted field loses its quotes and is never the null
+        // marker, so `"\N"` is the two characters.
+        return Some(String::from_utf8_lossy(&raw[1..raw.len() - 1]).into_owned());
     }
     if raw == b"\\N" {
         return None;
@@ -314,5 +317,8 @@ mod tests {
         };
         let rows = read_csv(b"h1,h2\n\"a\",\n", &opts);
         assert_eq!(texts(&rows), vec![vec![Some("a"), None]]);
+        // A quoted null marker is text once trimmed; a bare one is NULL.
+        let rows = read_csv(b"h1,h2\n\"\\N\",\\N\n", &opts);
+        assert_eq!(texts(&rows), vec![vec![Some("\\N"), None]]);
     }
 }
