@@ -5,7 +5,7 @@
 //! A failure is recorded with the mode, the run, the writer's last step and the error text, and
 //! the scenario goes on where it can: one report lists every failure of a suite run. A writer
 //! that gives up while only the proxy disturbed it is a failure (after each dropped answer or
-//! reset the proxy lets [`GAP`] requests through, which a client with two retries survives); a
+//! reset the proxy lets [`GAP`] requests through, which a client with a few retries survives); a
 //! writer that gives up while the emulator was down is not.
 
 use std::path::{Path, PathBuf};

@@ -54,9 +54,14 @@ impl AnySink {
     }
 }
 
+/// Retries of one step. A step that must recover from a fault (a lost answer settled by the
+/// label state, a transaction rolled back and sent again) makes several requests, any of which
+/// the proxy may disturb again after its gap, so the budget covers a few faults in a row.
+const MAX_RETRIES: usize = 5;
+
 fn sink_config(args: &WriterArgs, table: &Table, first_batch: u64) -> SinkConfigBuilder {
     let retry = RetryConfig {
-        max_retries: 2,
+        max_retries: MAX_RETRIES,
         min_delay: Duration::from_millis(100),
         max_delay: Duration::from_millis(400),
         txn_limit_wait: Duration::from_secs(5),
@@ -96,7 +101,7 @@ pub(crate) async fn open(
                 .with_connect_timeout(Duration::from_secs(2))
                 .with_read_timeout(Duration::from_secs(5))
                 .with_load_timeout(Duration::from_secs(15))
-                .with_max_retries(2);
+                .with_max_retries(MAX_RETRIES as u32);
             protocol = match mode {
                 Mode::DorisBatch => protocol.with_batch_mode(true),
                 Mode::DorisGroupCommit => protocol.with_group_commit(GroupCommitMode::Sync),
