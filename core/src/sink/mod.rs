@@ -314,9 +314,10 @@ fn check_capabilities(caps: &crate::Capabilities, config: &SinkConfig) -> Result
 /// whose answer was lost or broke off can only be sent again whole, so a quarter of the budget
 /// may hold its sent chunks. A transaction begun by its own request (several loads per
 /// transaction) learns of a refusal at `begin`, before anything is sent, so it keeps chunks
-/// only for a lost or broken load: an eighth of the budget, which keeps a large transaction's
-/// peak memory low (past the cap its chunks are returned and it is no longer resendable).
+/// only for a lost or broken load: a sixteenth of the budget, which keeps a large
+/// transaction's peak memory low (past the cap its chunks are returned and it is no longer
+/// resendable).
 fn retention_cap(multi_load_per_txn: bool, memory_budget: u64) -> usize {
-    let share = if multi_load_per_txn { 8 } else { 4 };
+    let share = if multi_load_per_txn { 16 } else { 4 };
     usize::try_from(memory_budget / share).unwrap_or(usize::MAX)
 }

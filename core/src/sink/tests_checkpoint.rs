@@ -323,9 +323,9 @@ async fn txn_limit_at_prepare_fails_when_memory_pressure_dropped_the_chunks() {
 }
 
 #[tokio::test]
-async fn chunks_of_a_transaction_begun_by_its_own_request_are_kept_up_to_an_eighth() {
+async fn chunks_of_a_transaction_begun_by_its_own_request_are_kept_up_to_a_sixteenth() {
     // Several loads per transaction: a refusal comes at begin, so sent chunks are kept only
-    // for a lost load, up to an eighth of the budget; past it their memory returns at once.
+    // for a lost load, up to a sixteenth of the budget; past it their memory returns at once.
     let mut protocol = Recording::new();
     protocol.caps.multi_load_per_txn = true;
     let config = builder().with_memory_budget(1024).build().unwrap();
