@@ -1,6 +1,6 @@
 //! A hand-written parser for the vendors' DDL (sqlparser cannot parse Doris/StarRocks DDL):
 //! CREATE DATABASE / TABLE with DUPLICATE / UNIQUE / AGGREGATE / PRIMARY KEY, per-column
-//! aggregation, NULL / NOT NULL, DEFAULT, COMMENT, ENGINE, PARTITION BY (ignored),
+//! aggregation, NULL / NOT NULL, DEFAULT, COMMENT, ENGINE, PARTITION BY (range / list kept, see `partition`),
 //! DISTRIBUTED BY ... BUCKETS (ignored), ORDER BY (ignored) and PROPERTIES; DROP DATABASE / TABLE.
 
 use std::collections::BTreeMap;
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::Flavor;
 use super::ddl_types::parse_type;
 use super::lexer::{Cursor, Token};
+use super::partition::{self, Partitions};
 use super::schema::{Aggregation, Column, KeysModel, TableSchema};
 use super::txn_types::EngineError;
 
@@ -240,6 +241,7 @@ fn create_table(cur: &mut Cursor, flavor: Flavor) -> Result<DdlStatement, Engine
     let mut model = None;
     let mut key_names: Option<Vec<String>> = None;
     let mut props = BTreeMap::new();
+    let mut partitions = None;
     while !cur.at_end() {
         if let Some(m) = keys_model(cur) {
             model = Some(m);
@@ -250,25 +252,46 @@ fn create_table(cur: &mut Cursor, flavor: Flavor) -> Result<DdlStatement, Engine
         } else if cur.eat_kw("COMMENT") {
             cur.eat_punct('=');
             cur.literal()?;
-        } else if cur.eat_kw("PARTITION") || cur.eat_kw("AUTO") {
-            // [AUTO] PARTITION BY RANGE|LIST|expr (...) (...): accepted and ignored.
-            cur.eat_kw("PARTITION");
+        } else if cur
+            .peek()
+            .is_some_and(|t| t.is_kw("PARTITION") || t.is_kw("AUTO"))
+        {
+            // [AUTO] PARTITION BY RANGE|LIST|expr (...) (...): kept when `partition` models it.
+            let auto = cur.eat_kw("AUTO");
+            cur.expect_kw("PARTITION")?;
             cur.expect_kw("BY")?;
-            while !cur.at_end()
-                && !cur.peek().is_some_and(|t| {
-                    t.is_kw("DISTRIBUTED") || t.is_kw("PROPERTIES") || t.is_kw("ORDER")
-                })
-            {
-                if cur.peek() == Some(&Token::Punct('(')) {
-                    cur.skip_group()?;
-                } else {
-                    cur.next();
+            let mut clause = Vec::new();
+            let mut depth = 0;
+            while let Some(t) = cur.peek() {
+                let stop = t.is_kw("DISTRIBUTED") || t.is_kw("PROPERTIES") || t.is_kw("ORDER");
+                if depth == 0 && stop {
+                    break;
                 }
+                match t {
+                    Token::Punct('(') => depth += 1,
+                    Token::Punct(')') => depth -= 1,
+                    _ => {}
+                }
+                clause.extend(cur.next());
             }
+            partitions = if auto {
+                None
+            } else {
+                partition::parse(&clause)
+            };
         } else if cur.eat_kw("DISTRIBUTED") {
             cur.expect_kw("BY")?;
             if cur.eat_kw("HASH") {
-                cur.ident_list()?;
+                for name in cur.ident_list()? {
+                    if !columns
+                        .iter()
+                        .any(|c: &Column| c.name.eq_ignore_ascii_case(&name))
+                    {
+                        return Err(EngineError::Invalid(format!(
+                            "Distribution column({name}) doesn't exist"
+                        )));
+                    }
+                }
             } else {
                 cur.expect_kw("RANDOM")?;
             }
@@ -290,7 +313,7 @@ fn create_table(cur: &mut Cursor, flavor: Flavor) -> Result<DdlStatement, Engine
             )));
         }
     }
-    let schema = build_schema(
+    let mut schema = build_schema(
         flavor,
         name,
         columns,
@@ -298,6 +321,12 @@ fn create_table(cur: &mut Cursor, flavor: Flavor) -> Result<DdlStatement, Engine
         key_names.or(inline_keys),
         &props,
     )?;
+    // Dynamic partitions are created by the server over time; not modelled.
+    let dynamic = props
+        .get("dynamic_partition.enable")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    schema.partitions =
+        partitions.filter(|p: &Partitions| !dynamic && schema.column(&p.column).is_some());
     Ok(DdlStatement::CreateTable {
         db,
         schema,
@@ -403,5 +432,6 @@ fn build_schema(
         columns,
         sequence_column,
         merge_on_write,
+        partitions: None,
     })
 }

@@ -1,6 +1,7 @@
 //! Renders a table schema back as vendor DDL: for `SHOW CREATE TABLE`, and as the persisted
 //! form of a table after `ALTER TABLE` (it parses back to the same schema).
 
+use super::partition::{PartitionKind, Partitions};
 use super::schema::{KeysModel, TableSchema};
 
 fn quote(s: &str) -> String {
@@ -56,11 +57,62 @@ pub(crate) fn create_table_sql(t: &TableSchema) -> String {
     }
     let first_key = keys.first().cloned().unwrap_or_default();
     format!(
-        "CREATE TABLE `{}` (\n{}\n) ENGINE=OLAP\n{model} KEY({})\nDISTRIBUTED BY HASH({first_key}) BUCKETS 1\nPROPERTIES (\n{}\n);",
+        "CREATE TABLE `{}` (\n{}\n) ENGINE=OLAP\n{model} KEY({})\n{}DISTRIBUTED BY HASH({first_key}) BUCKETS 1\nPROPERTIES (\n{}\n);",
         t.name,
         cols.join(",\n"),
         keys.join(", "),
+        t.partitions
+            .as_ref()
+            .map(partitions_sql)
+            .unwrap_or_default(),
         props.join(",\n")
+    )
+}
+
+/// `PARTITION BY ...` in the fixed-range / list form (parses back to the same partitions).
+fn partitions_sql(p: &Partitions) -> String {
+    let bound = |v: &Option<String>, none: &str| match v {
+        Some(v) => format!("(\"{}\")", quote(v)),
+        None => none.to_string(),
+    };
+    let parts: Vec<String> = match &p.kind {
+        PartitionKind::Range(ranges) => ranges
+            .iter()
+            .map(|(name, lower, upper)| match lower {
+                None => format!(
+                    "PARTITION `{name}` VALUES LESS THAN {}",
+                    bound(upper, "MAXVALUE")
+                ),
+                Some(_) => format!(
+                    "PARTITION `{name}` VALUES [{}, {})",
+                    bound(lower, "MAXVALUE"),
+                    bound(upper, "(MAXVALUE)")
+                ),
+            })
+            .collect(),
+        PartitionKind::List(lists) => lists
+            .iter()
+            .map(|(name, values)| {
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|v| {
+                        v.as_ref()
+                            .map_or("NULL".into(), |v| format!("\"{}\"", quote(v)))
+                    })
+                    .collect();
+                format!("PARTITION `{name}` VALUES IN ({})", values.join(", "))
+            })
+            .collect(),
+    };
+    let kind = if matches!(p.kind, PartitionKind::Range(_)) {
+        "RANGE"
+    } else {
+        "LIST"
+    };
+    format!(
+        "PARTITION BY {kind}(`{}`)\n({})\n",
+        p.column,
+        parts.join(",\n")
     )
 }
 

@@ -193,6 +193,8 @@ pub struct TableSchema {
     /// Doris `enable_unique_key_merge_on_write` (partial update needs it). StarRocks primary
     /// key tables are always merge-on-write.
     pub merge_on_write: bool,
+    /// Declared range / list partitions a row must fit (see [`super::partition`]).
+    pub partitions: Option<super::partition::Partitions>,
 }
 
 impl TableSchema {

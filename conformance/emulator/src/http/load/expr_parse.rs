@@ -15,6 +15,9 @@ pub(crate) const FUNCTIONS: &[&str] = &[
     "abs",
     "now",
     "current_timestamp",
+    "year",
+    "month",
+    "day",
 ];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -9,5 +9,6 @@ pub mod expr_parse;
 pub mod json;
 pub mod params;
 pub mod params_starrocks;
+pub mod plan;
 pub mod rows;
 pub mod separator;

@@ -1,17 +1,17 @@
 //! From body bytes to staged rows: the column mapping, `where`, the delete markers and the
 //! per-row value checks, with the counts and reasons a Stream Load response reports.
 //!
-//! The planner half of a real load lives here: it decides which source field feeds which table
-//! column (`columns`, `hidden_columns`, `jsonpaths`, JSON keys), evaluates derived columns, drops
-//! rows that fail `where` (unselected) and rows the engine refuses (filtered, with a reason).
+//! The [`Plan`] (see [`super::plan`]) says which source field feeds which table column; here each
+//! row is read through it: derived columns are evaluated, rows that fail `where` are dropped
+//! (unselected) and rows the engine refuses are filtered, with a reason.
 
-use crate::engine::{Aggregation, Engine, Flavor, KeysModel, RowOp, StagedRow, TableSchema};
+use crate::engine::partition::PartitionCheck;
+use crate::engine::{Aggregation, Engine, Flavor, RowOp, StagedRow, TableSchema};
 
-use super::columns::ColumnItem;
 use super::csv::read_csv;
-use super::expr::Expr;
 use super::json::{JsonRow, json_text, read_json};
-use super::params::{DataFormat, LoadParams, MergeType, ParamError, Phase};
+use super::params::{DataFormat, MergeType};
+pub use super::plan::Plan;
 
 /// Doris' hidden delete-sign column.
 pub const DELETE_SIGN: &str = "__DORIS_DELETE_SIGN__";
@@ -66,187 +66,12 @@ fn negate(value: &str) -> String {
     }
 }
 
-/// The resolved mapping of one load onto one table.
-#[derive(Debug)]
-pub struct Plan {
-    sources: Vec<String>,
-    derived: Vec<(String, Expr)>,
-    /// For each table column: the name it is read from (`None` = not provided).
-    targets: Vec<Option<String>>,
-    delete_from: Option<String>,
-    params: LoadParams,
-    flavor: Flavor,
-}
-
-fn plan_err(message: String) -> ParamError {
-    ParamError {
-        phase: Phase::Plan,
-        code: "ANALYSIS_ERROR",
-        message,
-    }
-}
-
 impl Plan {
-    /// Resolves the mapping, with the planner's errors.
-    pub fn new(
-        schema: &TableSchema,
-        params: &LoadParams,
-        flavor: Flavor,
-    ) -> Result<Plan, ParamError> {
-        let unique = matches!(schema.model, KeysModel::Unique | KeysModel::Primary);
-        let not_sum = schema
-            .columns
-            .iter()
-            .find(|c| !c.is_key && !c.hidden && c.aggregation != Some(Aggregation::Sum));
-        if let (true, Some(c)) = (params.negative, not_sum) {
-            return Err(plan_err(format!(
-                "Column is not SUM AggregateType. column:{}",
-                c.name
-            )));
-        }
-        if params.merge_type != MergeType::Append && !unique {
-            return Err(plan_err(
-                "load by MERGE or DELETE is only supported in unique tables.".into(),
-            ));
-        }
-        if let Some(seq) = &params.sequence_col {
-            if schema.sequence_column.is_none() {
-                return Err(plan_err(format!(
-                    "There is no sequence column in the table {}",
-                    schema.name
-                )));
-            }
-            let _ = seq;
-        }
-        let mut sources = Vec::new();
-        let mut derived = Vec::new();
-        match &params.columns {
-            Some(items) => {
-                for item in items {
-                    match item {
-                        ColumnItem::Source(name) => sources.push(name.clone()),
-                        ColumnItem::Derived(name, expr) => {
-                            derived.push((name.clone(), expr.clone()))
-                        }
-                    }
-                }
-            }
-            None => {
-                sources.extend(schema.visible_columns().map(|c| c.name.clone()));
-                if flavor == Flavor::Doris {
-                    for hidden in &params.hidden_columns {
-                        if hidden.eq_ignore_ascii_case(DELETE_SIGN) && unique
-                            || hidden.eq_ignore_ascii_case(SEQUENCE_COL)
-                                && schema.sequence_column.is_some()
-                        {
-                            sources.push(hidden.clone());
-                        }
-                    }
-                }
-            }
-        }
-        for (_, expr) in &derived {
-            let mut used = Vec::new();
-            expr.columns(&mut used);
-            for name in used {
-                let known = sources.iter().any(|s| s.eq_ignore_ascii_case(&name))
-                    || derived.iter().any(|(d, _)| d.eq_ignore_ascii_case(&name));
-                if !known {
-                    return Err(plan_err(format!("Unknown column '{name}' in 'table list'")));
-                }
-            }
-        }
-        let provided = |name: &str| {
-            derived.iter().any(|(d, _)| d.eq_ignore_ascii_case(name))
-                || sources.iter().any(|s| s.eq_ignore_ascii_case(name))
-        };
-        let explicit = params.columns.is_some();
-        let mut targets = Vec::with_capacity(schema.columns.len());
-        for column in &schema.columns {
-            let from_header_seq = params
-                .sequence_col
-                .as_ref()
-                .filter(|_| column.name.eq_ignore_ascii_case(SEQUENCE_COL));
-            if let Some(src) = from_header_seq {
-                targets.push(Some(src.clone()));
-            } else if provided(&column.name) {
-                targets.push(Some(column.name.clone()));
-            } else {
-                targets.push(None);
-            }
-        }
-        if params.partial_update && explicit {
-            if flavor == Flavor::Doris && !schema.merge_on_write {
-                return Err(plan_err(
-                    "Only unique key merge on write support partial update".into(),
-                ));
-            }
-            let missing: Vec<&str> = schema
-                .columns
-                .iter()
-                .zip(&targets)
-                .filter(|(c, t)| c.is_key && t.is_none())
-                .map(|(c, _)| c.name.as_str())
-                .collect();
-            if let Some(first) = missing.first() {
-                return Err(plan_err(format!(
-                    "Partial update should include all key columns, missing: {first}"
-                )));
-            }
-        }
-        // A column the load leaves out must have somewhere to get its value from: StarRocks'
-        // planner refuses the load otherwise (a V2 `/load` answers ANALYSIS_ERROR and the
-        // transaction is gone; recorded in its suite test_stream_load_exception_handling).
-        if flavor == Flavor::StarRocks && explicit && !params.partial_update {
-            let missing = schema
-                .columns
-                .iter()
-                .zip(&targets)
-                .find(|(c, t)| t.is_none() && !c.hidden && !c.nullable && c.default.is_none());
-            if let Some((c, _)) = missing {
-                return Err(plan_err(format!(
-                    "Column has no default value. column: {}",
-                    c.name
-                )));
-            }
-        }
-        let hidden_sequence = schema
-            .columns
-            .iter()
-            .any(|c| c.hidden && c.name.eq_ignore_ascii_case(SEQUENCE_COL));
-        if flavor == Flavor::Doris
-            && hidden_sequence
-            && params.sequence_col.is_none()
-            && !provided(SEQUENCE_COL)
-        {
-            return Err(plan_err(format!(
-                "Table {} has sequence column, need to specify the sequence column",
-                schema.name
-            )));
-        }
-        let marker = if flavor == Flavor::Doris {
-            DELETE_SIGN
-        } else {
-            OP_COLUMN
-        };
-        let delete_from = if provided(marker) || (flavor == Flavor::StarRocks && !explicit) {
-            Some(marker.to_string())
-        } else {
-            None
-        };
-        Ok(Plan {
-            sources,
-            derived,
-            targets,
-            delete_from,
-            params: params.clone(),
-            flavor,
-        })
-    }
-
     /// Reads `data` (already decompressed) into rows.
     pub fn read(&self, engine: &Engine, schema: &TableSchema, data: &[u8]) -> RowBatch {
         let mut batch = RowBatch::default();
+        let partitions = partition_check(engine, schema);
+        let partitions = partitions.as_ref();
         match self.params.format {
             DataFormat::Csv => {
                 for mut row in read_csv(data, &self.params.csv) {
@@ -287,6 +112,7 @@ impl Plan {
                         &lookup,
                         &|| String::from_utf8_lossy(&data[span.0..span.1]).into_owned(),
                         &mut batch,
+                        partitions,
                     );
                 }
             }
@@ -313,6 +139,7 @@ impl Plan {
                                 &lookup,
                                 &|| format!("{values:?}"),
                                 &mut batch,
+                                partitions,
                             );
                         }
                         JsonRow::Object(map) => {
@@ -332,7 +159,7 @@ impl Plan {
                                 Some(value.and_then(json_text))
                             };
                             let line = || serde_json::to_string(&map).unwrap_or_default();
-                            self.finish_row(engine, schema, &lookup, &line, &mut batch);
+                            self.finish_row(engine, schema, &lookup, &line, &mut batch, partitions);
                         }
                     }
                 }
@@ -348,6 +175,7 @@ impl Plan {
         source: &dyn Fn(&str) -> Option<Option<String>>,
         line: &dyn Fn() -> String,
         batch: &mut RowBatch,
+        partitions: Option<&PartitionCheck>,
     ) {
         let mut computed: Vec<(String, Option<String>)> = Vec::new();
         for (name, expr) in &self.derived {
@@ -389,6 +217,14 @@ impl Plan {
                     values.push(None);
                     continue;
                 }
+                // `DEFAULT CURRENT_TIMESTAMP` is the load's time, on the engine's clock.
+                None if column
+                    .default
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case("CURRENT_TIMESTAMP")) =>
+                {
+                    Some(crate::engine::datetime_text(engine.now_ms()))
+                }
                 None => column.default.clone(),
             };
             match engine.convert(column, raw.as_deref(), self.params.strict_mode) {
@@ -401,6 +237,21 @@ impl Plan {
                     return;
                 }
             }
+        }
+        if let Some(check) = partitions
+            && !values[check.index].as_ref().is_some_and(|v| check.fits(v))
+        {
+            batch.filtered += 1;
+            let reason = match self.flavor {
+                Flavor::Doris => "no partition for this tuple",
+                Flavor::StarRocks => {
+                    "The row is out of partition ranges. Please add a new partition."
+                }
+            };
+            batch
+                .rejected
+                .push(format!("Reason: {reason}. src line [{}];", line()));
+            return;
         }
         let mut op = match self.params.merge_type {
             MergeType::Delete => RowOp::Delete,
@@ -436,6 +287,20 @@ impl Plan {
         }
         batch.rows.push(StagedRow { op, values });
     }
+}
+
+/// The table's partitions with bounds as the partition column's values (bounds that do not
+/// convert are taken as NULL, as the FE would have refused them).
+fn partition_check(engine: &Engine, schema: &TableSchema) -> Option<PartitionCheck> {
+    let partitions = schema.partitions.as_ref()?;
+    let index = schema.column_index(&partitions.column)?;
+    let column = &schema.columns[index];
+    let convert = |raw: &str| {
+        engine
+            .convert(column, Some(raw), false)
+            .unwrap_or(crate::engine::Value::Null)
+    };
+    Some(PartitionCheck::new(partitions, index, column, convert))
 }
 
 #[cfg(test)]

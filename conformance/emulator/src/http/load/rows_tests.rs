@@ -166,3 +166,50 @@ fn flink_style_json_with_delete_sign_and_backquoted_columns() {
     let ops: Vec<RowOp> = batch.rows.iter().map(|r| r.op).collect();
     assert_eq!(ops, [RowOp::Upsert, RowOp::Delete]);
 }
+
+/// Doris FE `Load.initColumns`: a `columns` header without a plain field name reads the file as
+/// the table's columns, then applies the expressions (`id = id * 10` sees the file's `id`).
+#[test]
+fn doris_columns_of_only_derived_items_read_the_table_columns_first() {
+    let (engine, schema) = engine(
+        Flavor::Doris,
+        "CREATE TABLE db.t (id INT, code INT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+    );
+    let params = doris_params(&headers(&[
+        ("column_separator", ","),
+        ("columns", "id = id * 10, code = id * 10 + 200"),
+        ("where", "id > 10"),
+    ]))
+    .unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let batch = plan.read(&engine, &schema, b"1,0\n2,0\n");
+    assert_eq!((batch.total, batch.unselected, batch.loaded()), (2, 1, 1));
+    let values: Vec<_> = batch.rows[0].values.iter().flatten().cloned().collect();
+    assert_eq!(
+        values,
+        [
+            crate::engine::Value::Int(20),
+            crate::engine::Value::Int(400)
+        ]
+    );
+}
+
+/// Doris' suite test_stream_load (test_default_value): a column the load leaves out with
+/// `DEFAULT CURRENT_TIMESTAMP` gets the load's time, also in strict mode.
+#[test]
+fn omitted_current_timestamp_column_gets_the_load_time() {
+    let (engine, schema) = engine(
+        Flavor::Doris,
+        "CREATE TABLE db.t (k INT, at DATETIME NULL DEFAULT CURRENT_TIMESTAMP) \
+         DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    );
+    let params = doris_params(&headers(&[("columns", "k"), ("strict_mode", "true")])).unwrap();
+    let plan = Plan::new(&schema, &params, Flavor::Doris).unwrap();
+    let batch = plan.read(&engine, &schema, b"1\n");
+    assert_eq!(batch.filtered, 0, "{:?}", batch.rejected);
+    let now = crate::engine::datetime_text(engine.now_ms());
+    match &batch.rows[0].values[1] {
+        Some(crate::engine::Value::Text(t)) => assert_eq!(t[..10], now[..10]),
+        other => panic!("{other:?}"),
+    }
+}
