@@ -6,7 +6,7 @@
 //! * SQL — sent over the MySQL port; rows compare as tab-separated text, in order when the
 //!   query orders them, as a multiset otherwise. NULL is `None` in StarRocks records (the
 //!   tester is Python) and `\N` in Doris `.out` files, whose DATETIME is Java's
-//!   `LocalDateTime` text (`2023-07-21T06:00`).
+//!   `LocalDateTime` text (`2023-07-21T06:00`) and whole FLOAT / DOUBLE values keep `.0`.
 //! * `function: wait_db_transaction_finish` and `select sleep(n)` wait until the database has
 //!   no running transaction (merge-commit windows closed) rather than for the full time.
 
@@ -164,10 +164,27 @@ impl Runner<'_> {
     }
 
     fn render(&self, row: mysql_async::Row) -> String {
+        let columns = row.columns();
         let values = row.unwrap();
         let cells: Vec<String> = values
             .into_iter()
-            .map(|v| match v {
+            .enumerate()
+            .map(|(i, v)| match v {
+                // The regression framework prints FLOAT / DOUBLE through Java's
+                // `Double.toString`: a whole number keeps `.0`.
+                mysql_async::Value::Bytes(b)
+                    if self.doris
+                        && columns.get(i).is_some_and(|c| {
+                            matches!(
+                                c.column_type(),
+                                mysql_async::consts::ColumnType::MYSQL_TYPE_DOUBLE
+                                    | mysql_async::consts::ColumnType::MYSQL_TYPE_FLOAT
+                            )
+                        })
+                        && b.iter().all(|c| c.is_ascii_digit() || *c == b'-') =>
+                {
+                    format!("{}.0", String::from_utf8_lossy(&b))
+                }
                 mysql_async::Value::NULL if self.doris => "\\N".into(),
                 mysql_async::Value::NULL => "None".into(),
                 mysql_async::Value::Bytes(b) => {
