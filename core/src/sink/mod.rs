@@ -4,11 +4,14 @@
 //! memory budget, flush triggers, labels, and the commit state machine. Each table's loads run
 //! on its own task (see `worker.rs`), one at a time, which keeps per-key order; tables load in
 //! parallel. `tables.rs` holds the per-table plumbing, `steps.rs` the retried protocol steps,
-//! `batch.rs` one batched load, `checkpoint.rs` prepare / commit, `recover.rs` the restart.
+//! `batch.rs` one batched load, `open_txn.rs` a checkpoint's open transaction (sending it
+//! again after a failure that may pass), `checkpoint.rs` prepare / commit, `recover.rs` the
+//! restart.
 
 mod batch;
 mod checkpoint;
 mod json_lines;
+mod open_txn;
 mod recover;
 mod resend;
 mod steps;
