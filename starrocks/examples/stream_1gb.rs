@@ -9,8 +9,9 @@
 //!   cargo run --release -p streamload-starrocks --example stream_1gb -- 1024
 //! ```
 //!
-//! The argument is the volume in MiB (default 1024). Peak RSS is `VmHWM` from
-//! `/proc/self/status` (Linux).
+//! The arguments are the volume in MiB (default 1024) and the `Sink`'s memory budget in MiB
+//! (default 32; the `Sink`'s own default is 256). Peak RSS is `VmHWM` from `/proc/self/status`
+//! (Linux).
 
 use std::time::Instant;
 
@@ -68,6 +69,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(1024);
+    let budget_mib: u64 = std::env::args()
+        .nth(2)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(32);
     let builder = StarRocksBuilder::from_env()?
         .with_version(SinkVersion::V2)
         .with_option("sink.chunk-limit", &(128u64 << 20).to_string())?;
@@ -87,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_delivery(Delivery::Checkpointed)
         .with_label_prefix(format!("bench{}", std::process::id()))
         .with_chunk_bytes(1 << 20)
-        .with_memory_budget(32 << 20);
+        .with_memory_budget(budget_mib << 20);
     let mut sink = StarRocksSink::builder()
         .with_protocol(builder)
         .with_sink_config(config)
