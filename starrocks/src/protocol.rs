@@ -217,7 +217,8 @@ impl Shared {
 
     /// Polls the label while it is `PREPARE` (a load still running), like the reference SDK:
     /// sleeps 0, 1, 2, 3, 4, 5, 5, … s, for at most `sink.check-label-state.timeout-ms`
-    /// (default 60 s), and returns the last state.
+    /// (default 60 s), and returns the last state. The query only reads, so one that fails on
+    /// the way (a lost answer, an FE restarting) is asked again within the same budget.
     pub(crate) async fn settle(&self, db: &str, label: &Label) -> Result<LabelState> {
         let budget = Duration::from_millis(
             self.config
@@ -227,8 +228,16 @@ impl Shared {
         let started = tokio::time::Instant::now();
         let mut step = 0u64;
         loop {
-            let state = self.label_state(db, label).await?;
+            let asked = self.label_state(db, label).await;
             let left = budget.saturating_sub(started.elapsed());
+            let state = match asked {
+                Ok(state) => state,
+                Err(e) if e.is_retryable() && !left.is_zero() => {
+                    tracing::warn!(backend = BACKEND, label = %label, error = %e, "label state unreadable; asking again");
+                    LabelState::Prepare
+                }
+                Err(e) => return Err(e),
+            };
             if state != LabelState::Prepare || left.is_zero() {
                 return Ok(state);
             }
