@@ -123,6 +123,12 @@ pub(crate) async fn open(
                 .with_credentials("root", "")
                 .with_label_prefix(prefix)
                 .with_timeouts(2_000, Some(5_000), Some(15_000));
+            if mode != Mode::StarRocksMergeCommit {
+                // A label left PREPARE by a commit that never arrived (the FE's redirect was
+                // the answer lost) is polled this long before the load is retried, instead of
+                // the default 60 s, which is longer than a writer run may take here.
+                protocol = protocol.with_option("sink.check-label-state.timeout-ms", "3000")?;
+            }
             protocol = match mode {
                 Mode::StarRocksV2 => protocol
                     .with_version(SinkVersion::V2)
