@@ -41,6 +41,9 @@ pub enum Mode {
 /// How long a label in `PREPARE` is polled when `sink.check-label-state.timeout-ms` is unset.
 const DEFAULT_SETTLE_MS: u64 = 60_000;
 
+/// Commits sent again after a failure that left the transaction waiting.
+const COMMIT_RESENDS: u32 = 3;
+
 /// Prepares sent again after answers lost while the label stayed `PREPARE`.
 const LOST_PREPARE_TRIES: u32 = 3;
 
@@ -168,19 +171,34 @@ impl Shared {
     }
 
     /// Commits a transaction (prepared, or one-phase from PREPARE). Anything but `OK` is
-    /// settled through `get_load_state`: COMMITTED / VISIBLE is success.
+    /// settled through `get_load_state`: COMMITTED / VISIBLE is success, and a transaction
+    /// still waiting after a failure that may pass is sent the commit again (up to
+    /// `COMMIT_RESENDS` times).
     pub(crate) async fn commit_txn(&self, table: &Table, label: &Label) -> Result<LoadReport> {
         let mut extra = Vec::new();
         if let Some(ms) = self.config.publish_timeout_ms {
             extra.push(("timeout", (ms / 1000).max(1).to_string()));
         }
-        let failure = match self.txn_op("commit", table, label, &extra).await {
-            Ok((body, _)) => return Ok(body.report()),
-            Err(e) if e.kind() == ErrorKind::DataQuality => return Err(self.explain(e).await),
-            Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(e),
-            Err(e) => e,
+        let mut resent = 0;
+        let (failure, settled) = loop {
+            let failure = match self.txn_op("commit", table, label, &extra).await {
+                Ok((body, _)) => return Ok(body.report()),
+                Err(e) if e.kind() == ErrorKind::DataQuality => return Err(self.explain(e).await),
+                Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(e),
+                Err(e) => e,
+            };
+            let settled = self.settle(&table.db, label).await;
+            let waiting = matches!(settled, Ok(LabelState::Prepare | LabelState::Precommitted));
+            // A commit lost on its way (the FE's redirect was the answer lost) leaves the
+            // transaction waiting: send the commit again rather than give the load up.
+            if waiting && failure.is_retryable() && resent < COMMIT_RESENDS {
+                resent += 1;
+                tracing::warn!(backend = BACKEND, label = %label, error = %failure, "commit did not take effect; sending it again");
+                continue;
+            }
+            break (failure, settled);
         };
-        match self.settle(&table.db, label).await {
+        match settled {
             Ok(state) if state.is_committed() => {
                 tracing::info!(backend = BACKEND, label = %label, ?state, "commit settled through the label state");
                 Ok(LoadReport {
