@@ -57,7 +57,7 @@ impl AnySink {
 /// Retries of one step. A step that must recover from a fault (a lost answer settled by the
 /// label state, a transaction rolled back and sent again) makes several requests, any of which
 /// the proxy may disturb again after its gap, so the budget covers a few faults in a row.
-const MAX_RETRIES: usize = 5;
+const MAX_RETRIES: usize = 8;
 
 fn sink_config(args: &WriterArgs, table: &Table, first_batch: u64) -> SinkConfigBuilder {
     let retry = RetryConfig {
