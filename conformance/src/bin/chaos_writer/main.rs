@@ -91,6 +91,24 @@ fn batch_end(args: &WriterArgs, offset: u64) -> u64 {
     (offset + args.batch).min(args.rows)
 }
 
+/// Closes the sink and prints `done` (the whole source is in) or `paused` (the run's batch
+/// limit came first).
+async fn finish(
+    sink: sinks::AnySink,
+    args: &WriterArgs,
+    offset: u64,
+    steps: &mut Steps,
+) -> Result<(), String> {
+    sink.close().await.map_err(|e| format!("close: {e}"))?;
+    let end = if offset >= args.rows {
+        "done"
+    } else {
+        "paused"
+    };
+    steps.step(end, format!("offset={offset}"));
+    Ok(())
+}
+
 async fn exactly_once(
     args: &WriterArgs,
     mode: streamload_conformance::Mode,
@@ -135,14 +153,7 @@ async fn exactly_once(
         offset = end;
         batches += 1;
     }
-    sink.close().await.map_err(|e| format!("close: {e}"))?;
-    let end = if offset >= args.rows {
-        "done"
-    } else {
-        "paused"
-    };
-    steps.step(end, format!("offset={offset}"));
-    Ok(())
+    finish(sink, args, offset, steps).await
 }
 
 async fn at_least_once(
@@ -184,12 +195,5 @@ async fn at_least_once(
         offset = end;
         batches += 1;
     }
-    sink.close().await.map_err(|e| format!("close: {e}"))?;
-    let end = if offset >= args.rows {
-        "done"
-    } else {
-        "paused"
-    };
-    steps.step(end, format!("offset={offset}"));
-    Ok(())
+    finish(sink, args, offset, steps).await
 }
