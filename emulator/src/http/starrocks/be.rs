@@ -8,19 +8,20 @@ use http::{Method, Response, StatusCode};
 
 use crate::engine::{Flavor, WriteMode};
 
-use super::auth::basic_auth;
-use super::batcher::{JoinError, WindowOutcome, WindowSpec};
-use super::doris_be::{JSON_MAX_BYTES, discard, error_log, param_key};
-use super::ids::{unique_pair, uuid_label};
-use super::load::params::{DataFormat, LoadParams, Phase};
-use super::load::params_starrocks::starrocks_params;
-use super::load::rows::Plan;
-use super::load_exec::{LoadJob, decode_body, read_rows, run_load};
-use super::load_report::{LoadReport, LoadStatus};
-use super::reply::{Body, json_200, respond};
-use super::server::Req;
-use super::state::HttpState;
-use super::{sr_txn, texts};
+use super::txn;
+use crate::http::auth::basic_auth;
+use crate::http::batcher::{JoinError, WindowOutcome, WindowSpec};
+use crate::http::doris::be::{JSON_MAX_BYTES, discard, error_log, param_key};
+use crate::http::ids::{unique_pair, uuid_label};
+use crate::http::load::params::{DataFormat, LoadParams, Phase};
+use crate::http::load::params_starrocks::starrocks_params;
+use crate::http::load::rows::Plan;
+use crate::http::load_exec::{LoadJob, decode_body, read_rows, run_load};
+use crate::http::load_report::{LoadReport, LoadStatus};
+use crate::http::reply::{Body, json_200, respond};
+use crate::http::server::Req;
+use crate::http::state::HttpState;
+use crate::http::texts;
 
 /// Routes one BE request.
 pub(crate) async fn handle(state: &HttpState, req: &mut Req, be: usize) -> Response<Body> {
@@ -39,7 +40,7 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req, be: usize) -> Respo
         }
         (Method::POST | Method::PUT, ["api", "transaction", op]) => {
             let op = op.to_string();
-            sr_txn::handle(state, req, be, &op).await
+            txn::handle(state, req, be, &op).await
         }
         (Method::GET, ["api", "health"]) => json_200("{\"status\": \"OK\",\"msg\": \"OK\"}".into()),
         (Method::GET | Method::HEAD, ["api", "_load_error_log"]) => error_log(state, req),

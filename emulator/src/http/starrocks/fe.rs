@@ -6,11 +6,11 @@ use http::{Method, Response, StatusCode, Version};
 
 use crate::engine::TxnState;
 
-use super::auth::basic_auth;
-use super::reply::{Body, Obj, json_200, redirect, respond, starrocks_rest_result};
-use super::server::Req;
-use super::sr_be::{merge_commit_flag, merge_commit_settings};
-use super::state::HttpState;
+use crate::http::auth::basic_auth;
+use crate::http::reply::{Body, Obj, json_200, redirect, respond, starrocks_rest_result};
+use crate::http::server::Req;
+use crate::http::starrocks::be::{merge_commit_flag, merge_commit_settings};
+use crate::http::state::HttpState;
 
 /// Routes one FE request.
 pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {

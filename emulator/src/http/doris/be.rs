@@ -5,18 +5,18 @@ use http::{Method, Response, StatusCode};
 
 use crate::engine::{Flavor, WriteMode};
 
-use super::auth::basic_auth;
-use super::batcher::{JoinError, WindowOutcome, WindowSpec};
-use super::doris_2pc;
-use super::ids::{unique_pair, uuid_label};
-use super::load::params::{Phase, doris_params};
-use super::load::rows::Plan;
-use super::load_exec::{LoadJob, decode_body, read_rows, run_load};
-use super::load_report::{LoadReport, LoadStatus};
-use super::reply::{Body, json_200, respond};
-use super::server::Req;
-use super::state::HttpState;
-use super::texts;
+use super::two_pc;
+use crate::http::auth::basic_auth;
+use crate::http::batcher::{JoinError, WindowOutcome, WindowSpec};
+use crate::http::ids::{unique_pair, uuid_label};
+use crate::http::load::params::{Phase, doris_params};
+use crate::http::load::rows::Plan;
+use crate::http::load_exec::{LoadJob, decode_body, read_rows, run_load};
+use crate::http::load_report::{LoadReport, LoadStatus};
+use crate::http::reply::{Body, json_200, respond};
+use crate::http::server::Req;
+use crate::http::state::HttpState;
+use crate::http::texts;
 
 /// `streaming_load_json_max_mb` (100 MB) in bytes: the JSON body limit without line mode.
 pub(crate) const JSON_MAX_BYTES: u64 = 100 * 1024 * 1024;
@@ -41,7 +41,7 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req, be: usize) -> Respo
         }
         (Method::PUT, ["api", db, "_stream_load_2pc"] | ["api", db, _, "_stream_load_2pc"]) => {
             let db = db.to_string();
-            doris_2pc::be_2pc(state, req, &db)
+            two_pc::be_2pc(state, req, &db)
         }
         (Method::GET, ["api", "health"]) => json_200("{\"status\": \"OK\",\"msg\": \"OK\"}".into()),
         (Method::GET | Method::HEAD, ["api", "_load_error_log"]) => error_log(state, req),
@@ -151,7 +151,7 @@ async fn stream_load(
     let by_line_header = req
         .header("read_json_by_line")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if params.format == super::load::params::DataFormat::Json
+    if params.format == crate::http::load::params::DataFormat::Json
         && !by_line_header
         && body_size > JSON_MAX_BYTES
     {
@@ -208,7 +208,7 @@ async fn stream_load(
     run_load(state, req, job, report).await
 }
 
-fn doris_params_lenient(req: &Req) -> super::load::params::LoadParams {
+fn doris_params_lenient(req: &Req) -> crate::http::load::params::LoadParams {
     let mut headers = req.parts.headers.clone();
     for name in [
         "columns",
@@ -249,7 +249,7 @@ async fn group_commit_load(
     be: usize,
     db: String,
     table: String,
-    params: super::load::params::LoadParams,
+    params: crate::http::load::params::LoadParams,
     sync: bool,
     mut report: LoadReport,
 ) -> LoadReport {

@@ -25,7 +25,7 @@ use super::reply::Body;
 use super::request_log::{Listener, RequestRecord};
 use super::state::HttpState;
 use super::switches::wait_for;
-use super::{doris_be, doris_fe, sr_be, sr_fe};
+use super::{doris, starrocks};
 
 /// One request as handlers see it: head, the still-unread body, and bookkeeping.
 #[derive(Debug)]
@@ -262,10 +262,10 @@ async fn dispatch(
 
 async fn route(state: &HttpState, which: Listener, req: &mut Req) -> Response<Body> {
     match (state.flavor, which) {
-        (Flavor::Doris, Listener::Fe) => doris_fe::handle(state, req).await,
-        (Flavor::Doris, Listener::Be(n)) => doris_be::handle(state, req, n).await,
-        (Flavor::StarRocks, Listener::Fe) => sr_fe::handle(state, req).await,
-        (Flavor::StarRocks, Listener::Be(n)) => sr_be::handle(state, req, n).await,
+        (Flavor::Doris, Listener::Fe) => doris::fe::handle(state, req).await,
+        (Flavor::Doris, Listener::Be(n)) => doris::be::handle(state, req, n).await,
+        (Flavor::StarRocks, Listener::Fe) => starrocks::fe::handle(state, req).await,
+        (Flavor::StarRocks, Listener::Be(n)) => starrocks::be::handle(state, req, n).await,
     }
 }
 

@@ -5,11 +5,11 @@ use http::{Method, Response, StatusCode};
 
 use crate::engine::{ColumnType, KeysModel};
 
-use super::auth::{Credentials, basic_auth};
-use super::reply::{Body, Obj, doris_fe_body, doris_fe_failed, redirect, respond};
-use super::server::Req;
-use super::state::HttpState;
-use super::texts;
+use crate::http::auth::{Credentials, basic_auth};
+use crate::http::reply::{Body, Obj, doris_fe_body, doris_fe_failed, redirect, respond};
+use crate::http::server::Req;
+use crate::http::state::HttpState;
+use crate::http::texts;
 
 /// Routes one FE request.
 pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {

@@ -4,7 +4,7 @@
 //! A context lives on the coordinator BE only; one request at a time may work on it (a
 //! try-lock: a second gets `TXN_IN_PROCESSING`), every `load` must carry the same load headers
 //! as the first, bytes add up over the transaction, and idle / transaction timeouts abort it.
-//! The contexts themselves live in [`sr_context`](super::sr_context).
+//! The contexts themselves live in [`txn_context`](super::txn_context).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,18 +13,18 @@ use http::{Method, Response};
 
 use crate::engine::{BeginError, BeginRequest, Flavor, WriteMode};
 
-use super::auth::basic_auth;
-use super::load::params_starrocks::starrocks_params;
-use super::load::rows::{Plan, RowBatch};
-use super::load_exec::{decode_body, read_rows, stage_rows};
-use super::reply::{Body, Obj, json_200};
-use super::server::Req;
-use super::sr_context::{
+use crate::http::auth::basic_auth;
+use crate::http::load::params_starrocks::starrocks_params;
+use crate::http::load::rows::{Plan, RowBatch};
+use crate::http::load_exec::{decode_body, read_rows, stage_rows};
+use crate::http::reply::{Body, Obj, json_200};
+use crate::http::server::Req;
+use crate::http::starrocks::txn_context::{
     ContextWork, TxnContext, context_for, declare_body, drop_context, error, expired,
     in_processing, json_size, load_request_key,
 };
-use super::state::HttpState;
-use super::texts;
+use crate::http::state::HttpState;
+use crate::http::texts;
 
 /// Routes `/api/transaction/{op}` on BE `be`.
 pub(crate) async fn handle(

@@ -5,11 +5,11 @@ use http::Response;
 
 use crate::engine::{TxnInfo, TxnState};
 
-use super::auth::basic_auth;
-use super::reply::{Body, Obj, respond};
-use super::server::Req;
-use super::state::HttpState;
-use super::texts;
+use crate::http::auth::basic_auth;
+use crate::http::reply::{Body, Obj, respond};
+use crate::http::server::Req;
+use crate::http::state::HttpState;
+use crate::http::texts;
 
 fn reply(status: &str, msg: &str) -> Response<Body> {
     let body = Obj::new().with("status", status).with("msg", msg).pretty();

@@ -12,7 +12,7 @@ use super::batcher::Batcher;
 use super::error_log::ErrorLogs;
 use super::faults::Faults;
 use super::request_log::RequestLog;
-use super::sr_context::TxnContexts;
+use super::starrocks::txn_context::TxnContexts;
 use super::switches::Switches;
 
 /// Shared state of all listeners.

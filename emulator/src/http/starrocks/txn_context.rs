@@ -10,12 +10,12 @@ use http::Response;
 
 use crate::engine::TxnState;
 
-use super::doris_be::JSON_MAX_BYTES;
-use super::load::params::{DataFormat, LoadParams};
-use super::load::rows::{Plan, RowBatch};
-use super::reply::{Body, Obj, json_200};
-use super::server::Req;
-use super::state::HttpState;
+use crate::http::doris::be::JSON_MAX_BYTES;
+use crate::http::load::params::{DataFormat, LoadParams};
+use crate::http::load::rows::{Plan, RowBatch};
+use crate::http::reply::{Body, Obj, json_200};
+use crate::http::server::Req;
+use crate::http::state::HttpState;
 
 /// The mutable part of a context, behind its try-lock.
 #[derive(Debug)]
