@@ -65,6 +65,7 @@ pub struct Error {
     message: String,
     context: Vec<(&'static str, String)>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    unsent: bool,
 }
 
 impl Error {
@@ -76,7 +77,22 @@ impl Error {
             message: message.into(),
             context: Vec::new(),
             source: None,
+            unsent: false,
         }
+    }
+
+    /// Marks the error as "the request never reached the node" (a refused connection): nothing
+    /// can have taken effect, so the request may go to another node. Implies
+    /// [`temporary`](Self::temporary).
+    pub fn unsent(mut self) -> Self {
+        self.unsent = true;
+        self.status = RetryStatus::Temporary;
+        self
+    }
+
+    /// Whether the request never reached the node (see [`unsent`](Self::unsent)).
+    pub fn is_unsent(&self) -> bool {
+        self.unsent
     }
 
     /// Marks the error as temporary: the same step may be retried under the same label.

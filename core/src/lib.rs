@@ -70,6 +70,8 @@ pub mod encode;
 mod error;
 mod flink;
 mod format;
+#[cfg(feature = "http")]
+pub mod http;
 mod label;
 pub mod metrics;
 mod protocol;

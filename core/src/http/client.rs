@@ -1,0 +1,513 @@
+//! [`Transport`]: the reqwest clients, Basic auth, FE failover, checked redirects, the empty-body
+//! `Expect: 100-continue` probe, streamed loads and error-log reads, for one cluster.
+//!
+//! A vendor crate configures it with its nodes and timeouts and a [`BackendDirectory`] (how its
+//! FE lists BEs), and keeps only its endpoints, headers and answer parsing.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, EXPECT, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use super::redirect::{MAX_REDIRECTS, checked_location, location_of, rewrite_loopback};
+use super::trust::HostTrust;
+use super::{host_port, rotate, transport_error};
+use crate::{Error, ErrorKind, Result};
+
+/// How one cluster is reached.
+#[derive(Clone)]
+pub struct TransportConfig {
+    /// Vendor tag put on every error of this transport (`"doris"`, `"starrocks"`).
+    pub backend: &'static str,
+    /// FE base URLs, in failover order.
+    pub frontends: Vec<Url>,
+    /// BE base URLs the user configured (loads may go to them directly).
+    pub backends: Vec<Url>,
+    /// Further host names that may receive credentials.
+    pub allowed_hosts: Vec<String>,
+    /// User name for Basic auth.
+    pub username: String,
+    /// Password for Basic auth (never shown by `Debug`).
+    pub password: String,
+    /// Rewrite a loopback host in a redirect or a reported BE to the FE's host.
+    pub rewrite_localhost: bool,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Per-read timeout of bodiless requests.
+    pub read_timeout: Option<Duration>,
+    /// Per-read timeout of streamed loads (`None`: a 2PC body may stay open a whole checkpoint).
+    pub stream_read_timeout: Option<Duration>,
+    /// Whole-request deadline of bodiless requests.
+    pub request_timeout: Option<Duration>,
+    /// Whole-request deadline of the redirect probe.
+    pub probe_timeout: Option<Duration>,
+    /// Whole-request deadline of streamed loads.
+    pub load_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for TransportConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportConfig")
+            .field("backend", &self.backend)
+            .field("frontends", &self.frontends)
+            .field("backends", &self.backends)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("rewrite_localhost", &self.rewrite_localhost)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a vendor's FE lists its alive BEs (they become hosts that may receive credentials).
+pub trait BackendDirectory: Send + Sync + fmt::Debug {
+    /// Path and query of the FE endpoint that lists the BEs.
+    fn path_and_query(&self) -> &str;
+    /// The alive BEs in the endpoint's answer, as base URLs with the answer's scheme.
+    fn parse(&self, answer: &Answer) -> Result<Vec<Url>>;
+}
+
+/// A final (non-redirect) answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: Bytes,
+    /// The URL that answered (no userinfo).
+    pub url: Url,
+}
+
+/// Where a probe led: the node that takes the body, or the FE's own answer.
+#[derive(Debug)]
+pub enum Resolved {
+    /// Send the body here (a BE).
+    Node(Url),
+    /// The FE answered instead of redirecting (a refusal, in practice).
+    Answered(Answer),
+}
+
+/// Which failures move a request on to the next FE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failover {
+    /// Only requests that never reached the FE ([`Error::is_unsent`]): for calls that act.
+    Unsent,
+    /// Any retryable failure and any 5xx answer: for reads that change nothing.
+    Retryable,
+}
+
+/// The HTTP side of one cluster.
+#[derive(Debug)]
+pub struct Transport {
+    backend: &'static str,
+    control: reqwest::Client,
+    stream: reqwest::Client,
+    auth: HeaderValue,
+    trust: HostTrust,
+    directory: Box<dyn BackendDirectory>,
+    rewrite_localhost: bool,
+    next: AtomicUsize,
+    request_timeout: Option<Duration>,
+    probe_timeout: Option<Duration>,
+    load_timeout: Option<Duration>,
+}
+
+impl Transport {
+    /// A transport for `config`, discovering BEs through `directory`.
+    pub fn new(config: TransportConfig, directory: Box<dyn BackendDirectory>) -> Result<Self> {
+        let tag = |e: Error| e.with_context("backend", config.backend);
+        if config.frontends.is_empty() && config.backends.is_empty() {
+            return Err(tag(Error::new(
+                ErrorKind::Config,
+                "no FE or BE address configured",
+            )));
+        }
+        let build = |read_timeout: Option<Duration>| {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(config.connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(30))
+                .tcp_nodelay(true);
+            if let Some(t) = read_timeout {
+                b = b.read_timeout(t);
+            }
+            b.build().map_err(|e| {
+                tag(Error::new(ErrorKind::Config, "cannot build the HTTP client").set_source(e))
+            })
+        };
+        Ok(Self {
+            backend: config.backend,
+            control: build(config.read_timeout)?,
+            stream: build(config.stream_read_timeout)?,
+            auth: basic_auth(&config.username, &config.password).map_err(tag)?,
+            trust: HostTrust::new(config.frontends, config.backends, config.allowed_hosts),
+            directory,
+            rewrite_localhost: config.rewrite_localhost,
+            next: AtomicUsize::new(0),
+            request_timeout: config.request_timeout,
+            probe_timeout: config.probe_timeout,
+            load_timeout: config.load_timeout,
+        })
+    }
+
+    /// The hosts this transport sends credentials to.
+    pub fn trust(&self) -> &HostTrust {
+        &self.trust
+    }
+
+    /// The vendor tag of this transport's errors.
+    pub fn backend_tag(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Tags an error with this transport's vendor.
+    pub fn tag(&self, e: Error) -> Error {
+        if e.context("backend").is_some() {
+            e
+        } else {
+            e.with_context("backend", self.backend)
+        }
+    }
+
+    /// The FEs, rotated so consecutive calls start at different nodes.
+    pub fn fe_rotation(&self) -> Vec<Url> {
+        rotate(
+            self.trust.frontends(),
+            self.next.fetch_add(1, Ordering::Relaxed),
+        )
+    }
+
+    /// Runs `attempt` against each FE in turn until one does not fail the `failover` way.
+    pub async fn with_failover<T, F, Fut>(&self, failover: Failover, attempt: F) -> Result<T>
+    where
+        F: Fn(Url) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut last = None;
+        for fe in self.fe_rotation() {
+            match attempt(fe.clone()).await {
+                Err(e) if moves_on(failover, &e) => {
+                    tracing::warn!(backend = self.backend, fe = %host_port(&fe), error = %e, "FE failed, trying the next one");
+                    last = Some(e);
+                }
+                other => return other.map_err(|e| self.tag(e)),
+            }
+        }
+        Err(self.tag(last.unwrap_or_else(|| Error::new(ErrorKind::Config, "no FE configured"))))
+    }
+
+    /// A bodiless request to the FEs (`path_and_query` already encoded), following checked
+    /// redirects; `failover` says when the next FE is asked. A 5xx answer moves on under
+    /// [`Failover::Retryable`], and is returned when every FE gave one.
+    pub async fn fe_request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        failover: Failover,
+    ) -> Result<Answer> {
+        self.with_failover(failover, |fe| {
+            let method = method.clone();
+            async move {
+                let url = join(&fe, path_and_query)?;
+                let answer = self.request(method, url, headers).await?;
+                if failover == Failover::Retryable && answer.status.is_server_error() {
+                    return Err(Error::new(
+                        ErrorKind::Unavailable,
+                        format!("FE answered HTTP {}", answer.status),
+                    )
+                    .with_context("node", host_port(&answer.url))
+                    .temporary());
+                }
+                Ok(answer)
+            }
+        })
+        .await
+    }
+
+    /// A bodiless request to `url`, following checked redirects. Transport failures are errors;
+    /// any final answer is returned as is.
+    pub async fn request(&self, method: Method, url: Url, headers: &HeaderMap) -> Result<Answer> {
+        let mut url = url;
+        for _ in 0..=MAX_REDIRECTS {
+            self.check_trusted(&url).await?;
+            let mut req = self
+                .authorized(&self.control, method.clone(), &url)
+                .headers(headers.clone());
+            if method != Method::GET {
+                // hyper sends no framing header for an empty body; the servers want one.
+                req = req.header(CONTENT_LENGTH, "0").body(Bytes::new());
+            }
+            if let Some(t) = self.request_timeout {
+                req = req.timeout(t);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.tag(transport_error(e, &url)))?;
+            match location_of(&resp).map_err(|e| self.tag(e))? {
+                Some(location) => url = self.follow(&url, &location).await?,
+                None => return self.read(resp, url).await,
+            }
+        }
+        Err(self.too_many_redirects(&url))
+    }
+
+    /// Probes `url` (an FE endpoint) with an empty-body PUT carrying `Expect: 100-continue` and
+    /// follows FE → FE hops to the node that takes the body. Nothing is uploaded.
+    pub async fn probe(&self, url: Url, headers: &HeaderMap) -> Result<Resolved> {
+        let mut url = url;
+        for _ in 0..=MAX_REDIRECTS {
+            self.check_trusted(&url).await?;
+            let mut req = self
+                .authorized(&self.control, Method::PUT, &url)
+                .headers(headers.clone())
+                .header(EXPECT, "100-continue")
+                .header(CONTENT_LENGTH, "0")
+                .body(Bytes::new());
+            if let Some(t) = self.probe_timeout {
+                req = req.timeout(t);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.tag(transport_error(e, &url)))?;
+            let Some(location) = location_of(&resp).map_err(|e| self.tag(e))? else {
+                return Ok(Resolved::Answered(self.read(resp, url).await?));
+            };
+            let target = self.follow(&url, &location).await?;
+            if !self.trust.is_frontend(&target) && self.is_backend(&target).await {
+                tracing::debug!(backend = self.backend, target = %host_port(&target), "redirected to a BE");
+                return Ok(Resolved::Node(target));
+            }
+            tracing::debug!(backend = self.backend, target = %host_port(&target), "redirected to another FE");
+            url = target;
+        }
+        Err(self.too_many_redirects(&url))
+    }
+
+    /// A streamed request to a checked node (a BE the probe named, or a configured node), with
+    /// credentials and the load deadline; the body is fed through `body`.
+    pub fn stream(
+        &self,
+        method: Method,
+        url: &Url,
+        headers: HeaderMap,
+        body: reqwest::Body,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self
+            .authorized(&self.stream, method, url)
+            .headers(headers)
+            .body(body);
+        if let Some(t) = self.load_timeout {
+            req = req.timeout(t);
+        }
+        req
+    }
+
+    /// Reads at most `limit` bytes of a URL a server handed out (an error log), without
+    /// credentials, if it points to a host of the cluster or the allow-list.
+    pub async fn get_limited(&self, url: &Url, limit: usize) -> Result<(StatusCode, String)> {
+        if !self.trust.allows(url) {
+            return Err(self.tag(
+                Error::new(
+                    ErrorKind::Config,
+                    "the error log URL points to an unknown host",
+                )
+                .with_context("node", host_port(url)),
+            ));
+        }
+        let mut req = self.control.get(url.clone());
+        if let Some(t) = self.request_timeout.or(self.probe_timeout) {
+            req = req.timeout(t);
+        }
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| self.tag(transport_error(e, url)))?;
+        let status = resp.status();
+        let mut out = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.tag(transport_error(e, url)))?
+        {
+            out.extend_from_slice(&chunk);
+            if out.len() >= limit {
+                out.truncate(limit);
+                break;
+            }
+        }
+        Ok((status, String::from_utf8_lossy(&out).into_owned()))
+    }
+
+    /// Asks the FEs for the alive BEs and remembers them as trusted hosts.
+    pub async fn discover(&self) -> Result<Vec<Url>> {
+        let path = self.directory.path_and_query().to_owned();
+        let found = self
+            .with_failover(Failover::Retryable, |fe| {
+                let path = path.clone();
+                async move {
+                    let answer = self.get_between_fes(join(&fe, &path)?).await?;
+                    let mut bes = self.directory.parse(&answer)?;
+                    if self.rewrite_localhost {
+                        for be in &mut bes {
+                            rewrite_loopback(be, &answer.url);
+                        }
+                    }
+                    Ok(bes)
+                }
+            })
+            .await?;
+        if found.is_empty() {
+            return Err(self.tag(
+                Error::new(ErrorKind::Unavailable, "no alive BE reported by the FE").temporary(),
+            ));
+        }
+        self.trust.set_reported(&found);
+        Ok(found)
+    }
+
+    /// Whether a redirect target is a BE. A target that is neither a configured BE nor among
+    /// the BEs the FE reports is another FE (a leader missing from the FE list); when the FE
+    /// cannot list its BEs, the target is taken for a BE, as the FE protocol intends.
+    pub async fn is_backend(&self, url: &Url) -> bool {
+        if self.trust.is_known_backend(url) {
+            return true;
+        }
+        match self.discover().await {
+            Ok(_) => self.trust.is_known_backend(url),
+            Err(_) => true,
+        }
+    }
+
+    /// A GET that follows redirects only to hosts already trusted (follower FE → leader FE):
+    /// discovery's own request, which must not trigger a discovery.
+    async fn get_between_fes(&self, url: Url) -> Result<Answer> {
+        let mut url = url;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut req = self.authorized(&self.control, Method::GET, &url);
+            if let Some(t) = self.request_timeout {
+                req = req.timeout(t);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.tag(transport_error(e, &url)))?;
+            match location_of(&resp).map_err(|e| self.tag(e))? {
+                Some(location) => {
+                    let target = checked_location(&url, &location, self.rewrite_localhost)
+                        .map_err(|e| self.tag(e))?;
+                    if !self.trust.allows(&target) {
+                        return Err(self.tag(HostTrust::refused(&target)));
+                    }
+                    url = target;
+                }
+                None => return self.read(resp, url).await,
+            }
+        }
+        Err(self.too_many_redirects(&url))
+    }
+
+    fn authorized(
+        &self,
+        client: &reqwest::Client,
+        method: Method,
+        url: &Url,
+    ) -> reqwest::RequestBuilder {
+        client
+            .request(method, url.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+    }
+
+    async fn read(&self, resp: reqwest::Response, url: Url) -> Result<Answer> {
+        let status = resp.status();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.tag(transport_error(e, &url)))?;
+        Ok(Answer { status, body, url })
+    }
+
+    /// Checks a redirect's `Location` and its host.
+    async fn follow(&self, from: &Url, location: &str) -> Result<Url> {
+        let target =
+            checked_location(from, location, self.rewrite_localhost).map_err(|e| self.tag(e))?;
+        self.check_trusted(&target).await?;
+        Ok(target)
+    }
+
+    /// Refuses a host that is not the cluster's: an unknown host triggers one BE discovery
+    /// (the FE is trusted, a BE it names may simply not be known yet). When the FE cannot be
+    /// asked right now, nothing is sent to the unverified host, but the refusal is temporary.
+    async fn check_trusted(&self, target: &Url) -> Result<()> {
+        if self.trust.allows(target) {
+            return Ok(());
+        }
+        match self.discover().await {
+            Ok(_) if self.trust.allows(target) => Ok(()),
+            Err(e) if e.is_retryable() => Err(self.tag(
+                Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "cannot check the redirect target {}: BE discovery failed",
+                        host_port(target)
+                    ),
+                )
+                .set_source(e)
+                .temporary(),
+            )),
+            _ => Err(self.tag(HostTrust::refused(target))),
+        }
+    }
+
+    fn too_many_redirects(&self, url: &Url) -> Error {
+        self.tag(
+            Error::new(
+                ErrorKind::Protocol,
+                format!("more than {MAX_REDIRECTS} redirects"),
+            )
+            .with_context("node", host_port(url)),
+        )
+    }
+}
+
+fn moves_on(failover: Failover, e: &Error) -> bool {
+    match failover {
+        Failover::Unsent => e.is_unsent(),
+        Failover::Retryable => {
+            e.is_retryable() && matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout)
+        }
+    }
+}
+
+/// `base` joined with an encoded `path_and_query`.
+fn join(base: &Url, path_and_query: &str) -> Result<Url> {
+    base.join(path_and_query).map_err(|e| {
+        Error::new(
+            ErrorKind::Config,
+            format!("invalid request path {path_and_query:?}"),
+        )
+        .set_source(e)
+    })
+}
+
+/// The `Authorization` value, marked sensitive so it never shows in `Debug` output.
+fn basic_auth(user: &str, password: &str) -> Result<HeaderValue> {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let mut value = HeaderValue::from_str(&format!("Basic {token}"))
+        .map_err(|_| Error::new(ErrorKind::Config, "credentials are not valid header text"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;
