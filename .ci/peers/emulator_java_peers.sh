@@ -25,7 +25,7 @@ work=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
 mvn -q -B -f .ci/peers/java/pom.xml -Dmaven.repo.local="$work/m2" -Dpeers.build.dir="$work/build" \
     compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt"
 cp="$work/build/classes:$(cat "$work/cp.txt")"
-jvm=(java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.flink=error -cp "$cp")
+jvm=(java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.flink=error -Dorg.slf4j.simpleLogger.log.org.apache.doris=error -cp "$cp")
 echo "java harness ready after $((SECONDS - started)) s"
 
 emu_start sr --flavor starrocks
