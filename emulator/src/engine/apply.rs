@@ -149,9 +149,12 @@ pub(crate) fn apply(
     let names = names.join(", ");
     let insert = format!("INSERT INTO {table} ({names}) VALUES ({placeholders})");
     let upsert = format!("INSERT OR REPLACE INTO {table} ({names}) VALUES ({placeholders})");
+    // `IS`: a NULL in a nullable key column is a key value like any other (the servers group
+    // and replace on it); SQLite's `=` never matches NULL and its PRIMARY KEY lets NULL keys
+    // repeat, so a row with a NULL key is deleted by key before it is written.
     let key_where: Vec<String> = keys
         .iter()
-        .map(|&i| format!("{} = ?", quote_ident(&schema.columns[i].name)))
+        .map(|&i| format!("{} IS ?", quote_ident(&schema.columns[i].name)))
         .collect();
     let key_where = key_where.join(" AND ");
     let delete = format!("DELETE FROM {table} WHERE {key_where}");
@@ -227,6 +230,9 @@ pub(crate) fn apply(
                     }
                 })
                 .collect();
+            if schema.model != KeysModel::Duplicate && key_vals.contains(&Value::Null) {
+                del.execute(params_from_iter(key_vals.iter().map(to_sql)))?;
+            }
             ins.execute(params_from_iter(merged.iter().map(to_sql)))?;
         }
     }

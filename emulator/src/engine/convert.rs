@@ -3,7 +3,8 @@
 //!
 //! Without strict mode a value that cannot be converted becomes NULL (and then fails only on a
 //! NOT NULL column), as both servers do; with strict mode it filters the row. A string longer
-//! than its column and a NULL in a NOT NULL column filter the row in both modes.
+//! than its column filters the row (recent Doris without strict mode first cuts it to the
+//! column's length), and a NULL in a NOT NULL column filters it in both modes.
 
 use super::Flavor;
 use super::schema::{Column, ColumnType, Value};
@@ -69,7 +70,20 @@ pub(crate) fn convert(
             Err(null_reason(flavor, column))
         };
     };
-    // Length limits filter the row whatever strict mode says.
+    // Recent Doris plans a load like an INSERT: without strict mode (strict cast) the sink casts
+    // a longer string with `substring(s, 1, n)` (Nereids BindSink, `truncateString`), counting
+    // characters; the BE's length check in bytes then filters what is still too long. StarRocks,
+    // and Doris in strict mode, filter the row.
+    let truncated;
+    let raw = match column.ty {
+        ColumnType::Char(n) | ColumnType::Varchar(n)
+            if flavor == Flavor::Doris && !strict_mode && raw.len() > n as usize =>
+        {
+            truncated = raw.chars().take(n as usize).collect::<String>();
+            truncated.as_str()
+        }
+        _ => raw,
+    };
     if let ColumnType::Char(n) | ColumnType::Varchar(n) = column.ty
         && raw.len() > n as usize
     {

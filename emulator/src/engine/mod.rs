@@ -36,7 +36,7 @@ use std::time::Duration;
 pub(crate) use convert::datetime_text;
 pub(crate) use ddl_render::create_table_sql;
 pub use schema::{Aggregation, Column, ColumnType, KeysModel, TableSchema, Value};
-pub use storage::{DECL_DATE, DECL_DATETIME, DECL_DECIMAL};
+pub use storage::{DECL_BOOLEAN, DECL_DATE, DECL_DATETIME, DECL_DECIMAL};
 pub use txn_types::{
     BeginError, BeginRequest, EngineError, RowOp, StagedRow, TxnError, TxnInfo, TxnState, WriteMode,
 };
@@ -124,7 +124,8 @@ pub struct QueryResult {
     /// Rows; each has one value per column.
     pub rows: Vec<Vec<Value>>,
     /// The SQLite declared type of each column when it is a plain table column (`None` for
-    /// expressions): [`DECL_DECIMAL`], [`DECL_DATE`], [`DECL_DATETIME`] mark those types.
+    /// expressions): [`DECL_DECIMAL`], [`DECL_DATE`], [`DECL_DATETIME`], [`DECL_BOOLEAN`] mark
+    /// those types.
     pub column_types: Vec<Option<String>>,
 }
 

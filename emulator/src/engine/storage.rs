@@ -36,15 +36,17 @@ pub const DECL_DECIMAL: &str = "DECIMAL_BLOB";
 pub const DECL_DATE: &str = "DATE_TEXT";
 /// Declared SQLite type of DATETIME columns (TEXT affinity).
 pub const DECL_DATETIME: &str = "DATETIME_TEXT";
+/// Declared SQLite type of BOOLEAN columns (INTEGER affinity): the MySQL port answers them as
+/// TINYINT(1), as both servers do, so clients read booleans rather than integers.
+pub const DECL_BOOLEAN: &str = "BOOLEAN_INT";
 
 /// The SQLite declared type (and so the affinity) used for a column type.
 fn sqlite_type(ty: &ColumnType) -> &'static str {
     match ty {
-        ColumnType::Boolean
-        | ColumnType::TinyInt
-        | ColumnType::SmallInt
-        | ColumnType::Int
-        | ColumnType::BigInt => "INTEGER",
+        ColumnType::Boolean => DECL_BOOLEAN,
+        // `INT`, not `INTEGER`: an `INTEGER` primary key would be SQLite's rowid, and a NULL
+        // key (legal in a nullable key column) would be stored as a generated row number.
+        ColumnType::TinyInt | ColumnType::SmallInt | ColumnType::Int | ColumnType::BigInt => "INT",
         ColumnType::Float | ColumnType::Double => "REAL",
         // No affinity: LARGEINT beyond i64 stays exact text, small values integers.
         ColumnType::LargeInt => "",

@@ -13,7 +13,7 @@ use tokio::io::AsyncWrite;
 
 use std::sync::Arc;
 
-use crate::engine::{DECL_DATE, DECL_DATETIME, DECL_DECIMAL, QueryResult, Value};
+use crate::engine::{DECL_BOOLEAN, DECL_DATE, DECL_DATETIME, DECL_DECIMAL, QueryResult, Value};
 
 use super::access_denied::LoginOutcome;
 
@@ -49,13 +49,16 @@ impl Shim {
 }
 
 /// The MySQL type of result column `i`: from the table column's declared type in the text
-/// protocol (DATE, DATETIME, DECIMAL), otherwise from the values.
+/// protocol (DATE, DATETIME, DECIMAL, and BOOLEAN as TINY: both servers send it as TINYINT(1),
+/// which JDBC reads as `true` / `false`; opensrv-mysql cannot set the display length, so the
+/// emulator sends TINY for BOOLEAN only), otherwise from the values.
 fn column_type(qr: &QueryResult, i: usize, binary: bool) -> ColumnType {
     if !binary {
         match qr.column_types.get(i).and_then(Option::as_deref) {
             Some(DECL_DATE) => return ColumnType::MYSQL_TYPE_DATE,
             Some(DECL_DATETIME) => return ColumnType::MYSQL_TYPE_DATETIME,
             Some(DECL_DECIMAL) => return ColumnType::MYSQL_TYPE_NEWDECIMAL,
+            Some(DECL_BOOLEAN) => return ColumnType::MYSQL_TYPE_TINY,
             _ => {}
         }
     }

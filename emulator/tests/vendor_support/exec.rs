@@ -185,6 +185,17 @@ impl Runner<'_> {
                 {
                     format!("{}.0", String::from_utf8_lossy(&b))
                 }
+                // BOOLEAN comes as TINYINT(1), which the framework's JDBC reads as a Boolean (the
+                // emulator sends TINY for BOOLEAN columns only).
+                mysql_async::Value::Bytes(b)
+                    if self.doris
+                        && columns.get(i).is_some_and(|c| {
+                            c.column_type() == mysql_async::consts::ColumnType::MYSQL_TYPE_TINY
+                        })
+                        && (b == b"0" || b == b"1") =>
+                {
+                    (if b == b"1" { "true" } else { "false" }).into()
+                }
                 mysql_async::Value::NULL if self.doris => "\\N".into(),
                 mysql_async::Value::NULL => "None".into(),
                 mysql_async::Value::Bytes(b) => {
