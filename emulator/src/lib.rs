@@ -42,10 +42,23 @@
 //! ```
 //!
 //! The binary has the same options:
-//! `streamload-emulator --flavor doris|starrocks [--host 127.0.0.1] [--fe-http-port N]
-//! [--be-http-port N] [--backends K] [--mysql-port N] [--user root] [--password ''] [--data-dir DIR]
-//! [--discard]`; it prints one `ready fe_http=... be_http=...[,...] mysql=mysql://USER@H:P` line
-//! when every listener is up and serves until SIGINT / SIGTERM.
+//! `streamload-emulator --flavor doris|starrocks [--version X.Y[.Z]] [--frontends N]
+//! [--host 127.0.0.1] [--fe-http-port N] [--be-http-port N] [--backends K] [--mysql-port N]
+//! [--user root] [--password ''] [--data-dir DIR] [--discard]`; it prints one
+//! `ready fe_http=...[,...] be_http=...[,...] mysql=mysql://USER@H:P` line when every listener
+//! is up and serves until SIGINT / SIGTERM.
+//!
+//! # Versions and clusters
+//!
+//! [`EmulatorConfig::version`] (`--version`) plays a server release: the version queries report
+//! it and features newer than it are off, as on that release (see [`version`]), so clients'
+//! version detection and old-server fallbacks run against the emulator.
+//! [`EmulatorConfig::frontends`] (`--frontends`) starts several FEs: FE 0 leads while it is up,
+//! then the next FE that is up; StarRocks followers redirect loads and transaction operations
+//! to the leader, Doris FEs redirect loads straight to a BE. Switching FE listeners down and up
+//! ([`EmulatorHandle::set_listener_up`] with [`Listener::fe`]) tests leader redirects and FE
+//! failover; [`FaultAction::Hang`] on a BE makes loads hang after the FE's 307 while the FE
+//! stays healthy.
 //!
 //! With `--data-dir` the emulator survives being SIGKILLed at any instant: on restart committed
 //! loads are present exactly once, PRECOMMITTED (PREPARED) transactions keep their rows and wait
@@ -56,6 +69,7 @@
 pub mod engine;
 pub mod http;
 pub mod mysql;
+pub mod version;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,10 +81,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::engine::{Engine, EngineConfig, Flavor};
-use crate::http::HttpState;
 pub use crate::http::faults::{FaultAction, FaultRule, Faults};
 pub use crate::http::request_log::{Listener, RequestLog, RequestRecord};
 pub use crate::http::switches::Switches;
+use crate::http::{Cluster, HttpState};
+use crate::version::{Release, ServerVersion};
 
 /// How to start an emulator. [`EmulatorConfig::new`] gives loopback, ephemeral ports, one BE,
 /// user `root` with an empty password, in memory.
@@ -80,12 +95,20 @@ pub struct EmulatorConfig {
     pub flavor: Flavor,
     /// Address every listener binds (and the host written into redirects).
     pub host: String,
-    /// FE HTTP port (0 = ephemeral).
+    /// FE HTTP port (0 = ephemeral); further FEs use consecutive ports from here.
     pub fe_http_port: u16,
+    /// Number of FEs. FE 0 leads while it is up; the others are followers (StarRocks
+    /// followers redirect loads and transaction operations to the leader, Doris FEs all
+    /// redirect loads to a BE). When the leader's listener goes down the next FE that is up
+    /// leads.
+    pub frontends: usize,
     /// First BE HTTP port; BEs use consecutive ports from here (0 = each ephemeral).
     pub be_http_port: u16,
     /// Number of BEs.
     pub backends: usize,
+    /// The server version played (see [`version`]); `None` plays
+    /// [`ServerVersion::default_for`] the flavor.
+    pub version: Option<ServerVersion>,
     /// MySQL port (0 = ephemeral).
     pub mysql_port: u16,
     /// The one user.
@@ -112,8 +135,10 @@ impl EmulatorConfig {
             flavor,
             host: "127.0.0.1".into(),
             fe_http_port: 0,
+            frontends: 1,
             be_http_port: 0,
             backends: 1,
+            version: None,
             mysql_port: 0,
             user: "root".into(),
             password: String::new(),
@@ -131,8 +156,10 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("flavor", &self.flavor)
             .field("host", &self.host)
             .field("fe_http_port", &self.fe_http_port)
+            .field("frontends", &self.frontends)
             .field("be_http_port", &self.be_http_port)
             .field("backends", &self.backends)
+            .field("version", &self.version)
             .field("mysql_port", &self.mysql_port)
             .field("user", &self.user)
             .field("password", &"<redacted>")
@@ -152,7 +179,8 @@ pub struct Emulator;
 /// running until the runtime ends.
 #[derive(Debug)]
 pub struct EmulatorHandle {
-    fe: SocketAddr,
+    fes: Vec<SocketAddr>,
+    release: Release,
     bes: Vec<SocketAddr>,
     mysql: SocketAddr,
     user: String,
@@ -162,6 +190,11 @@ pub struct EmulatorHandle {
     switches: Switches,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// Port `n` of a consecutive range starting at `first` (0 = every port ephemeral).
+fn consecutive(first: u16, n: usize) -> u16 {
+    if first == 0 { 0 } else { first + n as u16 }
 }
 
 fn other_error(e: impl std::fmt::Display) -> std::io::Error {
@@ -174,6 +207,13 @@ impl Emulator {
         if config.backends == 0 {
             return Err(other_error("at least one backend is needed"));
         }
+        if config.frontends == 0 {
+            return Err(other_error("at least one frontend is needed"));
+        }
+        let version = config
+            .version
+            .unwrap_or(ServerVersion::default_for(config.flavor));
+        let release = Release::new(config.flavor, version);
         let mut engine_config = EngineConfig::new(config.flavor);
         engine_config.data_dir = config.data_dir.clone();
         engine_config.user = config.user.clone();
@@ -184,18 +224,19 @@ impl Emulator {
         let engine = Engine::open(engine_config).map_err(other_error)?;
 
         let host = config.host.as_str();
-        let fe = TcpListener::bind((host, config.fe_http_port)).await?;
+        let mut fes = Vec::with_capacity(config.frontends);
+        for n in 0..config.frontends {
+            fes.push(TcpListener::bind((host, consecutive(config.fe_http_port, n))).await?);
+        }
         let mut bes = Vec::with_capacity(config.backends);
         for n in 0..config.backends {
-            let port = if config.be_http_port == 0 {
-                0
-            } else {
-                config.be_http_port + n as u16
-            };
-            bes.push(TcpListener::bind((host, port)).await?);
+            bes.push(TcpListener::bind((host, consecutive(config.be_http_port, n))).await?);
         }
         let mysql = TcpListener::bind((host, config.mysql_port)).await?;
-        let fe_addr = fe.local_addr()?;
+        let fe_addrs: Vec<SocketAddr> = fes
+            .iter()
+            .map(|l| l.local_addr())
+            .collect::<Result<_, _>>()?;
         let be_addrs: Vec<SocketAddr> = bes
             .iter()
             .map(|l| l.local_addr())
@@ -204,24 +245,32 @@ impl Emulator {
 
         let log = RequestLog::default();
         let faults = Faults::default();
+        let (shutdown, rx) = watch::channel(false);
+        let cluster = Cluster {
+            host: config.host.clone(),
+            fe_ports: fe_addrs.iter().map(|a| a.port()).collect(),
+            be_ports: be_addrs.iter().map(|a| a.port()).collect(),
+            release,
+            stopping: rx.clone(),
+        };
         let state = Arc::new(HttpState::new(
             engine.clone(),
-            config.host.clone(),
-            be_addrs.iter().map(|a| a.port()).collect(),
+            cluster,
             log.clone(),
             faults.clone(),
             config.discard,
             config.group_commit_interval,
         ));
         let switches = state.switches.clone();
-        let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(http::serve(
-            fe,
-            Listener::Fe,
-            Arc::clone(&state),
-            rx.clone(),
-        )));
+        for (n, fe) in fes.into_iter().enumerate() {
+            tasks.push(tokio::spawn(http::serve(
+                fe,
+                Listener::fe(n),
+                Arc::clone(&state),
+                rx.clone(),
+            )));
+        }
         for (n, be) in bes.into_iter().enumerate() {
             tasks.push(tokio::spawn(http::serve(
                 be,
@@ -234,7 +283,7 @@ impl Emulator {
         let mut mysql_rx = rx.clone();
         tasks.push(tokio::spawn(async move {
             tokio::select! {
-                _ = mysql::serve(mysql, mysql_engine) => {}
+                _ = mysql::serve_release(mysql, mysql_engine, release) => {}
                 _ = mysql_rx.changed() => {}
             }
         }));
@@ -250,7 +299,8 @@ impl Emulator {
             }
         }));
         Ok(EmulatorHandle {
-            fe: fe_addr,
+            fes: fe_addrs,
+            release,
             bes: be_addrs,
             mysql: mysql_addr,
             user: config.user,
@@ -265,9 +315,24 @@ impl Emulator {
 }
 
 impl EmulatorHandle {
-    /// `http://host:port` of the FE.
+    /// `http://host:port` of FE 0 (the leader while it is up).
     pub fn fe_url(&self) -> String {
-        format!("http://{}", self.fe)
+        format!("http://{}", self.fes[0])
+    }
+
+    /// `http://host:port` of every FE, in FE order ([`Listener::fe`]).
+    pub fn fe_urls(&self) -> Vec<String> {
+        self.fes.iter().map(|a| format!("http://{a}")).collect()
+    }
+
+    /// The leading FE: the first whose listener is up.
+    pub fn leader(&self) -> usize {
+        self.switches.leader()
+    }
+
+    /// The flavor and version played.
+    pub fn release(&self) -> Release {
+        self.release
     }
 
     /// `http://host:port` of every BE, in BE order.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use streamload_emulator::engine::Flavor;
+use streamload_emulator::version::ServerVersion;
 use streamload_emulator::{Emulator, EmulatorConfig};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -15,17 +16,31 @@ enum FlavorArg {
 
 /// A local Apache Doris / StarRocks FE+BE emulator (Stream Load, 2PC, transactions, a MySQL port).
 #[derive(Debug, Parser)]
-#[command(name = "streamload-emulator", version)]
+///
+/// `--version` names the server version to play; `-V` / `--emulator-version` prints the
+/// emulator's own version.
+#[command(name = "streamload-emulator", version, disable_version_flag = true)]
 struct Args {
+    /// Print the emulator's own version and exit.
+    #[arg(short = 'V', long = "emulator-version", action = clap::ArgAction::Version)]
+    emulator_version: (),
+    /// Server version to play, `MAJOR.MINOR[.PATCH]` (Doris 2.0 / 2.1 / 3.0, StarRocks 2.3 /
+    /// 2.5 / 3.1 / 3.4 / 3.5 / 4.0; default Doris 2.1.8, StarRocks 3.5.4). Features newer than
+    /// it are off, and it is what the version queries report.
+    #[arg(long = "version", value_name = "VERSION")]
+    server_version: Option<String>,
     /// Which server to emulate.
     #[arg(long, value_enum)]
     flavor: FlavorArg,
     /// Address to bind and to advertise.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// FE HTTP port (0 = ephemeral).
+    /// FE HTTP port; further FEs use consecutive ports (0 = ephemeral).
     #[arg(long, default_value_t = 0)]
     fe_http_port: u16,
+    /// Number of FEs: FE 0 leads while it is up, the others follow.
+    #[arg(long, default_value_t = 1)]
+    frontends: usize,
     /// First BE HTTP port; BEs use consecutive ports (0 = ephemeral).
     #[arg(long, default_value_t = 0)]
     be_http_port: u16,
@@ -66,10 +81,21 @@ fn main() {
 }
 
 async fn run(args: Args) -> i32 {
-    let mut config = EmulatorConfig::new(match args.flavor {
+    let flavor = match args.flavor {
         FlavorArg::Doris => Flavor::Doris,
         FlavorArg::Starrocks => Flavor::StarRocks,
-    });
+    };
+    let mut config = EmulatorConfig::new(flavor);
+    if let Some(text) = &args.server_version {
+        match ServerVersion::parse(flavor, text) {
+            Ok(v) => config.version = Some(v),
+            Err(e) => {
+                eprintln!("streamload-emulator: --{e}");
+                return 2;
+            }
+        }
+    }
+    config.frontends = args.frontends;
     config.host = args.host;
     config.fe_http_port = args.fe_http_port;
     config.be_http_port = args.be_http_port;
@@ -97,7 +123,7 @@ async fn run(args: Args) -> i32 {
     };
     println!(
         "ready fe_http={} be_http={} mysql={}",
-        emulator.fe_url(),
+        emulator.fe_urls().join(","),
         emulator.be_urls().join(","),
         emulator.mysql_url()
     );

@@ -5,9 +5,12 @@
 //! * `POST /_emulator/faults` with a JSON rule — `{"path_contains": "_stream_load",
 //!   "times": 2, "listener": "be0", "method": "PUT", "action": "reset"}`; actions: `reset`,
 //!   `lose_response`, `reset_mid_body` (`after_bytes`), `delay` (`delay_ms`), `respond`
-//!   (`status`, `body`), `load_status` (`status_text`, `message`);
+//!   (`status`, `body`), `load_status` (`status_text`, `message`), `hang` (never answer:
+//!   with a large `times` on a BE, "BEs unreachable while the FE stays healthy");
 //! * `DELETE /_emulator/faults` removes every rule;
-//! * `POST /_emulator/listeners/{fe|beN}/{down|up}` switches a listener;
+//! * `POST /_emulator/listeners/{fe|feN|beN}/{down|up}` switches a listener (an FE switched
+//!   down hands the lead to the next FE that is up);
+//! * `GET /_emulator/leader` names the leading FE (`fe0`, `fe1`, ...);
 //! * `POST /_emulator/clock?advance_ms=N` advances the transaction clock (expiry);
 //! * `POST /_emulator/config?key=K&value=V` sets an FE config item
 //!   (`max_running_txn_num_per_db`, label keep time, transaction timeouts).
@@ -48,10 +51,14 @@ fn one() -> usize {
     1
 }
 
-/// `fe`, `be0`, `be1`, ...
+/// `fe` (= `fe0`), `fe1`, ..., `be0`, `be1`, ...
 fn parse_listener(text: &str) -> Option<Listener> {
-    if text.eq_ignore_ascii_case("fe") {
+    let text = text.to_ascii_lowercase();
+    if text == "fe" {
         return Some(Listener::Fe);
+    }
+    if let Some(n) = text.strip_prefix("fe") {
+        return Some(Listener::fe(n.parse().ok()?));
     }
     let n = text.strip_prefix("be")?.parse().ok()?;
     Some(Listener::Be(n))
@@ -61,6 +68,7 @@ fn rule(spec: RuleSpec) -> Result<FaultRule, String> {
     let action = match spec.action.as_str() {
         "reset" => FaultAction::Reset,
         "lose_response" => FaultAction::LoseResponse,
+        "hang" => FaultAction::Hang,
         "reset_mid_body" => FaultAction::ResetMidBody {
             after_bytes: spec.after_bytes.unwrap_or(0),
         },
@@ -126,6 +134,7 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {
                 answer(StatusCode::NOT_FOUND, format!("no listener {name:?}"))
             }
         }
+        ("GET", ["leader"]) => answer(StatusCode::OK, format!("fe{}", state.switches.leader())),
         ("POST", ["clock"]) => {
             let Some(ms) = req.query("advance_ms").and_then(|v| v.parse().ok()) else {
                 return answer(StatusCode::BAD_REQUEST, "advance_ms=N is required");

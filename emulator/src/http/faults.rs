@@ -1,6 +1,6 @@
 //! Fault injection: "for the next N requests matching an endpoint, delay / answer with a chosen
 //! status / drop the connection before the body is read, after part of it, or after the
-//! handler ran (the response is lost)". Rules are checked at the one dispatch point every
+//! handler ran (the response is lost), or hold it unanswered". Rules are checked at the one dispatch point every
 //! request passes through, which also writes the fault's name into the request log.
 
 use std::sync::{Arc, Mutex};
@@ -32,6 +32,11 @@ pub enum FaultAction {
     /// Handle the request normally (the data is committed), then close the connection
     /// without sending the response: the response is lost.
     LoseResponse,
+    /// Hold the request and never answer, without reading its body: a node that accepts
+    /// connections but is otherwise unreachable (a BE whose disks or network hang while the
+    /// FE stays healthy and keeps redirecting loads to it). The request ends only when the
+    /// client gives up, the listener is switched down, or the emulator stops.
+    Hang,
 }
 
 impl FaultAction {
@@ -58,6 +63,7 @@ impl FaultAction {
             FaultAction::Reset => "reset".to_string(),
             FaultAction::ResetMidBody { after_bytes } => format!("reset after {after_bytes} bytes"),
             FaultAction::LoseResponse => "lose response".to_string(),
+            FaultAction::Hang => "hang".to_string(),
         }
     }
 }

@@ -25,7 +25,8 @@ mod starrocks;
 mod state;
 pub mod switches;
 mod texts;
+mod version_gate;
 
 pub(crate) use server::serve;
 pub(crate) use starrocks::txn_context::reap;
-pub(crate) use state::HttpState;
+pub(crate) use state::{Cluster, HttpState};

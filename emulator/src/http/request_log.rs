@@ -10,10 +10,33 @@ use std::sync::{Arc, Mutex};
 /// Which listener served a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Listener {
-    /// The FE HTTP port.
+    /// The FE HTTP port (FE 0: the leader of a cluster while it is up).
     Fe,
+    /// FE number `n` ≥ 1 of a cluster of several FEs (started as a follower; see
+    /// [`crate::EmulatorConfig::frontends`]), in the order of [`crate::EmulatorHandle::fe_urls`].
+    Frontend(usize),
     /// BE number `n` (0-based, in the order of [`crate::EmulatorHandle::be_urls`]).
     Be(usize),
+}
+
+impl Listener {
+    /// The listener of FE `n` (0 = [`Listener::Fe`]).
+    pub fn fe(n: usize) -> Listener {
+        if n == 0 {
+            Listener::Fe
+        } else {
+            Listener::Frontend(n)
+        }
+    }
+
+    /// The FE number of an FE listener, `None` for a BE.
+    pub fn fe_index(self) -> Option<usize> {
+        match self {
+            Listener::Fe => Some(0),
+            Listener::Frontend(n) => Some(n),
+            Listener::Be(_) => None,
+        }
+    }
 }
 
 /// One served request.

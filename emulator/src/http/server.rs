@@ -4,7 +4,8 @@
 //! hyper is used directly because the emulator must control when a body is read (the FE never
 //! reads it, so no `100 Continue` is sent), `Connection: close`, and HTTP/1.0. Fault injection
 //! happens in [`dispatch`], around the handler and where the log is written; the admin
-//! endpoints (`/_emulator/...`) are answered there too.
+//! endpoints (`/_emulator/...`) are answered there too, and [`route`] applies the played
+//! version (`version_gate`) before the per-flavor handlers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use super::reply::Body;
 use super::request_log::{Listener, RequestRecord};
 use super::state::HttpState;
 use super::switches::wait_for;
+use super::version_gate::Gate;
 use super::{doris, starrocks};
 
 /// One request as handlers see it: head, the still-unread body, and bookkeeping.
@@ -250,6 +252,12 @@ async fn dispatch(
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
             super::reply::respond(status, Some("text/plain"), body)
         }
+        Some(FaultAction::Hang) => {
+            record(&state, which, &req, 0, name);
+            let mut stopping = state.stopping.clone();
+            let _ = stopping.wait_for(|stop| *stop).await;
+            return Err(ConnectionReset);
+        }
         Some(FaultAction::Delay(delay)) => {
             tokio::time::sleep(delay).await;
             route(&state, which, &mut req).await
@@ -261,12 +269,23 @@ async fn dispatch(
 }
 
 async fn route(state: &HttpState, which: Listener, req: &mut Req) -> Response<Body> {
-    match (state.flavor, which) {
-        (Flavor::Doris, Listener::Fe) => doris::fe::handle(state, req).await,
+    let sent = match super::version_gate::gate(state, which, req) {
+        Gate::Answer(answer) => return answer,
+        Gate::Pass(sent) => sent,
+    };
+    let response = match (state.flavor, which) {
+        (Flavor::Doris, Listener::Fe | Listener::Frontend(_)) => {
+            doris::fe::handle(state, req).await
+        }
         (Flavor::Doris, Listener::Be(n)) => doris::be::handle(state, req, n).await,
-        (Flavor::StarRocks, Listener::Fe) => starrocks::fe::handle(state, req).await,
+        (Flavor::StarRocks, Listener::Fe) => starrocks::fe::handle(state, req, 0).await,
+        (Flavor::StarRocks, Listener::Frontend(n)) => starrocks::fe::handle(state, req, n).await,
         (Flavor::StarRocks, Listener::Be(n)) => starrocks::be::handle(state, req, n).await,
+    };
+    if let Some(headers) = sent {
+        req.parts.headers = headers;
     }
+    response
 }
 
 /// Writes the request log entry (status 0 = no response was sent).

@@ -1,12 +1,16 @@
-//! What every HTTP handler shares: the engine, the cluster's addresses, the request log, the
-//! error logs, the round-robin BE choice and the per-BE StarRocks transaction contexts.
+//! What every HTTP handler shares: the engine, the cluster's addresses, the version it plays,
+//! the request log, the error logs, the round-robin BE choice and the per-BE StarRocks
+//! transaction contexts.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use crate::engine::{Engine, Flavor};
+use crate::version::Release;
 
 use super::batcher::Batcher;
 use super::error_log::ErrorLogs;
@@ -21,7 +25,13 @@ pub(crate) struct HttpState {
     pub(crate) engine: Engine,
     pub(crate) flavor: Flavor,
     pub(crate) host: String,
+    /// HTTP ports of the FEs (FE 0 first).
+    pub(crate) fe_ports: Vec<u16>,
     pub(crate) be_ports: Vec<u16>,
+    /// The version played, and what it switches.
+    pub(crate) release: Release,
+    /// Flips to `true` when the emulator stops (ends requests held by a `Hang` fault).
+    pub(crate) stopping: watch::Receiver<bool>,
     pub(crate) log: RequestLog,
     pub(crate) faults: Faults,
     /// Listener up / down switches.
@@ -38,24 +48,43 @@ pub(crate) struct HttpState {
     pub(crate) batcher: Batcher,
 }
 
+/// The cluster's layout and what it plays, for [`HttpState::new`].
+#[derive(Debug)]
+pub(crate) struct Cluster {
+    pub(crate) host: String,
+    pub(crate) fe_ports: Vec<u16>,
+    pub(crate) be_ports: Vec<u16>,
+    pub(crate) release: Release,
+    pub(crate) stopping: watch::Receiver<bool>,
+}
+
 impl HttpState {
     pub(crate) fn new(
         engine: Engine,
-        host: String,
-        be_ports: Vec<u16>,
+        cluster: Cluster,
         log: RequestLog,
         faults: Faults,
         discard: bool,
         group_commit_interval: Duration,
     ) -> HttpState {
         let flavor = engine.flavor();
+        let Cluster {
+            host,
+            fe_ports,
+            be_ports,
+            release,
+            stopping,
+        } = cluster;
         let contexts = be_ports.iter().map(|_| TxnContexts::default()).collect();
-        let switches = Switches::new(be_ports.len());
+        let switches = Switches::new(fe_ports.len(), be_ports.len());
         HttpState {
             engine,
             flavor,
             host,
+            fe_ports,
             be_ports,
+            release,
+            stopping,
             log,
             faults,
             switches,
@@ -72,6 +101,11 @@ impl HttpState {
     /// `host:port` of BE `n`.
     pub(crate) fn be_authority(&self, n: usize) -> String {
         format!("{}:{}", self.host, self.be_ports[n])
+    }
+
+    /// `host:port` of FE `n`.
+    pub(crate) fn fe_authority(&self, n: usize) -> String {
+        format!("{}:{}", self.host, self.fe_ports[n])
     }
 
     /// The next BE, round-robin.

@@ -30,10 +30,26 @@ pub use router::{Session, product_version, server_version};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::engine::Engine;
+use crate::version::{Release, ServerVersion};
 
 /// Serves MySQL connections on `listener` until the task is dropped; each connection runs on its
 /// own task. Returns only if accepting fails.
 pub async fn serve(listener: tokio::net::TcpListener, engine: Engine) -> std::io::Result<()> {
+    let flavor = engine.flavor();
+    serve_release(
+        listener,
+        engine,
+        Release::new(flavor, ServerVersion::default_for(flavor)),
+    )
+    .await
+}
+
+/// [`serve`], reporting `release`'s version (`current_version()`, `@@version_comment`).
+pub async fn serve_release(
+    listener: tokio::net::TcpListener,
+    engine: Engine,
+    release: Release,
+) -> std::io::Result<()> {
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     loop {
         let (socket, peer) = listener.accept().await?;
@@ -44,8 +60,12 @@ pub async fn serve(listener: tokio::net::TcpListener, engine: Engine) -> std::io
             let (r, w) = socket.into_split();
             let outcome = std::sync::Arc::new(access_denied::LoginOutcome::default());
             let w = access_denied::Writer::new(w, std::sync::Arc::clone(&outcome));
-            let shim =
-                wire::Shim::new(Session::new(engine, id), id, peer.ip().to_string(), outcome);
+            let shim = wire::Shim::new(
+                Session::new(engine, id).with_release(release),
+                id,
+                peer.ip().to_string(),
+                outcome,
+            );
             if let Err(e) = opensrv_mysql::AsyncMysqlIntermediary::run_on(shim, r, w).await {
                 tracing::debug!(connection = id, error = %e, "mysql connection ended");
             }

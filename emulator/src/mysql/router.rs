@@ -3,6 +3,7 @@
 
 use crate::engine::lexer::Cursor;
 use crate::engine::{Engine, EngineError, Flavor, Value};
+use crate::version::{Release, ServerVersion};
 
 use super::dialect;
 use super::insert::insert;
@@ -17,16 +18,15 @@ pub fn server_version(flavor: Flavor) -> &'static str {
     }
 }
 
-/// The product version (`select version()` comment on Doris, `current_version()` on StarRocks).
-pub fn product_version(flavor: Flavor) -> &'static str {
-    match flavor {
-        Flavor::Doris => "doris-2.1.8-rc01-emulator",
-        Flavor::StarRocks => "3.5.4-emulator",
-    }
+/// The product version of the default release (`@@version_comment` on Doris,
+/// `current_version()` on StarRocks); a session reports its own release's.
+pub fn product_version(flavor: Flavor) -> String {
+    Release::new(flavor, ServerVersion::default_for(flavor)).product()
 }
 
 /// A session variable's value, as the servers report it.
-fn variable(flavor: Flavor, name: &str) -> Option<Value> {
+fn variable(release: &Release, name: &str) -> Option<Value> {
+    let flavor = release.flavor;
     let n = name.to_ascii_lowercase();
     let n = n
         .trim_start_matches("@@")
@@ -42,8 +42,8 @@ fn variable(flavor: Flavor, name: &str) -> Option<Value> {
         "query_cache_size" | "query_cache_type" | "performance_schema" => Value::Int(0),
         "sql_select_limit" => Value::Int(i64::MAX.into()),
         "version_comment" => text(match flavor {
-            Flavor::Doris => format!("Doris version {}", product_version(flavor)),
-            Flavor::StarRocks => format!("StarRocks version {}", product_version(flavor)),
+            Flavor::Doris => format!("Doris version {}", release.product()),
+            Flavor::StarRocks => format!("StarRocks version {}", release.product()),
         }),
         "version" => text(server_version(flavor)),
         "sql_mode" => text("ONLY_FULL_GROUP_BY"),
@@ -100,6 +100,8 @@ pub struct Session {
     /// The database chosen by `USE` or the handshake.
     pub current_db: Option<String>,
     connection_id: u32,
+    /// The version reported by `current_version()` and `@@version_comment`.
+    release: Release,
 }
 
 fn engine_error(e: EngineError) -> Reply {
@@ -119,13 +121,21 @@ fn engine_error(e: EngineError) -> Reply {
 }
 
 impl Session {
-    /// A session on `engine`.
+    /// A session on `engine`, reporting the flavor's default version.
     pub fn new(engine: Engine, connection_id: u32) -> Session {
+        let flavor = engine.flavor();
         Session {
             engine,
             current_db: None,
             connection_id,
+            release: Release::new(flavor, ServerVersion::default_for(flavor)),
         }
+    }
+
+    /// The same session reporting `release`'s version.
+    pub fn with_release(mut self, release: Release) -> Session {
+        self.release = release;
+        self
     }
 
     /// The engine this session runs on.
@@ -170,7 +180,7 @@ impl Session {
         let sql = strip_leading_comments(sql).trim_end_matches(';').trim();
         let lower = sql.to_ascii_lowercase();
         let first = lower.split_whitespace().next().unwrap_or("");
-        let flavor = self.engine.flavor();
+        let release = self.release;
         match first {
             "" => Reply::ok(),
             "set" | "begin" | "commit" | "rollback" | "start" | "kill" | "unlock" | "lock" => {
@@ -196,7 +206,7 @@ impl Session {
                 let known: Vec<(String, Value)> = VARIABLES
                     .iter()
                     .filter(|v| n.is_none_or(|p| like(p, v)))
-                    .filter_map(|v| variable(flavor, v).map(|x| (v.to_string(), x)))
+                    .filter_map(|v| variable(&release, v).map(|x| (v.to_string(), x)))
                     .collect();
                 known
             }),
@@ -264,7 +274,7 @@ impl Session {
                 Some(i) => (&item[..i], item[i + 4..].trim().trim_matches('`')),
                 None => (item, item),
             };
-            let value = variable(self.engine.flavor(), expr.trim()).unwrap_or(Value::Null);
+            let value = variable(&self.release, expr.trim()).unwrap_or(Value::Null);
             columns.push(alias.to_string());
             row.push(value);
         }
@@ -282,10 +292,7 @@ impl Session {
             .unwrap_or_else(|| "NULL".into());
         let user = format!("'{}'@'%'", self.engine.user());
         let subs: [(&str, String); 7] = [
-            (
-                "current_version()",
-                format!("'{}'", product_version(flavor)),
-            ),
+            ("current_version()", format!("'{}'", self.release.product())),
             ("version()", format!("'{}'", server_version(flavor))),
             ("database()", db),
             ("connection_id()", self.connection_id.to_string()),

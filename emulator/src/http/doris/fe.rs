@@ -1,5 +1,7 @@
 //! The Doris FE listener: `_stream_load` and `_stream_load_2pc` redirects (never reading the
-//! body), `get_load_state`, `/api/backends`, `/api/health`, `/api/bootstrap`, `_schema`, `/`.
+//! body), `get_load_state`, `/api/backends`, `/api/health`, `/api/bootstrap`,
+//! `/api/fe_version_info`, `_schema`, `/`. Every FE of a cluster answers alike: a Doris FE,
+//! follower or master, redirects a load straight to a BE (the BE then calls the master).
 
 use http::{Method, Response, StatusCode};
 
@@ -40,10 +42,11 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {
                 .with("replayedJournalId", 0)
                 .with("queryPort", 0)
                 .with("rpcPort", 0)
-                .with("version", "")
+                .with("version", state.release.product())
                 .with("startTime", -1);
             doris_fe_body("success", 0, data)
         }
+        (Method::GET, ["api", "fe_version_info"]) => fe_version_info(state),
         (Method::GET, ["api", db, table, "_schema"]) => {
             with_auth(state, req, |_| schema(state, db, table))
         }
@@ -177,6 +180,25 @@ fn backends(state: &HttpState, _req: &Req) -> Response<Body> {
         })
         .collect();
     doris_fe_body("success", 0, Obj::new().with("backends", list))
+}
+
+/// `GET /api/fe_version_info` (no authentication, like the server's `FeVersionInfoAction`).
+fn fe_version_info(state: &HttpState) -> Response<Body> {
+    let v = state.release.version;
+    let build = format!("doris-{v}-rc01");
+    let info = Obj::new()
+        .with("dorisBuildVersionPrefix", "doris")
+        .with("dorisBuildVersionMajor", u64::from(v.major))
+        .with("dorisBuildVersionMinor", u64::from(v.minor))
+        .with("dorisBuildVersionPatch", u64::from(v.patch))
+        .with("dorisBuildVersionRcVersion", "rc01")
+        .with("dorisBuildVersion", build)
+        .with("dorisBuildHash", "emulator")
+        .with("dorisBuildShortHash", "emulator")
+        .with("dorisBuildTime", "")
+        .with("dorisBuildInfo", "streamload-emulator")
+        .with("dorisJavaCompileVersion", "");
+    doris_fe_body("success", 0, Obj::new().with("feVersionInfo", info))
 }
 
 fn type_name(ty: &ColumnType) -> String {

@@ -1,6 +1,7 @@
 //! The StarRocks FE listener: V1 `_stream_load` redirect (no userinfo, `Connection: close`),
 //! merge-commit routing, V2 `/api/transaction/*` routing and the FE-side commit / rollback of
-//! PREPARED transactions, `get_load_state` and `_cancel`.
+//! PREPARED transactions, `get_load_state` and `_cancel`. In a cluster of several FEs a follower
+//! redirects loads and transaction operations to the leader, as the real FEs do.
 
 use http::{Method, Response, StatusCode, Version};
 
@@ -12,8 +13,8 @@ use crate::http::server::Req;
 use crate::http::starrocks::be::{merge_commit_flag, merge_commit_settings};
 use crate::http::state::HttpState;
 
-/// Routes one FE request.
-pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {
+/// Routes one request to FE `fe`.
+pub(crate) async fn handle(state: &HttpState, req: &mut Req, fe: usize) -> Response<Body> {
     let segments = req.segments();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = req.parts.method.clone();
@@ -26,6 +27,9 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {
     if let Err(r) = check(state, req) {
         return r;
     }
+    if let Some(to_leader) = redirect_to_leader(state, req, fe, &seg) {
+        return to_leader;
+    }
     match (method, seg.as_slice()) {
         (Method::PUT, ["api", _, _, "_stream_load"]) => stream_load(state, req),
         (Method::POST | Method::PUT, ["api", "transaction", op]) => {
@@ -36,6 +40,40 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req) -> Response<Body> {
         (Method::POST, ["api", db, x, "_cancel"]) => cancel(state, req, db, x),
         _ => respond(StatusCode::NOT_FOUND, Some("text/plain"), "Not Found"),
     }
+}
+
+/// A follower sends loads and transaction operations on to the leader (`redirectToLeader`
+/// of the FE's load and transaction actions): a 307 to the same path and query on the
+/// leader's HTTP port. Reads (label state, metadata) are answered by any FE.
+fn redirect_to_leader(
+    state: &HttpState,
+    req: &Req,
+    fe: usize,
+    seg: &[&str],
+) -> Option<Response<Body>> {
+    let leader = state.switches.leader();
+    if leader == fe {
+        return None;
+    }
+    let to_leader = matches!(
+        seg,
+        ["api", _, _, "_stream_load"] | ["api", "transaction", _] | ["api", _, _, "_cancel"]
+    );
+    if !to_leader {
+        return None;
+    }
+    let query = req
+        .parts
+        .uri
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let location = format!(
+        "http://{}{}{query}",
+        state.fe_authority(leader),
+        req.parts.uri.path()
+    );
+    Some(redirect(&location, true))
 }
 
 fn unauthorized(text: &str) -> Response<Body> {
