@@ -2,12 +2,14 @@
 //!
 //! Turns a body into source rows for the column mapper: line mode (`read_json_by_line`), one
 //! outer array (`strip_outer_array`), StarRocks' stream of documents (neither of those: every
-//! whitespace-separated document is a row), `json_root`, and `jsonpaths` with simple `$.a.b`
-//! paths.
+//! whitespace-separated document is a row), StarRocks' partial reading of a broken outer array
+//! (`json_salvage`), `json_root`, and `jsonpaths` with simple `$.a.b` paths.
 //! A JSON scalar becomes its text (strings unquoted), objects and arrays their JSON text, and
 //! `null` becomes NULL — the engine then checks the text against the column type.
 
 use serde_json::Value as Json;
+
+use super::json_salvage::salvage_outer_array;
 
 /// How a JSON body is split into rows.
 #[derive(Debug, Clone, Default)]
@@ -16,9 +18,10 @@ pub struct JsonOptions {
     pub read_json_by_line: bool,
     /// The body (or each line) is an array of row objects.
     pub strip_outer_array: bool,
-    /// Without `strip_outer_array`, the body is a stream of JSON documents separated by
-    /// whitespace (newline-delimited or not), one row each — StarRocks' document-stream parser.
-    /// Doris reads such a body as one document and rejects it.
+    /// StarRocks' parser: without `strip_outer_array`, the body is a stream of JSON documents
+    /// separated by whitespace (newline-delimited or not), one row each; with it, an array
+    /// holding a grammar error still yields the elements before the error (see
+    /// [`super::json_salvage`]). Doris reads such a body as one document and rejects it.
     pub document_stream: bool,
     /// Simple path (`$.data`) selecting the row object(s) inside each document.
     pub json_root: Option<String>,
@@ -152,6 +155,15 @@ fn document_rows(doc: &[u8], opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
     let line = String::from_utf8_lossy(doc).into_owned();
     let value: Json = match serde_json::from_slice(doc) {
         Ok(v) => v,
+        Err(_)
+            if opts.document_stream
+                && opts.strip_outer_array
+                && opts.json_root.is_none()
+                && let Some(items) = salvage_outer_array(doc) =>
+        {
+            rows.extend(items.into_iter().map(|item| item_row(item, opts)));
+            return;
+        }
         Err(e) => {
             rows.push(JsonRow::Bad {
                 reason: format!("Parse json data failed. error: {e}"),
