@@ -1,7 +1,8 @@
 //! Fault injection: "for the next N requests matching an endpoint, delay / answer with a chosen
 //! status / drop the connection before the body is read, after part of it, or after the
-//! handler ran (the response is lost), or hold it unanswered". Rules are checked at the one dispatch point every
-//! request passes through, which also writes the fault's name into the request log.
+//! handler ran (the response is lost), or hold it unanswered". Rules are checked at the one
+//! dispatch point every request passes through, which also writes the fault's name into the
+//! request log.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
