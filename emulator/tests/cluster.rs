@@ -223,3 +223,42 @@ fn the_binary_starts_several_frontends() {
     assert_eq!(fes.split(',').count(), 3, "{line}");
     assert!(fes.split(',').all(|u| u.starts_with("http://127.0.0.1:")));
 }
+
+/// Doris' FE (`LoadAction`) refuses a load without `Expect`, follower or master; a BE hit
+/// directly does not look at the header (its stream load handler reads the body as it comes).
+#[tokio::test]
+async fn doris_fes_refuse_a_load_without_expect_and_a_be_does_not() {
+    let emu = cluster(Flavor::Doris, 2).await;
+    let auth = basic("root", "");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("label", "noexpect"),
+        ("column_separator", ","),
+    ];
+    for fe in emu.fe_urls() {
+        let r = request(
+            &authority(&fe),
+            "PUT",
+            "/api/db/t/_stream_load",
+            &headers,
+            None,
+        )
+        .await;
+        assert_eq!(
+            r.body,
+            r#"{"status":"FAILED","msg":"There is no 100-continue header"}"#
+        );
+    }
+    let be = authority(&emu.be_urls()[0]);
+    let r = request(
+        &be,
+        "PUT",
+        "/api/db/t/_stream_load",
+        &headers,
+        Some(b"1,a\n"),
+    )
+    .await;
+    assert_eq!(r.json()["Status"], "Success", "{}", r.body);
+    assert!(r.interim.is_empty(), "no 100 Continue was asked for");
+    assert_eq!(rows(&emu, "SELECT k, v FROM t"), ["1|a"]);
+}

@@ -5,7 +5,7 @@
 
 mod http_support;
 
-use http_support::{authority, basic, ddl, request, rows};
+use http_support::{authority, basic, ddl, request, rows, via_fe};
 use mysql_async::prelude::Queryable;
 use streamload_emulator::engine::Flavor;
 use streamload_emulator::version::ServerVersion;
@@ -313,4 +313,65 @@ async fn doris_settles_2pc_by_label_from_2_1() {
         let aborted = r.json()["status"] == "Success";
         assert_eq!(aborted, by_label, "{version}: {}", r.body);
     }
+}
+
+#[tokio::test]
+async fn prepared_timeout_is_read_from_3_5_4() {
+    for (version, read) in [("3.5.3", false), ("3.5.4", true)] {
+        let emu = playing(Flavor::StarRocks, version).await;
+        let h = [
+            ("label", "pt1"),
+            ("db", "db"),
+            ("table", "t"),
+            ("column_separator", ","),
+        ];
+        let begin = via_fe(&emu, "POST", "/api/transaction/begin", &h, None).await;
+        assert_eq!(begin.json()["Status"], "OK", "{}", begin.body);
+        let load = via_fe(&emu, "PUT", "/api/transaction/load", &h, Some(b"1,a\n")).await;
+        assert_eq!(load.json()["Status"], "OK", "{}", load.body);
+        let mut prepare = h.to_vec();
+        prepare.push(("prepared_timeout", "0"));
+        let r = via_fe(&emu, "POST", "/api/transaction/prepare", &prepare, None).await;
+        let status = r.json()["Status"].as_str().unwrap().to_string();
+        if read {
+            assert_eq!(status, "INVALID_ARGUMENT", "{version}: {}", r.body);
+        } else {
+            assert_eq!(status, "OK", "{version}: the header is unknown: {}", r.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_newest_lines_have_every_feature() {
+    let auth = basic("root", "");
+    let sr = playing(Flavor::StarRocks, "4.0").await;
+    assert_eq!(
+        mysql_text(&sr, "select current_version()").await,
+        "4.0.0-emulator"
+    );
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("enable_merge_commit", "true"),
+        ("merge_commit_interval_ms", "1000"),
+        ("merge_commit_parallel", "1"),
+    ];
+    let meta = "/api/db/t/_stream_load_meta?type=nodes";
+    assert_eq!(
+        request(&fe(&sr), "GET", meta, &headers, None).await.status,
+        200
+    );
+    let doris = playing(Flavor::Doris, "3.0").await;
+    let r = request(
+        &be(&doris),
+        "PUT",
+        "/api/db/t/_stream_load",
+        &[
+            ("Authorization", auth.as_str()),
+            ("group_commit", "async_mode"),
+            ("column_separator", ","),
+        ],
+        Some(b"1,a\n"),
+    )
+    .await;
+    assert_eq!(r.json()["GroupCommit"], true, "{}", r.body);
 }
