@@ -21,7 +21,9 @@ pub mod partition;
 mod persist;
 mod restore;
 mod schema;
+pub(crate) mod sketches;
 mod sql_functions;
+mod sql_rewrite;
 mod state;
 mod storage;
 mod storage_alter;
@@ -261,7 +263,10 @@ impl Engine {
         inner
             .storage
             .prepare_information_schema(sql, &inner.catalog)?;
-        inner.storage.query(current_db, sql)
+        match sql_rewrite::count_distinct_sketches(sql, &inner.catalog, current_db) {
+            Some(rewritten) => inner.storage.query(current_db, &rewritten),
+            None => inner.storage.query(current_db, sql),
+        }
     }
 
     /// Checks a raw field against a column and converts it: `raw` is the text of a CSV field or

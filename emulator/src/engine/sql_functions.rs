@@ -1,14 +1,16 @@
 //! The servers' SQL functions SQLite lacks or defines differently, registered on every SQLite
 //! connection: BITMAP / HLL functions (so `SELECT bitmap_union_count(visit_users) FROM page_uv`
 //! works; the emulator stores a bitmap or HLL as its members in text, `"1,5,9"`, so counts are
-//! exact), MySQL's byte-counting `length` next to `char_length`, and `year` / `month` / `day` /
-//! `to_date` over the emulator's date text.
+//! exact, and builds them as [`super::sketches`] says), MySQL's byte-counting `length` next to
+//! `char_length`, and `year` / `month` / `day` / `to_date` over the emulator's date text.
 
 use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::{Value as SqlValue, ValueRef};
+
+use super::sketches;
 
 type Members = BTreeSet<String>;
 
@@ -23,6 +25,16 @@ fn members(v: ValueRef<'_>) -> Members {
             .filter(|p| !p.is_empty())
             .map(str::to_string)
             .collect(),
+    }
+}
+
+/// A scalar argument as text (`None` = NULL).
+fn arg_text(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
     }
 }
 
@@ -68,12 +80,19 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
             Ok(members(ctx.get_raw(0)).len() as i64)
         })?;
     }
-    for name in ["to_bitmap", "hll_hash", "bitmap_to_string", "bitmap_hash"] {
-        conn.create_scalar_function(name, 1, flags, |ctx| {
-            let set = members(ctx.get_raw(0));
-            Ok((!set.is_empty()).then(|| render(&set)))
-        })?;
-    }
+    conn.create_scalar_function("bitmap_to_string", 1, flags, |ctx| {
+        let set = members(ctx.get_raw(0));
+        Ok((!set.is_empty()).then(|| render(&set)))
+    })?;
+    conn.create_scalar_function("to_bitmap", 1, flags, |ctx| {
+        Ok(sketches::to_bitmap(arg_text(ctx.get_raw(0)).as_deref()))
+    })?;
+    conn.create_scalar_function("bitmap_hash", 1, flags, |ctx| {
+        Ok(sketches::bitmap_hash(arg_text(ctx.get_raw(0)).as_deref()))
+    })?;
+    conn.create_scalar_function("hll_hash", 1, flags, |ctx| {
+        Ok(sketches::hll_hash(arg_text(ctx.get_raw(0)).as_deref()))
+    })?;
     for name in ["bitmap_empty", "hll_empty"] {
         conn.create_scalar_function(name, 0, flags, |_| Ok(String::new()))?;
     }

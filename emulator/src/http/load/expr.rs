@@ -3,8 +3,8 @@
 //!
 //! The real servers plan these with their SQL planner; the emulator covers what the references
 //! use — column references, literals, arithmetic, comparisons, AND/OR/NOT, IS [NOT] NULL,
-//! [NOT] IN and a few scalar functions — and rejects anything else with a clear error naming the
-//! construct, instead of guessing.
+//! [NOT] IN, a few scalar functions and the BITMAP / HLL builders — and rejects anything else
+//! with a clear error naming the construct, instead of guessing.
 
 /// A value during evaluation. Numbers keep their text so `100` is not turned into `100.0`.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +62,7 @@ pub enum Expr {
 }
 
 pub use super::expr_parse::parse_expr;
+use crate::engine::sketches;
 
 impl Expr {
     /// Every column name the expression reads.
@@ -237,6 +238,17 @@ fn call(name: &str, args: Vec<Scalar>) -> Scalar {
                 _ => Scalar::Null,
             }
         }
+        // BITMAP / HLL builders (`columns: visit_users = to_bitmap(user_id)` in the vendors' UV
+        // examples), as the engine defines them.
+        "to_bitmap" => sketches::to_bitmap(args.first().and_then(text_of).as_deref())
+            .map_or(Scalar::Null, Scalar::Str),
+        "bitmap_hash" => Scalar::Str(sketches::bitmap_hash(
+            args.first().and_then(text_of).as_deref(),
+        )),
+        "hll_hash" => Scalar::Str(sketches::hll_hash(
+            args.first().and_then(text_of).as_deref(),
+        )),
+        "bitmap_empty" | "hll_empty" => Scalar::Str(String::new()),
         "abs" => match args.first().and_then(text_of) {
             Some(s) => Scalar::Num(s.trim_start_matches('-').to_string()),
             None => Scalar::Null,
@@ -310,10 +322,28 @@ mod tests {
             parse_expr("ifnull(z, 'd')").unwrap().eval(&lookup),
             Scalar::Str("d".into())
         );
-        let err = parse_expr("to_bitmap(a)").unwrap_err();
+        let err = parse_expr("md5(a)").unwrap_err();
         assert!(
-            err.contains("to_bitmap") && err.contains("not supported"),
+            err.contains("md5") && err.contains("not supported"),
             "{err}"
+        );
+        // Bitmap and HLL builders (values as the engine keeps them: members as text).
+        assert_eq!(
+            parse_expr("to_bitmap(a)").unwrap().eval(&lookup),
+            Scalar::Str("3".into())
+        );
+        assert_eq!(
+            parse_expr("to_bitmap(s)").unwrap().eval(&lookup),
+            Scalar::Null
+        );
+        assert_eq!(
+            parse_expr("to_bitmap(z)").unwrap().eval(&lookup),
+            Scalar::Str(String::new())
+        );
+        let hashed = parse_expr("bitmap_hash(s)").unwrap().eval(&lookup);
+        assert!(
+            matches!(&hashed, Scalar::Str(h) if h.parse::<u32>().is_ok()),
+            "{hashed:?}"
         );
         assert!(parse_expr("a +").is_err());
         let date = |n: &str| -> Option<String> { (n == "d").then(|| "2017-10-09 06:00:00".into()) };

@@ -1,6 +1,6 @@
 //! The parser of the load expression language: tokens, then recursive descent with SQL
 //! precedence (OR < AND < NOT < comparison < + - < * / % < unary). Unknown functions are refused
-//! here, at parse time, so a load with `to_bitmap(...)` fails before any row is read.
+//! here, at parse time, so a load with `md5(...)` fails before any row is read.
 
 use super::expr::{Expr, Scalar};
 
@@ -18,6 +18,11 @@ pub(crate) const FUNCTIONS: &[&str] = &[
     "year",
     "month",
     "day",
+    "to_bitmap",
+    "bitmap_hash",
+    "hll_hash",
+    "bitmap_empty",
+    "hll_empty",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
