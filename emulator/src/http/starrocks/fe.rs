@@ -38,6 +38,7 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req, fe: usize) -> Respo
         (Method::GET, ["api", db, "get_load_state"]) => load_state(state, req, db),
         (Method::GET, ["api", _, _, "_stream_load_meta"]) => stream_load_meta(state, req),
         (Method::POST, ["api", db, x, "_cancel"]) => cancel(state, req, db, x),
+        (Method::GET, ["api", "show_proc"]) => super::show_proc::show_proc(state, req),
         _ => respond(StatusCode::NOT_FOUND, Some("text/plain"), "Not Found"),
     }
 }

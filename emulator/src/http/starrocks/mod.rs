@@ -3,5 +3,6 @@
 
 pub(super) mod be;
 pub(super) mod fe;
+mod show_proc;
 mod txn;
 pub(super) mod txn_context;
