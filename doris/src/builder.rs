@@ -195,7 +195,17 @@ impl DorisBuilder {
         self
     }
 
-    /// A host a redirect may point to besides the FE / BE nodes.
+    /// Hosts that may receive credentials after a redirect, besides the FE / BE nodes and the
+    /// BEs the cluster reports (replaces the list).
+    pub fn with_allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        hosts: I,
+    ) -> Self {
+        self.config.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds one host to [`with_allowed_hosts`](Self::with_allowed_hosts)'s list.
     pub fn with_allowed_host(mut self, host: impl Into<String>) -> Self {
         self.config.allowed_hosts.push(host.into());
         self
@@ -250,8 +260,11 @@ fn validate(c: &DorisConfig) -> Result<()> {
             "fenodes is empty: set at least one FE address",
         ));
     }
-    for node in c.fe_nodes.iter().chain(&c.be_nodes) {
-        parse_node(node)?;
+    for node in &c.fe_nodes {
+        parse_node(node, "fenodes")?;
+    }
+    for node in &c.be_nodes {
+        parse_node(node, "benodes")?;
     }
     if c.username.is_empty() {
         return Err(config_error("username is empty"));

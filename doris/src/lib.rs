@@ -17,7 +17,6 @@ mod headers;
 mod nodes;
 mod protocol;
 mod recovery;
-mod redirect;
 mod response;
 mod schema;
 mod sink;

@@ -6,35 +6,28 @@
 //! the load back) and also aborts by label, because the BE's rollback is best-effort. A handle
 //! dropped while open does the same in a spawned task, and logs it.
 //!
-//! Breaking is ordered: an error goes into the body stream and the request task is cancelled
-//! and awaited before the channel's sender is dropped. Dropping the sender first would end the
-//! chunked body cleanly, and a BE would then load (or precommit) a truncated batch.
+//! The body is the shared transport's `StreamedBody`, whose abort breaks the request: a BE never
+//! sees a clean end of a body we gave up on, so it cannot load (or precommit) a truncated batch.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use reqwest::StatusCode;
+use reqwest::Method;
 use reqwest::header::HeaderMap;
+use streamload_core::http::{BodyOutcome, StreamedBody};
 use streamload_core::{
     Error, ErrorKind, Label, LoadReport, Prepared, PreparedLoad, Result, Table, Transaction,
 };
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::BACKEND;
-use crate::client::transport_error;
+use crate::client::with_expect;
 use crate::compress::GzipBody;
 use crate::error_log::with_rejected_rows;
 use crate::nodes::host_port;
 use crate::protocol::{Shared, TxnRef};
 use crate::response::{StreamLoadResponse, classify_load};
-
-type Answer = Result<(StatusCode, Bytes)>;
-
-/// What the body channel carries: a chunk, or the error that breaks the request.
-type BodyItem = std::io::Result<Bytes>;
 
 /// An open Doris load.
 pub(crate) struct DorisTransaction {
@@ -43,12 +36,10 @@ pub(crate) struct DorisTransaction {
     label: Option<Label>,
     two_phase: bool,
     coordinator: String,
-    sender: Option<mpsc::Sender<BodyItem>>,
-    response: Option<JoinHandle<Answer>>,
+    /// The request; `None` once it was handed to a drop's clean-up.
+    body: Option<StreamedBody>,
     /// gzip applied here (`compress_type: gz` on an uncompressed body).
     gzip: Option<GzipBody>,
-    /// The server's verdict when it ended the load before the body did, for `prepare`/`finish`.
-    early: Option<(StatusCode, Bytes)>,
 }
 
 impl std::fmt::Debug for DorisTransaction {
@@ -73,30 +64,23 @@ impl DorisTransaction {
         target: Url,
         headers: HeaderMap,
     ) -> Self {
-        let (sender, receiver) = mpsc::channel::<BodyItem>(shared.config.buffer_count.max(1));
-        let chunks = futures::stream::unfold(receiver, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        });
         let coordinator = host_port(&target);
-        let request =
-            shared
-                .client
-                .stream_load(target, headers, reqwest::Body::wrap_stream(chunks));
-        let response = tokio::spawn(async move {
-            let resp = request.send().await.map_err(transport_error)?;
-            let status = resp.status();
-            let body = resp.bytes().await.map_err(transport_error)?;
-            Ok((status, body))
-        });
+        let body = StreamedBody::start(
+            &shared.client.transport,
+            Method::PUT,
+            target,
+            with_expect(&headers),
+            shared.config.buffer_count,
+            // A BE that accepts nothing for a whole read timeout is stalled, not slow.
+            Some(shared.client.read_timeout),
+        );
         Self {
             shared,
             table,
             label,
             two_phase,
             coordinator,
-            sender: Some(sender),
-            response: Some(response),
-            early: None,
+            body: Some(body),
             gzip: gzip.then(GzipBody::new),
         }
     }
@@ -111,64 +95,26 @@ impl DorisTransaction {
         }
     }
 
-    /// Breaks the request so the BE can never see a clean end of the body: an error into the
-    /// body stream, then the request task cancelled and awaited, and only then the sender
-    /// dropped.
+    /// Breaks the request so the BE can never see a clean end of the body.
     async fn break_body(&mut self) {
-        let sender = self.sender.take();
-        if let Some(sender) = &sender {
-            let _ = sender.try_send(Err(aborted()));
-        }
-        if let Some(handle) = self.response.take() {
-            handle.abort();
-            let _ = handle.await;
-        }
-        drop(sender);
-    }
-
-    /// Waits (at most the read timeout) for the answer of the request task.
-    async fn wait(&mut self) -> Answer {
-        let handle = self.response.take().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Unavailable,
-                "the load's connection failed earlier",
-            )
-            .with_context("backend", BACKEND)
-            .outcome_unknown()
-        })?;
-        let waited = tokio::time::timeout(self.shared.client.read_timeout, handle).await;
-        match waited {
-            Err(_) => Err(Error::new(
-                ErrorKind::Timeout,
-                "no answer to the load after its body ended",
-            )
-            .with_context("backend", BACKEND)
-            .outcome_unknown()),
-            Ok(Err(join)) => Err(Error::new(ErrorKind::Unexpected, "load task failed")
-                .outcome_unknown()
-                .set_source(join)),
-            Ok(Ok(answer)) => answer,
+        if let Some(body) = &mut self.body {
+            body.abort().await;
         }
     }
 
     /// Ends the body and waits (at most the read timeout) for the BE's verdict.
     async fn end(&mut self) -> Result<StreamLoadResponse> {
+        let body = self
+            .body
+            .as_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Unexpected, "the load was already dropped"))?;
         if let Some(gzip) = self.gzip.take() {
             let tail = gzip.finish()?;
-            if let Some(sender) = &self.sender {
-                // A failed send means the server already answered; that answer decides.
-                let _ = sender.send(Ok(tail)).await;
-            }
+            // A refused write means the server already answered; that answer decides.
+            let _ = body.write(tail).await;
         }
-        self.sender = None;
-        let (status, body) = match self.early.clone() {
-            Some(answer) => answer,
-            None => {
-                let answer = self.wait().await?;
-                self.early = Some(answer.clone());
-                answer
-            }
-        };
+        let answer = body.finish(Some(self.shared.client.read_timeout)).await?;
+        let (status, body) = (answer.status, answer.body);
         let response = match classify_load(status, &body) {
             Ok(r) => r,
             Err(e) => {
@@ -203,15 +149,14 @@ impl Transaction for DorisTransaction {
         if chunk.is_empty() {
             return Ok(());
         }
-        let sender = self
-            .sender
-            .as_ref()
+        let body = self
+            .body
+            .as_mut()
             .ok_or_else(|| Error::new(ErrorKind::Unexpected, "write after the body ended"))?;
-        // A BE that accepts nothing for a whole read timeout is stalled, not slow.
-        match tokio::time::timeout(self.shared.client.read_timeout, sender.send(Ok(chunk))).await {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(_)) => {}
-            Err(_) => {
+        match body.write(chunk).await {
+            Ok(()) => return Ok(()),
+            Err(BodyOutcome::Ended) => {}
+            Err(BodyOutcome::Stalled) => {
                 let e = Error::new(
                     ErrorKind::Timeout,
                     "the BE accepted no data for a read timeout",
@@ -309,16 +254,11 @@ impl Transaction for DorisTransaction {
 
 impl Drop for DorisTransaction {
     fn drop(&mut self) {
-        let Some(handle) = self.response.take() else {
+        let Some(mut body) = self.body.take().filter(StreamedBody::in_flight) else {
             return;
         };
-        let sender = self.sender.take();
-        if let Some(sender) = &sender {
-            let _ = sender.try_send(Err(aborted()));
-        }
-        handle.abort();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
+            return; // the body's own drop breaks the request
         };
         let label = self.label.clone();
         if let Some(label) = &label {
@@ -328,9 +268,8 @@ impl Drop for DorisTransaction {
         let table = self.table.clone();
         let coordinator = self.coordinator.clone();
         runtime.spawn(async move {
-            // The sender lives until the request task is gone (see the module docs).
-            let _ = handle.await;
-            drop(sender);
+            // The request is gone before the label is aborted.
+            body.abort().await;
             let Some(label) = label else {
                 return;
             };
@@ -341,8 +280,4 @@ impl Drop for DorisTransaction {
             }
         });
     }
-}
-
-fn aborted() -> std::io::Error {
-    std::io::Error::other("load aborted by the client")
 }

@@ -202,7 +202,7 @@ impl Shared {
     /// The cluster's BEs not tried yet (listed, or discovered through the FE when the loads go
     /// through FE redirects), at most `max_retries + 1` of them, as a stack.
     async fn other_bes(&self, tried: &[String]) -> Vec<Url> {
-        let mut bes = self.client.be.clone();
+        let mut bes = self.client.configured_bes().to_vec();
         if self.config.auto_redirect {
             let mut found = self.client.discovered_bes();
             if found.is_empty() {
@@ -231,7 +231,7 @@ impl Shared {
             .first()
             .map_or("http", |u| u.scheme())
             .to_owned();
-        parse_node(&format!("{scheme}://{host_port}")).ok()
+        parse_node(&format!("{scheme}://{host_port}"), "coordinator").ok()
     }
 }
 

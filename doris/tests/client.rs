@@ -130,6 +130,44 @@ async fn redirects_to_unknown_hosts_are_refused_without_leaking_the_password() {
     assert!(!err.to_string().contains("hunter2"), "{err}");
 }
 
+/// A host outside the cluster (127.0.0.2: loopback, but not the FE's host) that counts the
+/// connections it gets.
+async fn stranger() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    (addr, hits)
+}
+
+#[tokio::test]
+async fn a_redirect_outside_the_cluster_is_refused_before_anything_is_sent() {
+    let emu = start().await;
+    let table = dup_table(&emu, "tstranger").await;
+    let (target, hits) = stranger().await;
+    // The FE redirects everything, its own BE list included, to the stranger.
+    let (fe, _) = redirecting_fe(format!("http://root:hunter2@{target}{{path}}")).await;
+    let doris = builder(&emu)
+        .with_fe_nodes([fe])
+        .with_credentials("root", "hunter2")
+        .build()
+        .unwrap();
+    let err = load_one_row(&doris, &table, 1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(
+        err.to_string().contains("refusing to send credentials"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the stranger was contacted");
+}
+
 #[tokio::test]
 async fn be_direct_and_discovered_bes() {
     let emu = start().await;

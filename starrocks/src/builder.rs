@@ -122,12 +122,19 @@ impl StarRocksBuilder {
         Ok(self)
     }
 
-    /// Hosts (besides the FEs) that may receive credentials after a redirect.
+    /// Hosts that may receive credentials after a redirect, besides the FEs and the BEs the
+    /// cluster reports (replaces the list).
     pub fn with_allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         hosts: I,
     ) -> Self {
         self.config.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds one host to [`with_allowed_hosts`](Self::with_allowed_hosts)'s list.
+    pub fn with_allowed_host(mut self, host: impl Into<String>) -> Self {
+        self.config.allowed_hosts.push(host.into());
         self
     }
 

@@ -25,14 +25,10 @@ impl Shared {
         let Some(url) = err.context("error_url").and_then(|u| Url::parse(u).ok()) else {
             return err;
         };
-        match self.client.get_plain(url).await {
-            Ok(reply) if reply.status == 200 => with_log(err, &reply.body),
-            Ok(reply) => {
-                tracing::debug!(
-                    backend = BACKEND,
-                    status = reply.status,
-                    "error log not readable"
-                );
+        match self.client.get_plain(url, MAX_BYTES).await {
+            Ok((200, log)) => with_log(err, log.as_bytes()),
+            Ok((status, _)) => {
+                tracing::debug!(backend = BACKEND, status, "error log not readable");
                 err
             }
             Err(e) => {

@@ -23,7 +23,7 @@ use streamload_core::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::BACKEND;
-use crate::client::{Target, read_reply, transport_error};
+use crate::client::Target;
 use crate::headers::{HeaderMode, load_headers};
 use crate::protocol::{Shared, stream_load_path};
 use crate::response::{LoadBody, classify_merge_commit};
@@ -108,7 +108,7 @@ impl MergeCommitTransaction {
         let url = match client.resolve(Method::PUT, &path, &self.headers).await? {
             Target::Node(url) => url,
             Target::Answered(reply) => {
-                return match classify_merge_commit(reply.status, &reply.body) {
+                return match classify_merge_commit(reply.status.as_u16(), &reply.body) {
                     Err(e) => Err(e),
                     Ok(_) => Err(Error::new(
                         ErrorKind::Protocol,
@@ -118,14 +118,8 @@ impl MergeCommitTransaction {
                 };
             }
         };
-        let reply = client
-            .request(Method::PUT, url.clone(), &self.headers)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| transport_error(e, &url))?;
-        let reply = read_reply(reply, url).await?;
-        match classify_merge_commit(reply.status, &reply.body) {
+        let reply = client.send_body(&url, &self.headers, body).await?;
+        match classify_merge_commit(reply.status.as_u16(), &reply.body) {
             Ok(parsed) => Ok(parsed),
             // A rejected merge carries the same error log as V1: its first rows go into the error.
             Err(e) => Err(self.shared.explain(e).await),

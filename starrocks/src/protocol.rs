@@ -117,8 +117,8 @@ impl Shared {
                 .client
                 .send_empty(Method::POST, &path, &headers)
                 .await?;
-            match classify_txn(reply.status, &reply.body) {
-                Ok(body) => return Ok((body, reply.from)),
+            match classify_txn(reply.status.as_u16(), &reply.body) {
+                Ok(body) => return Ok((body, reply.url)),
                 Err(e)
                     if e.context("server_status") == Some("TXN_IN_PROCESSING")
                         && attempt + 1 < BUSY_TRIES =>
@@ -230,7 +230,7 @@ impl Shared {
             .client
             .send_empty(Method::GET, &path, &HeaderMap::new())
             .await?;
-        classify_label_state(reply.status, &reply.body)
+        classify_label_state(reply.status.as_u16(), &reply.body)
     }
 
     /// Polls the label while it is `PREPARE` (a load still running), like the reference SDK:
@@ -277,7 +277,7 @@ impl Shared {
             Target::Node(url) => url,
             Target::Answered(reply) => {
                 return Err(answered_instead(
-                    classify_v1(reply.status, &reply.body).err(),
+                    classify_v1(reply.status.as_u16(), &reply.body).err(),
                 ));
             }
         };

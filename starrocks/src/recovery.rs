@@ -61,10 +61,10 @@ impl Shared {
                 .client
                 .send_empty(Method::POST, &path, &HeaderMap::new())
                 .await?;
-            if reply.status == 404 {
+            if reply.status.as_u16() == 404 {
                 continue;
             }
-            cancelled = classify_cancel(reply.status, &reply.body)?;
+            cancelled = classify_cancel(reply.status.as_u16(), &reply.body)?;
             break;
         }
         match self.label_state(&table.db, label).await? {

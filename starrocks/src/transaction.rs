@@ -8,7 +8,6 @@
 //! per chunk).
 //! A handle dropped while open schedules a best-effort abort.
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -18,114 +17,59 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use streamload_core::{
     Error, ErrorKind, Label, LoadReport, PreparedLoad, Result, Table, Transaction,
 };
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::BACKEND;
-use crate::client::{Reply, read_reply, transport_error};
+use crate::client::Reply;
 use crate::protocol::Shared;
 use crate::response::{classify_txn, classify_v1};
+use streamload_core::http::StreamedBody;
 
 /// Chunks queued ahead of the socket per body.
 const CHANNEL_DEPTH: usize = 2;
 
-type BodyItem = std::result::Result<Bytes, std::io::Error>;
-
-/// One streaming HTTP request whose body is fed chunk by chunk.
+/// One streaming HTTP request whose body is fed chunk by chunk: the shared transport's body,
+/// whose abort breaks the request so the BE never sees a clean end.
+#[derive(Debug)]
 pub(crate) struct BodyStream {
-    tx: Option<mpsc::Sender<BodyItem>>,
-    task: Option<JoinHandle<Result<Reply>>>,
-    pub(crate) bytes: u64,
-}
-
-impl fmt::Debug for BodyStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BodyStream")
-            .field("bytes", &self.bytes)
-            .finish()
-    }
+    inner: StreamedBody,
 }
 
 impl BodyStream {
     /// Starts `method url` with a chunked body; the request runs on its own task.
     pub(crate) fn start(shared: &Shared, method: Method, url: Url, headers: &HeaderMap) -> Self {
-        let (tx, rx) = mpsc::channel::<BodyItem>(CHANNEL_DEPTH);
-        let stream = futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        });
-        let request = shared
-            .client
-            .request(method, url.clone(), headers)
-            .body(reqwest::Body::wrap_stream(stream));
-        let task = tokio::spawn(async move {
-            let reply = request.send().await.map_err(|e| transport_error(e, &url))?;
-            read_reply(reply, url).await
-        });
-        Self {
-            tx: Some(tx),
-            task: Some(task),
-            bytes: 0,
-        }
+        let inner = StreamedBody::start(
+            &shared.client.transport,
+            method,
+            url,
+            headers.clone(),
+            CHANNEL_DEPTH,
+            None,
+        );
+        Self { inner }
+    }
+
+    /// Body bytes queued so far.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.inner.bytes()
     }
 
     /// Queues one chunk. `Err(reply)` means the server answered before the body was complete.
     pub(crate) async fn write(&mut self, chunk: Bytes) -> Result<(), Result<Reply>> {
-        let len = chunk.len() as u64;
-        let Some(tx) = &self.tx else {
-            return Err(Err(closed()));
-        };
-        if tx.send(Ok(chunk)).await.is_err() {
-            self.tx = None;
-            return Err(self.wait().await);
+        if self.inner.write(chunk).await.is_err() {
+            return Err(self.inner.finish(None).await);
         }
-        self.bytes += len;
         Ok(())
     }
 
     /// Ends the body and waits for the reply.
     pub(crate) async fn finish(mut self) -> Result<Reply> {
-        self.tx = None;
-        self.wait().await
+        self.inner.finish(None).await
     }
 
-    /// Breaks the body so the server sees a truncated request and aborts it. The sender lives
-    /// until the cancelled request task is gone: with the channel full the error cannot be
-    /// queued, and a sender dropped first would end the chunked body cleanly, so the server
-    /// would load a truncated batch.
-    pub(crate) fn cancel(&mut self) {
-        let tx = self.tx.take();
-        if let Some(tx) = &tx {
-            let _ = tx.try_send(Err(std::io::Error::other("load aborted by the client")));
-        }
-        let Some(task) = self.task.take() else {
-            return;
-        };
-        task.abort();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let _ = task.await;
-                drop(tx);
-            });
-        }
-    }
-
-    async fn wait(&mut self) -> Result<Reply> {
-        let Some(task) = self.task.take() else {
-            return Err(closed());
-        };
-        task.await.map_err(|e| {
-            Error::new(ErrorKind::Unexpected, "load task failed")
-                .with_context("backend", BACKEND)
-                .set_source(e)
-                .outcome_unknown()
-        })?
-    }
-}
-
-impl Drop for BodyStream {
-    fn drop(&mut self) {
-        self.cancel();
+    /// Breaks the body and waits until the request is gone.
+    pub(crate) async fn cancel(mut self) {
+        self.inner.abort().await;
     }
 }
 
@@ -140,7 +84,7 @@ fn early_reply(
     classify: fn(u16, &[u8]) -> Result<crate::response::LoadBody>,
 ) -> Error {
     match result {
-        Ok(reply) => match classify(reply.status, &reply.body) {
+        Ok(reply) => match classify(reply.status.as_u16(), &reply.body) {
             Err(e) => e,
             Ok(_) => Error::new(
                 ErrorKind::Protocol,
@@ -191,7 +135,7 @@ impl Transaction for V1Transaction {
             .finish()
             .await
             .map_err(|e| e.with_context("label", &self.label))?;
-        match classify_v1(reply.status, &reply.body) {
+        match classify_v1(reply.status.as_u16(), &reply.body) {
             Ok(parsed) => Ok(parsed.report()),
             Err(e) => Err(self
                 .shared
@@ -202,8 +146,8 @@ impl Transaction for V1Transaction {
     }
 
     async fn abort(mut self: Box<Self>) -> Result<()> {
-        if let Some(mut body) = self.body.take() {
-            body.cancel();
+        if let Some(body) = self.body.take() {
+            body.cancel().await;
         }
         self.shared.cancel_running(&self.table, &self.label).await
     }
@@ -211,9 +155,9 @@ impl Transaction for V1Transaction {
 
 impl Drop for V1Transaction {
     fn drop(&mut self) {
-        if let Some(mut body) = self.body.take() {
+        if self.body.take().is_some() {
+            // Dropping the body breaks it in the background.
             tracing::warn!(backend = BACKEND, label = %self.label, "V1 load dropped while open; breaking its body");
-            body.cancel();
         }
     }
 }
@@ -261,7 +205,7 @@ impl V2Transaction {
     async fn end_current_load(&mut self) -> Result<()> {
         if let Some(body) = self.current.take() {
             let reply = body.finish().await?;
-            if let Err(e) = classify_txn(reply.status, &reply.body) {
+            if let Err(e) = classify_txn(reply.status.as_u16(), &reply.body) {
                 let err = self.shared.explain(e).await;
                 return Err(err.with_context("label", &self.label));
             }
@@ -303,7 +247,7 @@ impl Transaction for V2Transaction {
             && self
                 .current
                 .as_ref()
-                .is_some_and(|b| b.bytes > 0 && b.bytes + chunk.len() as u64 > limit);
+                .is_some_and(|b| b.bytes() > 0 && b.bytes() + chunk.len() as u64 > limit);
         if full {
             self.end_current_load().await?;
         }
@@ -353,8 +297,8 @@ impl Transaction for V2Transaction {
     }
 
     async fn abort(mut self: Box<Self>) -> Result<()> {
-        if let Some(mut body) = self.current.take() {
-            body.cancel();
+        if let Some(body) = self.current.take() {
+            body.cancel().await;
         }
         self.open = false;
         self.shared.rollback(&self.table, &self.label).await
@@ -366,9 +310,8 @@ impl Drop for V2Transaction {
         if !self.open {
             return;
         }
-        if let Some(mut body) = self.current.take() {
-            body.cancel();
-        }
+        // Dropping the body breaks it in the background.
+        drop(self.current.take());
         tracing::warn!(backend = BACKEND, label = %self.label, "V2 transaction dropped while open; rolling it back");
         let shared = Arc::clone(&self.shared);
         let (table, label) = (self.table.clone(), self.label.clone());

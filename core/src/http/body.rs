@@ -96,6 +96,11 @@ impl StreamedBody {
         self.bytes
     }
 
+    /// Whether the request has not been answered or broken yet.
+    pub fn in_flight(&self) -> bool {
+        self.task.is_some()
+    }
+
     /// Whether the body is still being written.
     pub fn is_open(&self) -> bool {
         self.tx.is_some()

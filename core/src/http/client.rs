@@ -98,7 +98,8 @@ pub enum Resolved {
 pub enum Failover {
     /// Only requests that never reached the FE ([`Error::is_unsent`]): for calls that act.
     Unsent,
-    /// Any retryable failure and any 5xx answer: for reads that change nothing.
+    /// Any retryable failure and any 5xx answer: for reads that change nothing, and probes
+    /// (which begin nothing).
     Retryable,
 }
 
@@ -241,7 +242,7 @@ impl Transport {
             let mut req = self
                 .authorized(&self.control, method.clone(), &url)
                 .headers(headers.clone());
-            if method != Method::GET {
+            if method != Method::GET && !headers.contains_key(CONTENT_LENGTH) {
                 // hyper sends no framing header for an empty body; the servers want one.
                 req = req.header(CONTENT_LENGTH, "0").body(Bytes::new());
             }
@@ -266,11 +267,12 @@ impl Transport {
         let mut url = url;
         for _ in 0..=MAX_REDIRECTS {
             self.check_trusted(&url).await?;
+            let mut probe_headers = headers.clone();
+            probe_headers.insert(EXPECT, HeaderValue::from_static("100-continue"));
+            probe_headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
             let mut req = self
                 .authorized(&self.control, Method::PUT, &url)
-                .headers(headers.clone())
-                .header(EXPECT, "100-continue")
-                .header(CONTENT_LENGTH, "0")
+                .headers(probe_headers)
                 .body(Bytes::new());
             if let Some(t) = self.probe_timeout {
                 req = req.timeout(t);
@@ -464,7 +466,8 @@ impl Transport {
                 .set_source(e)
                 .temporary(),
             )),
-            _ => Err(self.tag(HostTrust::refused(target))),
+            Ok(_) => Err(self.tag(HostTrust::refused(target))),
+            Err(e) => Err(self.tag(HostTrust::refused(target).set_source(e))),
         }
     }
 
@@ -482,9 +485,7 @@ impl Transport {
 fn moves_on(failover: Failover, e: &Error) -> bool {
     match failover {
         Failover::Unsent => e.is_unsent(),
-        Failover::Retryable => {
-            e.is_retryable() && matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Timeout)
-        }
+        Failover::Retryable => e.is_retryable(),
     }
 }
 
