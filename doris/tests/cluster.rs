@@ -1,17 +1,14 @@
-//! The scripted-FE tests of `client.rs`, `timeouts.rs` and the old-server path of
-//! `two_phase.rs`, run again against the emulator: a cluster of FEs (loads through a follower,
-//! an FE down before and during a run), a BE that accepts connections but never answers while
-//! the FE stays healthy, and Doris 2.0, which aborts a 2PC transaction by id only.
+//! The scripted-FE tests of `client.rs` and the old-server path of `two_phase.rs`, run again
+//! against the emulator: a cluster of FEs (loads through a follower, an FE down before and
+//! during a run) and Doris 2.0, which aborts a 2PC transaction by id only.
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
-use streamload_core::{ErrorKind, LabelState, LoadProtocol, RetryStatus};
+use streamload_core::{LabelState, LoadProtocol};
 use streamload_doris::DorisProtocol;
 use streamload_emulator::version::ServerVersion;
-use streamload_emulator::{EmulatorHandle, FaultAction, FaultRule, Listener};
+use streamload_emulator::{EmulatorHandle, Listener};
 
 async fn load_one_row(
     doris: &DorisProtocol,
@@ -97,42 +94,6 @@ async fn an_fe_going_down_mid_run_fails_over() {
         "5"
     );
     assert!(!stream_loads_at(&emu, Listener::Frontend(1)).is_empty());
-}
-
-#[tokio::test]
-async fn a_hung_be_times_out_with_a_retryable_error() {
-    let emu = start().await;
-    let table = dup_table(&emu, "thung").await;
-    emu.faults()
-        .add(FaultRule::new("", usize::MAX, FaultAction::Hang).on(Listener::Be(0)));
-    let doris = builder(&emu)
-        .with_read_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let started = std::time::Instant::now();
-    let err = load_one_row(&doris, &table, 1).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(err.is_retryable(), "{err}");
-    let be = emu.be_urls()[0].trim_start_matches("http://").to_owned();
-    assert_eq!(
-        err.context("node"),
-        Some(be.as_str()),
-        "the error names the BE: {err}"
-    );
-    assert_eq!(err.retry_status(), RetryStatus::OutcomeUnknown, "{err}");
-    assert!(started.elapsed() < Duration::from_secs(10));
-    let hung = stream_loads_at(&emu, Listener::Be(0));
-    assert!(!hung.is_empty() && hung.iter().all(|r| r.fault.as_deref() == Some("hang")));
-    // The FE stayed healthy and kept redirecting.
-    assert!(
-        stream_loads_at(&emu, Listener::Fe)
-            .iter()
-            .all(|r| r.status == 307)
-    );
-    assert_eq!(
-        table_text(&emu, "select count(*) from test.thung").await,
-        "0"
-    );
 }
 
 #[tokio::test]
