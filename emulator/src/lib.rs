@@ -1,8 +1,8 @@
 //! streamload-emulator: a local Doris / StarRocks FE+BE emulator.
 //!
-//! It behaves on the wire like a Doris or StarRocks cluster — an FE and K BEs on separate HTTP
-//! ports plus a MySQL port — so the client crates (and users' CI) can test Stream Load, 2PC, V2
-//! transactions and merge/group commit without a real server. It parses requests with its own
+//! It behaves on the wire like a Doris or StarRocks cluster — one or several FEs and K BEs on
+//! separate HTTP ports plus a MySQL port — so the client crates (and users' CI) can test Stream
+//! Load, 2PC, V2 transactions and merge/group commit without a real server. It parses requests with its own
 //! code and shares no types with the client crates, so a bug shared with a client cannot cancel
 //! itself out.
 //!
@@ -10,7 +10,7 @@
 //!
 //! * Doris FE: `_stream_load` / `_stream_load_2pc` redirects (307 with `user:password@` and a
 //!   trailing `?`, never reading the body), `get_load_state`, `/api/backends`, `/api/health`,
-//!   `/api/bootstrap`, `/api/{db}/{table}/_schema`, `/`.
+//!   `/api/bootstrap`, `/api/fe_version_info`, `/api/{db}/{table}/_schema`, `/`.
 //! * Doris BE: `_stream_load` (CSV / JSON, compression, `columns` / `where`, filter ratio with
 //!   `ErrorURL`, 2PC, group commit, delete sign, sequence column, partial columns),
 //!   `_stream_load_2pc`, `_load_error_log`, `/api/health`.
