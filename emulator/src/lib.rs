@@ -2,9 +2,9 @@
 //!
 //! It behaves on the wire like a Doris or StarRocks cluster — one or several FEs and K BEs on
 //! separate HTTP ports plus a MySQL port — so the client crates (and users' CI) can test Stream
-//! Load, 2PC, V2 transactions and merge/group commit without a real server. It parses requests with its own
-//! code and shares no types with the client crates, so a bug shared with a client cannot cancel
-//! itself out.
+//! Load, 2PC, V2 transactions and merge/group commit without a real server. It parses requests
+//! with its own code and shares no types with the client crates, so a bug shared with a client
+//! cannot cancel itself out.
 //!
 //! # What it serves
 //!
