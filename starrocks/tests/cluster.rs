@@ -1,7 +1,8 @@
 //! The scripted-node tests of `wire.rs` for leader redirects, FE failover, AUTO detection and
 //! old versions, run again against the emulator: a cluster of FEs whose followers redirect to
 //! the leader, FE listeners switched down, and the emulator playing older releases (no
-//! transaction API before 2.4, no merge commit before 3.4, no compressed JSON before 3.2.7).
+//! transaction API before 2.4, no merge commit before 3.4, no compressed JSON before 3.2.7); and
+//! a BE that hangs while the FEs stay healthy.
 
 mod support;
 
@@ -179,4 +180,41 @@ async fn features_newer_than_the_emulated_server_are_refused() {
         .unwrap_err();
     assert_eq!(json.kind(), ErrorKind::Config, "{json}");
     assert!(json.to_string().contains("3.2.7"), "{json}");
+}
+
+/// A BE that accepts connections but never answers (the emulator's `hang` fault) while the FEs
+/// stay healthy: the load fails with a retryable timeout instead of hanging.
+#[tokio::test]
+async fn a_hung_be_times_out_with_a_retryable_error() {
+    use streamload_emulator::{FaultAction, FaultRule};
+    let emu = cluster(2, None).await;
+    emu.faults()
+        .add(FaultRule::new("", usize::MAX, FaultAction::Hang).on(Listener::Be(0)));
+    let protocol = emu::builder(&emu)
+        .with_load_urls(emu.fe_urls())
+        .with_timeouts(1000, Some(300), Some(2000))
+        .with_version(SinkVersion::V1)
+        .build()
+        .unwrap();
+    let table = Table::new("test", "score_board");
+    let started = std::time::Instant::now();
+    let outcome = async {
+        let mut txn = protocol
+            .begin(&table, Some(Label::new("l-hung").unwrap()), &csv(false))
+            .await?;
+        txn.write(Bytes::from_static(b"1\ta\n")).await?;
+        txn.finish().await
+    }
+    .await;
+    let err = outcome.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.is_retryable(), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let log = emu.request_log().entries();
+    assert!(
+        log.iter()
+            .filter(|r| r.listener == Listener::Be(0))
+            .all(|r| r.fault.as_deref() == Some("hang"))
+    );
+    assert_eq!(count(&emu).await, "0");
 }
