@@ -3,12 +3,14 @@
 //! Turns a body into source rows for the column mapper: line mode (`read_json_by_line`), one
 //! outer array (`strip_outer_array`), StarRocks' stream of documents (neither of those: every
 //! whitespace-separated document is a row), StarRocks' partial reading of a broken outer array
-//! (`json_salvage`), `json_root`, and `jsonpaths` with simple `$.a.b` paths.
+//! (`json_salvage`), `json_root`, `jsonpaths` with simple `$.a.b` paths, and StarRocks'
+//! Debezium change events (`json_debezium`).
 //! A JSON scalar becomes its text (strings unquoted), objects and arrays their JSON text, and
 //! `null` becomes NULL — the engine then checks the text against the column type.
 
 use serde_json::Value as Json;
 
+use super::json_debezium::{self, Change};
 use super::json_salvage::salvage_outer_array;
 
 /// How a JSON body is split into rows.
@@ -27,6 +29,9 @@ pub struct JsonOptions {
     pub json_root: Option<String>,
     /// Paths whose values feed the columns positionally, instead of key lookup.
     pub jsonpaths: Option<Vec<String>>,
+    /// StarRocks `envelope: debezium`: every item is a change event (see
+    /// [`super::json_debezium`]).
+    pub debezium: bool,
 }
 
 /// One JSON source row.
@@ -161,7 +166,9 @@ fn document_rows(doc: &[u8], opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
                 && opts.json_root.is_none()
                 && let Some(items) = salvage_outer_array(doc) =>
         {
-            rows.extend(items.into_iter().map(|item| item_row(item, opts)));
+            items
+                .into_iter()
+                .for_each(|item| push_item(item, opts, rows));
             return;
         }
         Err(e) => {
@@ -210,8 +217,31 @@ fn value_rows(value: Json, line: String, opts: &JsonOptions, rows: &mut Vec<Json
         }
     };
     for item in items {
-        rows.push(item_row(item, opts));
+        push_item(item, opts, rows);
     }
+}
+
+/// Adds the row of one item (a document or an element of the outer array); a Debezium event
+/// first gives up its image.
+fn push_item(item: Json, opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
+    if !opts.debezium {
+        rows.push(item_row(item, opts));
+        return;
+    }
+    let line = item.to_string();
+    let change = json_debezium::change(item);
+    let row = match change {
+        Ok(Change::Delete(_)) if opts.jsonpaths.is_some() => JsonRow::Bad {
+            reason: "a Debezium delete read through jsonpaths is not emulated".into(),
+            line,
+        },
+        Ok(change) => match change.into_row() {
+            Some(image) => item_row(Json::Object(image), opts),
+            None => return,
+        },
+        Err(reason) => JsonRow::Bad { reason, line },
+    };
+    rows.push(row);
 }
 
 fn item_row(item: Json, opts: &JsonOptions) -> JsonRow {

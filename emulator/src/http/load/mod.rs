@@ -7,6 +7,7 @@ pub mod decompress;
 pub mod expr;
 pub mod expr_parse;
 pub mod json;
+pub mod json_debezium;
 mod json_salvage;
 pub mod params;
 pub mod params_starrocks;

@@ -172,6 +172,7 @@ pub(super) fn common(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
             document_stream: false,
             json_root: get(headers, "json_root").map(str::to_string),
             jsonpaths,
+            debezium: false,
         },
         compression: None,
         columns,

@@ -42,6 +42,19 @@ pub fn starrocks_params(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
             )));
         }
     }
+    if let Some(envelope) = get(headers, "envelope") {
+        match envelope.to_ascii_lowercase().as_str() {
+            "debezium" if p.format == DataFormat::Json => p.json.debezium = true,
+            "debezium" => {
+                return Err(ParamError::header(
+                    "envelope debezium is only supported with format json".to_string(),
+                ));
+            }
+            other => {
+                return Err(ParamError::header(format!("unknown envelope: {other}")));
+            }
+        }
+    }
     match (
         get(headers, "compression"),
         get(headers, "content-encoding"),

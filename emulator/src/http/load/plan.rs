@@ -186,7 +186,10 @@ impl Plan {
         } else {
             OP_COLUMN
         };
-        let delete_from = if provided(marker) || (flavor == Flavor::StarRocks && !explicit) {
+        // A Debezium event carries its operation whatever `columns` says.
+        let delete_from = if provided(marker)
+            || (flavor == Flavor::StarRocks && (!explicit || params.json.debezium))
+        {
             Some(marker.to_string())
         } else {
             None
