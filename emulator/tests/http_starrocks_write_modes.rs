@@ -107,3 +107,28 @@ async fn merge_commit_applies_merge_condition() {
     assert_eq!(table_text(&emu), ["1|keep1|1", "2|newer|20", "3|keep3|3"]);
     emu.shutdown().await;
 }
+
+/// `partial_update_mode: column` (StarRocks' column-mode partial update, `COLUMN_UPSERT_MODE`)
+/// writes the same rows as row mode: named columns of existing rows change, the others keep
+/// their values, and a new key is inserted with the rest NULL.
+#[tokio::test]
+async fn column_mode_partial_update_upserts_like_row_mode() {
+    for mode in ["column", "row"] {
+        let emu = table_with_three_rows().await;
+        let h = [
+            ("column_separator", ","),
+            ("columns", "id,score"),
+            ("partial_update", "true"),
+            ("partial_update_mode", mode),
+        ];
+        let body = b"1,101\n4,104\n";
+        let r = via_fe(&emu, "PUT", "/api/db/t/_stream_load", &h, Some(body)).await;
+        assert_eq!(r.json()["Status"], "Success", "{mode}: {}", r.body);
+        assert_eq!(
+            table_text(&emu),
+            ["1|keep1|101", "2|keep2|2", "3|keep3|3", "4|NULL|104"],
+            "{mode}"
+        );
+        emu.shutdown().await;
+    }
+}

@@ -1,6 +1,9 @@
 //! StarRocks load headers: `format` doubles as the CSV compression (`gzip`, `lz4`, ...), JSON
 //! compression comes from `compression` / `Content-Encoding`, the row delimiter is
 //! `row_delimiter`, and booleans such as `partial_update` must be `true` or `false`.
+//! `partial_update_mode` (`row`, `column`, `auto`; anything else is ignored, as the FE's
+//! `getPartialUpdateMode` does) only chooses how a BE writes a partial update, not which rows
+//! result, so it is accepted and not read. `envelope: debezium` reads JSON change events.
 
 use http::HeaderMap;
 
