@@ -21,7 +21,7 @@ import java.util.List;
  * <p>Arguments: FE HTTP URL, MySQL port.
  */
 public final class StarRocksSdkPeer {
-    private static final String DB = "sr_java";
+    static final String DB = "sr_java";
 
     private StarRocksSdkPeer() {}
 
@@ -42,6 +42,7 @@ public final class StarRocksSdkPeer {
             load(c, fe, mysqlPort, "v2_json_lz4", false, true, 700);
             load(c, fe, mysqlPort, "txn_auto_csv", true, false, 900);
             exactlyOnce(c, fe, mysqlPort);
+            StarRocksSdkCases.run(c, fe, mysqlPort);
         }
         System.out.println("starrocks sdk peer: all checks passed");
     }
@@ -68,13 +69,18 @@ public final class StarRocksSdkPeer {
 
     private static StreamLoadProperties props(String fe, int mysqlPort, String table, boolean json,
             boolean transaction) {
+        return props(fe, mysqlPort, table(table, json), transaction);
+    }
+
+    static StreamLoadProperties props(String fe, int mysqlPort, StreamLoadTableProperties table,
+            boolean transaction) {
         StreamLoadProperties.Builder b = StreamLoadProperties.builder()
                 .loadUrls(fe)
                 .jdbcUrl("jdbc:mysql://127.0.0.1:" + mysqlPort)
                 .username("root")
                 .password("")
-                .labelPrefix("java-" + table.replace('_', '-'))
-                .defaultTableProperties(table(table, json))
+                .labelPrefix("java-" + table.getTable().replace('_', '-'))
+                .defaultTableProperties(table)
                 .cacheMaxBytes(64L * 1024 * 1024)
                 .expectDelayTime(300)
                 .scanningFrequency(50)
@@ -87,7 +93,7 @@ public final class StarRocksSdkPeer {
         return b.build();
     }
 
-    private static String[] encode(List<Rows.Row> rows, boolean json) {
+    static String[] encode(List<Rows.Row> rows, boolean json) {
         String[] out = new String[rows.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = json ? rows.get(i).json() : rows.get(i).csv("\u0001");
