@@ -8,6 +8,7 @@
 //! * `to_bitmap(x)`: the unsigned 64-bit integer `x` (anything else is refused: NULL here);
 //! * `bitmap_hash(x)`: MurmurHash3 x86 32-bit of the text with seed 104729
 //!   (`HashUtil::MURMUR3_32_SEED`, both servers);
+//! * `bitmap_from_base64(x)`: a serialized bitmap (the empty and single-value forms);
 //! * `hll_hash(x)`: MurmurHash64A of the text with seed `0xadc83b19` (`HashUtil::MURMUR_SEED`),
 //!   the value the servers add to the sketch.
 //!
@@ -78,6 +79,22 @@ pub(crate) fn to_bitmap(arg: Option<&str>) -> Option<String> {
     }
 }
 
+/// `bitmap_from_base64(x)`: a bitmap the servers serialized (`BitmapValue::write`: a type byte,
+/// then the payload), base64-encoded. The empty and single-value forms are decoded; roaring and
+/// set payloads are not emulated and give `None`, as undecodable input does.
+pub(crate) fn bitmap_from_base64(arg: Option<&str>) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(arg?.trim())
+        .ok()?;
+    match bytes.split_first()? {
+        (0, []) => Some(String::new()),
+        (1, payload) => Some(u32::from_le_bytes(payload.try_into().ok()?).to_string()),
+        (3, payload) => Some(u64::from_le_bytes(payload.try_into().ok()?).to_string()),
+        _ => None,
+    }
+}
+
 /// `bitmap_hash(x)`.
 pub(crate) fn bitmap_hash(arg: Option<&str>) -> String {
     arg.map_or_else(String::new, |t| {
@@ -116,5 +133,8 @@ mod tests {
         assert_eq!(hll_hash(Some("2")), hll_hash(Some("2")));
         assert_ne!(hll_hash(Some("2")), hll_hash(Some("3")));
         assert_eq!(hll_hash(None), "");
+        assert_eq!(bitmap_from_base64(Some("AA==")).as_deref(), Some(""));
+        assert_eq!(bitmap_from_base64(Some("AQUAAAA=")).as_deref(), Some("5"));
+        assert_eq!(bitmap_from_base64(Some("not base64")), None);
     }
 }

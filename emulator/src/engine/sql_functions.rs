@@ -87,6 +87,11 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("to_bitmap", 1, flags, |ctx| {
         Ok(sketches::to_bitmap(arg_text(ctx.get_raw(0)).as_deref()))
     })?;
+    conn.create_scalar_function("bitmap_from_base64", 1, flags, |ctx| {
+        Ok(sketches::bitmap_from_base64(
+            arg_text(ctx.get_raw(0)).as_deref(),
+        ))
+    })?;
     conn.create_scalar_function("bitmap_hash", 1, flags, |ctx| {
         Ok(sketches::bitmap_hash(arg_text(ctx.get_raw(0)).as_deref()))
     })?;

@@ -39,6 +39,9 @@ pub const DECL_DATETIME: &str = "DATETIME_TEXT";
 /// Declared SQLite type of BOOLEAN columns (INTEGER affinity): the MySQL port answers them as
 /// TINYINT(1), as both servers do, so clients read booleans rather than integers.
 pub const DECL_BOOLEAN: &str = "BOOLEAN_INT";
+/// Declared SQLite type of BITMAP and HLL columns (TEXT affinity: the members as text, see
+/// [`super::sketches`]).
+pub(crate) const DECL_SKETCH: &str = "SKETCH_TEXT";
 
 /// The SQLite declared type (and so the affinity) used for a column type.
 fn sqlite_type(ty: &ColumnType) -> &'static str {
@@ -55,6 +58,7 @@ fn sqlite_type(ty: &ColumnType) -> &'static str {
         ColumnType::Decimal { .. } => DECL_DECIMAL,
         ColumnType::Date => DECL_DATE,
         ColumnType::DateTime { .. } => DECL_DATETIME,
+        ColumnType::Bitmap | ColumnType::Hll => DECL_SKETCH,
         _ => "TEXT",
     }
 }

@@ -242,6 +242,10 @@ fn call(name: &str, args: Vec<Scalar>) -> Scalar {
         // examples), as the engine defines them.
         "to_bitmap" => sketches::to_bitmap(args.first().and_then(text_of).as_deref())
             .map_or(Scalar::Null, Scalar::Str),
+        "bitmap_from_base64" => {
+            sketches::bitmap_from_base64(args.first().and_then(text_of).as_deref())
+                .map_or(Scalar::Null, Scalar::Str)
+        }
         "bitmap_hash" => Scalar::Str(sketches::bitmap_hash(
             args.first().and_then(text_of).as_deref(),
         )),

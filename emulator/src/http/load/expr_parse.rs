@@ -20,6 +20,7 @@ pub(crate) const FUNCTIONS: &[&str] = &[
     "day",
     "to_bitmap",
     "bitmap_hash",
+    "bitmap_from_base64",
     "hll_hash",
     "bitmap_empty",
     "hll_empty",
