@@ -1,0 +1,112 @@
+package peers;
+
+import com.starrocks.connector.flink.StarRocksSink;
+import com.starrocks.connector.flink.table.sink.StarRocksSinkOptions;
+import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Drives the published StarRocks Flink connector ({@code com.starrocks:flink-connector-starrocks},
+ * built by {@code starrocks-flink/pom.xml}) against the emulator's StarRocks flavor from Flink jobs
+ * in a local MiniCluster: the V2 sink exactly once (transaction stream load, prepared at each
+ * checkpoint and committed when it completes), once plainly and once with a writer failing and
+ * the job restarting from its last checkpoint (the sink aborts what its label prefix left open);
+ * the V2 sink at least once; and the older V1 sink. Tables are DUPLICATE KEY, so anything applied
+ * twice shows up as extra rows.
+ *
+ * <p>Arguments: FE HTTP URL, MySQL port.
+ */
+public final class StarRocksFlinkPeer {
+    private static final String DB = "sr_flink";
+    private static final int ROWS = 600;
+
+    private StarRocksFlinkPeer() {}
+
+    public static void main(String[] args) throws Exception {
+        String fe = args[0];
+        int mysqlPort = Integer.parseInt(args[1]);
+        try (Connection c = Rows.connect(mysqlPort, "")) {
+            Rows.exec(c, "CREATE DATABASE " + DB);
+            List<String> tables = List.of("v2_exactly_once", "v2_exactly_once_restart", "v2_at_least_once",
+                    "v1_at_least_once");
+            for (String t : tables) {
+                Rows.exec(c, "CREATE TABLE " + DB + "." + t + " (id BIGINT NOT NULL, name VARCHAR(64),"
+                        + " note VARCHAR(64)) DUPLICATE KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2"
+                        + " PROPERTIES ('replication_num' = '1')");
+            }
+            List<Rows.Row> expected = Rows.make(1, ROWS, false);
+            String only = System.getProperty("peers.only");
+            for (String t : tables) {
+                if (only != null && !only.equals(t)) {
+                    continue;
+                }
+                if (t.endsWith("restart")) {
+                    System.out.println("next: a job that fails once on purpose (errors may be logged)");
+                }
+                run(fe, mysqlPort, t);
+                if (t.endsWith("restart")) {
+                    Rows.check(Encode.FAILED.get(), "the failing job did fail once");
+                }
+                Rows.expect(c, "Flink StarRocks sink " + t.replace('_', ' '), DB + "." + t, expected);
+            }
+        }
+        System.out.println("starrocks flink peer: all checks passed");
+    }
+
+    private static void run(String fe, int mysqlPort, String table) throws Exception {
+        boolean exactlyOnce = table.contains("exactly_once");
+        StarRocksSinkOptions options = StarRocksSinkOptions.builder()
+                .withProperty("jdbc-url", "jdbc:mysql://127.0.0.1:" + mysqlPort)
+                .withProperty("load-url", fe.replaceFirst("^http://", ""))
+                .withProperty("database-name", DB)
+                .withProperty("table-name", table)
+                .withProperty("username", "root")
+                .withProperty("password", "")
+                .withProperty("sink.version", table.startsWith("v1") ? "V1" : "V2")
+                .withProperty("sink.semantic", exactlyOnce ? "exactly-once" : "at-least-once")
+                .withProperty("sink.label-prefix", "java-" + table.replace('_', '-'))
+                .withProperty("sink.buffer-flush.interval-ms", "1000")
+                .withProperty("sink.max-retries", "0")
+                .withProperty("sink.properties.format", "json")
+                .withProperty("sink.properties.strip_outer_array", "true")
+                .withProperty("sink.properties.columns", "id,name,note")
+                .build();
+
+        Configuration conf = new Configuration();
+        conf.setString("restart-strategy.type", "fixed-delay");
+        conf.setString("restart-strategy.fixed-delay.attempts", "2");
+        conf.setString("restart-strategy.fixed-delay.delay", "100 ms");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+        env.enableCheckpointing(200);
+        env.fromSequence(1, ROWS)
+                .map(new Encode(table.endsWith("restart") ? 250 : 0))
+                .addSink(StarRocksSink.sink(options));
+        long start = System.nanoTime();
+        env.execute("streamload-emulator starrocks " + table);
+        System.out.printf("ran: %s in %d ms%n", table, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Encodes one generated row as JSON, slowly, so a job spans several checkpoints. */
+    static final class Encode implements MapFunction<Long, String> {
+        /** Set by the first failure; the MiniCluster runs in this JVM, so a restart sees it. */
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private final long failAt;
+
+        Encode(long failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public String map(Long id) throws Exception {
+            Thread.sleep(5);
+            if (id == failAt && !FAILED.getAndSet(true)) {
+                throw new IllegalStateException("planned failure at row " + id);
+            }
+            return Rows.make(id, 1, false).get(0).json();
+        }
+    }
+}
