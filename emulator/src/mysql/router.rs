@@ -34,6 +34,9 @@ fn variable(release: &Release, name: &str) -> Option<Value> {
         .trim_start_matches("global.");
     Some(match n {
         "max_allowed_packet" => Value::Int(16_777_216),
+        // Read-only in both FEs' SessionVariable; Connector/J 5.1 (bundled by the StarRocks
+        // Flink connector) reads it at connect time and warns on NULL.
+        "net_buffer_length" => Value::Int(16_384),
         "wait_timeout" | "interactive_timeout" => Value::Int(28_800),
         "net_write_timeout" | "net_read_timeout" => Value::Int(600),
         "auto_increment_increment" => Value::Int(1),
@@ -79,6 +82,7 @@ const VARIABLES: &[&str] = &[
     "license",
     "lower_case_table_names",
     "max_allowed_packet",
+    "net_buffer_length",
     "net_write_timeout",
     "performance_schema",
     "query_cache_size",
