@@ -14,7 +14,9 @@
 //!
 //! Some old behaviour is a refusal rather than an omission: Doris 2.0 settles a 2PC
 //! transaction by `txn_id` only, and reads no compressed JSON (its format parser leaves a
-//! `format: json` load with a `compress_type` unknown).
+//! `format: json` load with a `compress_type` unknown). The texts of those two refusals are
+//! the emulator's rendering of the 2.0 answers, not taken from a recorded 2.0 response; the
+//! StarRocks `Not implemented` answer is the FE's `BaseAction` default.
 
 use http::header::HeaderMap;
 use http::{Response, StatusCode};
