@@ -232,7 +232,11 @@ fn create_table(cur: &mut Cursor, flavor: Flavor) -> Result<DdlStatement, Engine
         } else {
             columns.push(column_def(cur, flavor)?);
         }
-        if !cur.eat_punct(',') {
+        // Doris takes a comma before the closing parenthesis (its suite
+        // test_stream_load_keyword creates a table so).
+        if !cur.eat_punct(',')
+            || (flavor == Flavor::Doris && matches!(cur.peek(), Some(Token::Punct(')'))))
+        {
             break;
         }
     }
