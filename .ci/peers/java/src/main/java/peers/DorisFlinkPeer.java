@@ -11,6 +11,9 @@ import org.apache.doris.flink.sink.DorisSink;
 import org.apache.doris.flink.sink.batch.DorisBatchSink;
 import org.apache.doris.flink.sink.writer.serializer.SimpleStringSerializer;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -81,7 +84,8 @@ public final class DorisFlinkPeer {
         String password = args[2];
         try (Connection c = Rows.connect(mysqlPort, password)) {
             Rows.exec(c, "CREATE DATABASE " + DB);
-            for (String t : List.of("flink_2pc_json", "flink_2pc_restart_json", "flink_batch_mode_csv",
+            for (String t : List.of("flink_2pc_json", "flink_2pc_restart_json", "flink_2pc_failed_checkpoint_json",
+                    "flink_batch_mode_csv",
                     "flink_batch_group_commit_json", "flink_batch_sink_json")) {
                 Rows.exec(c, "CREATE TABLE " + DB + "." + t + " (id BIGINT NOT NULL, name VARCHAR(64),"
                         + " note VARCHAR(64)) DUPLICATE KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2"
@@ -101,6 +105,16 @@ public final class DorisFlinkPeer {
                     .with2pc().failAt(250))) {
                 Rows.check(Encode.FAILED.get(), "the failing job did fail once");
                 Rows.expect(c, "Flink DorisSink 2PC after a failure and restart", DB + ".flink_2pc_restart_json",
+                        expected);
+            }
+
+            // Checkpoint 3 fails after the writers pre-committed for it: on restart each writer
+            // finds its label for checkpoint 3 taken ("Label Already Exists" naming the txn) and
+            // aborts that transaction before loading again.
+            if (run(fe, password, Job.of("exactly-once DorisSink (2PC), a checkpoint failing once",
+                    "flink_2pc_failed_checkpoint_json").with2pc().failAt(-3))) {
+                Rows.check(Encode.FAILED.get(), "the failing job did fail once");
+                Rows.expect(c, "Flink DorisSink 2PC after a failed checkpoint", DB + ".flink_2pc_failed_checkpoint_json",
                         expected);
             }
 
@@ -185,6 +199,7 @@ public final class DorisFlinkPeer {
                     .build();
         }
 
+        Encode.FAILED.set(false);
         Configuration conf = new Configuration();
         conf.setString("restart-strategy.type", "fixed-delay");
         conf.setString("restart-strategy.fixed-delay.attempts", "2");
@@ -210,7 +225,7 @@ public final class DorisFlinkPeer {
      * Encodes one generated row, slowly: the job runs for over a second, so the checkpointed jobs
      * take several checkpoints and the batch writers flush on their 1 s interval more than once.
      */
-    static final class Encode implements MapFunction<Long, String> {
+    static final class Encode implements MapFunction<Long, String>, CheckpointedFunction {
         /** Set by the first failure; the MiniCluster runs in this JVM, so a restart sees it. */
         static final AtomicBoolean FAILED = new AtomicBoolean();
         private final boolean json;
@@ -222,6 +237,18 @@ public final class DorisFlinkPeer {
             this.failAt = failAt;
             this.deletes = deletes;
         }
+
+        /** A negative {@code failAt} fails checkpoint {@code -failAt} instead of a row: the sink has
+         * pre-committed (prepared) its transaction for it, and the checkpoint never completes. */
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            if (failAt < 0 && context.getCheckpointId() == -failAt && !FAILED.getAndSet(true)) {
+                throw new IllegalStateException("planned failure of checkpoint " + context.getCheckpointId());
+            }
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {}
 
         @Override
         public String map(Long id) throws Exception {

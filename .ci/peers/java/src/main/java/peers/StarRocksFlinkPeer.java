@@ -6,6 +6,9 @@ import java.sql.Connection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -14,7 +17,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * built by {@code starrocks-flink/pom.xml}) against the emulator's StarRocks flavor from Flink jobs
  * in a local MiniCluster: the V2 sink exactly once (transaction stream load, prepared at each
  * checkpoint and committed when it completes), once plainly and once with a writer failing and
- * the job restarting from its last checkpoint (the sink aborts what its label prefix left open);
+ * the job restarting from its last checkpoint, and once with a checkpoint failing after the sink
+ * prepared its transactions for it (on restart the sink finds and aborts what its label prefix
+ * left open);
  * the V2 sink at least once; and the older V1 sink. Tables are DUPLICATE KEY, so anything applied
  * twice shows up as extra rows.
  *
@@ -31,8 +36,8 @@ public final class StarRocksFlinkPeer {
         int mysqlPort = Integer.parseInt(args[1]);
         try (Connection c = Rows.connect(mysqlPort, "")) {
             Rows.exec(c, "CREATE DATABASE " + DB);
-            List<String> tables = List.of("v2_exactly_once", "v2_exactly_once_restart", "v2_at_least_once",
-                    "v1_at_least_once");
+            List<String> tables = List.of("v2_exactly_once", "v2_exactly_once_restart",
+                    "v2_exactly_once_failed_checkpoint", "v2_at_least_once", "v1_at_least_once");
             for (String t : tables) {
                 Rows.exec(c, "CREATE TABLE " + DB + "." + t + " (id BIGINT NOT NULL, name VARCHAR(64),"
                         + " note VARCHAR(64)) DUPLICATE KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2"
@@ -44,11 +49,12 @@ public final class StarRocksFlinkPeer {
                 if (only != null && !only.equals(t)) {
                     continue;
                 }
-                if (t.endsWith("restart")) {
+                boolean fails = t.endsWith("restart") || t.endsWith("failed_checkpoint");
+                if (fails) {
                     System.out.println("next: a job that fails once on purpose (errors may be logged)");
                 }
                 run(fe, mysqlPort, t);
-                if (t.endsWith("restart")) {
+                if (fails) {
                     Rows.check(Encode.FAILED.get(), "the failing job did fail once");
                 }
                 Rows.expect(c, "Flink StarRocks sink " + t.replace('_', ' '), DB + "." + t, expected);
@@ -76,6 +82,7 @@ public final class StarRocksFlinkPeer {
                 .withProperty("sink.properties.columns", "id,name,note")
                 .build();
 
+        Encode.FAILED.set(false);
         Configuration conf = new Configuration();
         conf.setString("restart-strategy.type", "fixed-delay");
         conf.setString("restart-strategy.fixed-delay.attempts", "2");
@@ -83,7 +90,7 @@ public final class StarRocksFlinkPeer {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
         env.enableCheckpointing(200);
         env.fromSequence(1, ROWS)
-                .map(new Encode(table.endsWith("restart") ? 250 : 0))
+                .map(new Encode(table.endsWith("restart") ? 250 : table.endsWith("failed_checkpoint") ? -3 : 0))
                 .addSink(StarRocksSink.sink(options));
         long start = System.nanoTime();
         env.execute("streamload-emulator starrocks " + table);
@@ -91,7 +98,7 @@ public final class StarRocksFlinkPeer {
     }
 
     /** Encodes one generated row as JSON, slowly, so a job spans several checkpoints. */
-    static final class Encode implements MapFunction<Long, String> {
+    static final class Encode implements MapFunction<Long, String>, CheckpointedFunction {
         /** Set by the first failure; the MiniCluster runs in this JVM, so a restart sees it. */
         static final AtomicBoolean FAILED = new AtomicBoolean();
         private final long failAt;
@@ -99,6 +106,18 @@ public final class StarRocksFlinkPeer {
         Encode(long failAt) {
             this.failAt = failAt;
         }
+
+        /** A negative {@code failAt} fails checkpoint {@code -failAt} instead of a row: the sink has
+         * pre-committed (prepared) its transaction for it, and the checkpoint never completes. */
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            if (failAt < 0 && context.getCheckpointId() == -failAt && !FAILED.getAndSet(true)) {
+                throw new IllegalStateException("planned failure of checkpoint " + context.getCheckpointId());
+            }
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {}
 
         @Override
         public String map(Long id) throws Exception {
