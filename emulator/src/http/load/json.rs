@@ -32,6 +32,9 @@ pub struct JsonOptions {
     /// StarRocks `envelope: debezium`: every item is a change event (see
     /// [`super::json_debezium`]).
     pub debezium: bool,
+    /// Doris: a row where no `jsonpaths` path finds anything is rejected
+    /// ([`super::rows::ALL_FIELDS_NULL`]).
+    pub reject_unmatched_paths: bool,
 }
 
 /// One JSON source row.
@@ -246,6 +249,12 @@ fn push_item(item: Json, opts: &JsonOptions, rows: &mut Vec<JsonRow>) {
 
 fn item_row(item: Json, opts: &JsonOptions) -> JsonRow {
     if let Some(paths) = &opts.jsonpaths {
+        if opts.reject_unmatched_paths && paths.iter().all(|p| follow(&item, p).is_none()) {
+            return JsonRow::Bad {
+                reason: super::rows::ALL_FIELDS_NULL.to_string(),
+                line: item.to_string(),
+            };
+        }
         let values = paths
             .iter()
             .map(|p| follow(&item, p).and_then(json_text))

@@ -173,6 +173,7 @@ pub(super) fn common(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
             json_root: get(headers, "json_root").map(str::to_string),
             jsonpaths,
             debezium: false,
+            reject_unmatched_paths: false,
         },
         compression: None,
         columns,
@@ -207,6 +208,7 @@ pub(super) fn strict_mode(headers: &HeaderMap) -> Result<bool, ParamError> {
 pub fn doris_params(headers: &HeaderMap) -> Result<LoadParams, ParamError> {
     let mut p = common(headers)?;
     p.strict_mode = strict_mode(headers)?;
+    p.json.reject_unmatched_paths = true;
     let format = get(headers, "format").unwrap_or("csv").to_ascii_lowercase();
     match format.as_str() {
         "csv" => {}

@@ -17,6 +17,8 @@ pub use super::plan::Plan;
 pub const DELETE_SIGN: &str = "__DORIS_DELETE_SIGN__";
 /// StarRocks' operation pseudo-column.
 pub const OP_COLUMN: &str = "__op";
+/// Doris' reason for a JSON row none of whose fields the load reads.
+pub const ALL_FIELDS_NULL: &str = "All fields is null, this is a invalid row.";
 /// Doris' hidden sequence column.
 pub const SEQUENCE_COL: &str = "__DORIS_SEQUENCE_COL__";
 
@@ -141,6 +143,21 @@ impl Plan {
                                 &mut batch,
                                 partitions,
                             );
+                        }
+                        // Doris filters an object holding none of the load's source columns
+                        // (`NewJsonReader`: "All fields is null, this is a invalid row.").
+                        JsonRow::Object(map)
+                            if self.flavor == Flavor::Doris
+                                && !self
+                                    .sources
+                                    .iter()
+                                    .any(|s| map.keys().any(|k| k.eq_ignore_ascii_case(s))) =>
+                        {
+                            batch.filtered += 1;
+                            batch.rejected.push(format!(
+                                "Reason: {ALL_FIELDS_NULL}. src line [{}];",
+                                serde_json::to_string(&map).unwrap_or_default()
+                            ));
                         }
                         JsonRow::Object(map) => {
                             let lookup = |name: &str| -> Option<Option<String>> {
