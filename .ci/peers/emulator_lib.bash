@@ -1,5 +1,6 @@
 # Shared helpers for the emulator peer scripts (sourced by them; not a test itself): build and start the emulator
-# binary, wait for its `ready` line, and stop it on exit.
+# binary, wait for its `ready` line, and stop it on exit. The peers are curl, Python clients, and the vendors'
+# Java clients (emulator_java_peers.sh, with its Maven harness in .ci/peers/java).
 
 EMU_PIDS=()
 EMU_TMP=$(mktemp -d)
@@ -27,7 +28,7 @@ emu_start() {
     "$EMU_BIN" "$@" >"$out" 2>"$EMU_TMP/$name.err" &
     EMU_PIDS+=($!)
     for _ in $(seq 1 300); do
-        if grep -q '^ready ' "$out"; then
+        if grep -qs '^ready ' "$out"; then
             break
         fi
         sleep 0.1
