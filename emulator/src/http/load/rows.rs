@@ -173,7 +173,10 @@ impl Plan {
                                         .find(|(k, _)| k.eq_ignore_ascii_case(name))
                                         .map(|(_, v)| v)
                                 });
-                                Some(value.and_then(json_text))
+                                match value {
+                                    Some(v) => Some(json_text(v)),
+                                    None => Some(self.missing_json_field(engine, schema, name)),
+                                }
                             };
                             let line = || serde_json::to_string(&map).unwrap_or_default();
                             self.finish_row(engine, schema, &lookup, &line, &mut batch, partitions);
@@ -183,6 +186,30 @@ impl Plan {
             }
         }
         batch
+    }
+
+    /// The value of a field a JSON row lacks: Doris fills the column's default
+    /// (`NewJsonReader::_fill_missing_column`), StarRocks NULL; `null` written in the row is NULL
+    /// in both.
+    fn missing_json_field(
+        &self,
+        engine: &Engine,
+        schema: &TableSchema,
+        name: &str,
+    ) -> Option<String> {
+        if self.flavor != Flavor::Doris {
+            return None;
+        }
+        let column = schema
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))?;
+        match column.default.as_deref() {
+            Some(d) if d.eq_ignore_ascii_case("CURRENT_TIMESTAMP") => {
+                Some(crate::engine::datetime_text(engine.now_ms()))
+            }
+            other => other.map(str::to_string),
+        }
     }
 
     fn finish_row(
