@@ -40,11 +40,11 @@ jvm() {
 }
 echo "java harness ready after $((SECONDS - started)) s"
 
-emu_start sr --flavor starrocks
+emu_start sr --flavor starrocks --frontends 2 --backends 3
 jvm main peers.StarRocksSdkPeer "$sr_FE" "$sr_MYSQL_PORT"
 jvm sr-flink peers.StarRocksFlinkPeer "$sr_FE" "$sr_MYSQL_PORT"
 
-emu_start doris --flavor doris --password pw
-jvm main peers.DorisFlinkPeer "${doris_FE#http://}" "$doris_MYSQL_PORT" pw
+emu_start doris --flavor doris --password pw --frontends 2 --backends 3
+jvm main peers.DorisFlinkPeer "$doris_FE" "$doris_MYSQL_PORT" pw
 
 echo "emulator_java_peers: all checks passed in $((SECONDS - started)) s"

@@ -34,7 +34,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * </ul>
  *
  * The other tables are DUPLICATE KEY, so a transaction committed twice, or a batch loaded twice,
- * shows up as extra rows. Arguments: FE host:port, MySQL port, password.
+ * shows up as extra rows. Arguments: FE HTTP URLs (comma-separated), MySQL port, password.
  */
 public final class DorisFlinkPeer {
     private static final String DB = "doris_java";
@@ -79,13 +79,13 @@ public final class DorisFlinkPeer {
     }
 
     public static void main(String[] args) throws Exception {
-        String fe = args[0];
+        String fe = args[0].replace("http://", "");
         int mysqlPort = Integer.parseInt(args[1]);
         String password = args[2];
         try (Connection c = Rows.connect(mysqlPort, password)) {
             Rows.exec(c, "CREATE DATABASE " + DB);
             for (String t : List.of("flink_2pc_json", "flink_2pc_restart_json", "flink_2pc_failed_checkpoint_json",
-                    "flink_batch_mode_csv",
+                    "flink_2pc_direct_json", "flink_batch_mode_csv",
                     "flink_batch_group_commit_json", "flink_batch_sink_json")) {
                 Rows.exec(c, "CREATE TABLE " + DB + "." + t + " (id BIGINT NOT NULL, name VARCHAR(64),"
                         + " note VARCHAR(64)) DUPLICATE KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2"
@@ -116,6 +116,13 @@ public final class DorisFlinkPeer {
                 Rows.check(Encode.FAILED.get(), "the failing job did fail once");
                 Rows.expect(c, "Flink DorisSink 2PC after a failed checkpoint", DB + ".flink_2pc_failed_checkpoint_json",
                         expected);
+            }
+
+            // With auto-redirect off the writers load straight to a BE from /api/backends, and the
+            // committer sends its commits to that BE's /api/{db}/_stream_load_2pc.
+            if (run(fe, password, Job.of("exactly-once DorisSink (2PC), straight to the BEs", "flink_2pc_direct_json")
+                    .with2pc().directToBackends())) {
+                Rows.expect(c, "Flink DorisSink 2PC, auto-redirect off", DB + ".flink_2pc_direct_json", expected);
             }
 
             // Rows ROWS+1..ROWS+60 carry the delete sign for ids 1..60, after their inserts.

@@ -23,7 +23,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the V2 sink at least once; and the older V1 sink. Tables are DUPLICATE KEY, so anything applied
  * twice shows up as extra rows.
  *
- * <p>Arguments: FE HTTP URL, MySQL port.
+ * <p>Arguments: FE HTTP URLs (comma-separated), MySQL port.
  */
 public final class StarRocksFlinkPeer {
     private static final String DB = "sr_flink";
@@ -67,7 +67,7 @@ public final class StarRocksFlinkPeer {
         boolean exactlyOnce = table.contains("exactly_once");
         StarRocksSinkOptions options = StarRocksSinkOptions.builder()
                 .withProperty("jdbc-url", "jdbc:mysql://127.0.0.1:" + mysqlPort)
-                .withProperty("load-url", fe.replaceFirst("^http://", ""))
+                .withProperty("load-url", fe.replace("http://", "").replace(',', ';'))
                 .withProperty("database-name", DB)
                 .withProperty("table-name", table)
                 .withProperty("username", "root")

@@ -18,7 +18,7 @@ import java.util.List;
  * DefaultStreamLoadManager} is left out: its table regions throw on {@code getHeaders()} before
  * any request is sent, a client bug no server can answer.
  *
- * <p>Arguments: FE HTTP URL, MySQL port.
+ * <p>Arguments: FE HTTP URLs (comma-separated), MySQL port.
  */
 public final class StarRocksSdkPeer {
     static final String DB = "sr_java";
@@ -75,7 +75,7 @@ public final class StarRocksSdkPeer {
     static StreamLoadProperties props(String fe, int mysqlPort, StreamLoadTableProperties table,
             boolean transaction) {
         StreamLoadProperties.Builder b = StreamLoadProperties.builder()
-                .loadUrls(fe)
+                .loadUrls(fe.split(","))
                 .jdbcUrl("jdbc:mysql://127.0.0.1:" + mysqlPort)
                 .username("root")
                 .password("")
