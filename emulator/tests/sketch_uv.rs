@@ -147,6 +147,26 @@ async fn starrocks_hll_page_uv() {
         .await,
         documented
     );
+    // Outside the select list (ORDER BY, HAVING) the count takes no alias; in it, the column
+    // keeps the name it was written with.
+    assert_eq!(
+        query(
+            &emu,
+            "SELECT page_id, COUNT(DISTINCT visit_users) AS uv FROM hll_uv GROUP BY page_id \
+             HAVING COUNT(DISTINCT visit_users) > 1 ORDER BY COUNT(DISTINCT visit_users) DESC"
+        )
+        .await,
+        vec![(3, 2)]
+    );
+    let names = emu
+        .engine()
+        .query(
+            Some("test"),
+            "SELECT COUNT(DISTINCT visit_users), page_id FROM hll_uv GROUP BY page_id",
+        )
+        .expect("query")
+        .columns;
+    assert_eq!(names, ["COUNT(DISTINCT visit_users)", "page_id"]);
     emu.shutdown().await;
 }
 
