@@ -133,8 +133,8 @@ public final class DorisFlinkPeer {
             }
 
             if (run(fe, password, Job.of("DorisSink batch mode", "flink_batch_mode_csv").batch(false))) {
-                Rows.expect(c, "Flink DorisSink sink.enable.batch-mode, CSV", DB + ".flink_batch_mode_csv",
-                        Rows.make(1, ROWS, true));
+                Rows.expect(c, "Flink DorisSink sink.enable.batch-mode, CSV (\\x01, \\x02)",
+                        DB + ".flink_batch_mode_csv", expected);
             }
 
             if (run(fe, password, Job.of("DorisSink batch mode, group commit", "flink_batch_group_commit_json")
@@ -162,7 +162,9 @@ public final class DorisFlinkPeer {
             load.setProperty("read_json_by_line", "true");
         } else {
             load.setProperty("format", "csv");
+            // Hex separators, so values may hold tabs and newlines.
             load.setProperty("column_separator", "\\x01");
+            load.setProperty("line_delimiter", "\\x02");
         }
         if (job.groupCommit != null) {
             load.setProperty("group_commit", job.groupCommit);
@@ -269,7 +271,7 @@ public final class DorisFlinkPeer {
                 String j = row.json();
                 return j.substring(0, j.length() - 1) + ",\"__DORIS_DELETE_SIGN__\":" + (delete ? 1 : 0) + "}";
             }
-            Rows.Row row = Rows.make(id, 1, !json).get(0);
+            Rows.Row row = Rows.make(id, 1, false).get(0);
             return json ? row.json() : row.csv("\u0001");
         }
     }

@@ -20,7 +20,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the job restarting from its last checkpoint, and once with a checkpoint failing after the sink
  * prepared its transactions for it (on restart the sink finds and aborts what its label prefix
  * left open);
- * the V2 sink at least once; and the older V1 sink. Tables are DUPLICATE KEY, so anything applied
+ * the V2 sink at least once (CSV with hex separators); and the older V1 sink. Tables are DUPLICATE KEY, so anything applied
  * twice shows up as extra rows.
  *
  * <p>Arguments: FE HTTP URLs (comma-separated), MySQL port.
@@ -65,7 +65,7 @@ public final class StarRocksFlinkPeer {
 
     private static void run(String fe, int mysqlPort, String table) throws Exception {
         boolean exactlyOnce = table.contains("exactly_once");
-        StarRocksSinkOptions options = StarRocksSinkOptions.builder()
+        StarRocksSinkOptions.Builder options = StarRocksSinkOptions.builder()
                 .withProperty("jdbc-url", "jdbc:mysql://127.0.0.1:" + mysqlPort)
                 .withProperty("load-url", fe.replace("http://", "").replace(',', ';'))
                 .withProperty("database-name", DB)
@@ -77,10 +77,16 @@ public final class StarRocksFlinkPeer {
                 .withProperty("sink.label-prefix", "java-" + table.replace('_', '-'))
                 .withProperty("sink.buffer-flush.interval-ms", "1000")
                 .withProperty("sink.max-retries", "0")
-                .withProperty("sink.properties.format", "json")
-                .withProperty("sink.properties.strip_outer_array", "true")
-                .withProperty("sink.properties.columns", "id,name,note")
-                .build();
+                .withProperty("sink.properties.columns", "id,name,note");
+        if (csv(table)) {
+            // Hex separators, so values may hold tabs and newlines.
+            options.withProperty("sink.properties.format", "csv")
+                    .withProperty("sink.properties.column_separator", "\\x01")
+                    .withProperty("sink.properties.row_delimiter", "\\x02");
+        } else {
+            options.withProperty("sink.properties.format", "json")
+                    .withProperty("sink.properties.strip_outer_array", "true");
+        }
 
         Encode.FAILED.set(false);
         Configuration conf = new Configuration();
@@ -90,21 +96,29 @@ public final class StarRocksFlinkPeer {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
         env.enableCheckpointing(200);
         env.fromSequence(1, ROWS)
-                .map(new Encode(table.endsWith("restart") ? 250 : table.endsWith("failed_checkpoint") ? -3 : 0))
-                .addSink(StarRocksSink.sink(options));
+                .map(new Encode(table.endsWith("restart") ? 250 : table.endsWith("failed_checkpoint") ? -3 : 0,
+                        csv(table)))
+                .addSink(StarRocksSink.sink(options.build()));
         long start = System.nanoTime();
         env.execute("streamload-emulator starrocks " + table);
         System.out.printf("ran: %s in %d ms%n", table, (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** Encodes one generated row as JSON, slowly, so a job spans several checkpoints. */
+    /** The at-least-once V2 job loads CSV; the others JSON. */
+    private static boolean csv(String table) {
+        return table.equals("v2_at_least_once");
+    }
+
+    /** Encodes one generated row as JSON or CSV, slowly, so a job spans several checkpoints. */
     static final class Encode implements MapFunction<Long, String>, CheckpointedFunction {
         /** Set by the first failure; the MiniCluster runs in this JVM, so a restart sees it. */
         static final AtomicBoolean FAILED = new AtomicBoolean();
         private final long failAt;
+        private final boolean csv;
 
-        Encode(long failAt) {
+        Encode(long failAt, boolean csv) {
             this.failAt = failAt;
+            this.csv = csv;
         }
 
         /** A negative {@code failAt} fails checkpoint {@code -failAt} instead of a row: the sink has
@@ -125,7 +139,8 @@ public final class StarRocksFlinkPeer {
             if (id == failAt && !FAILED.getAndSet(true)) {
                 throw new IllegalStateException("planned failure at row " + id);
             }
-            return Rows.make(id, 1, false).get(0).json();
+            Rows.Row row = Rows.make(id, 1, false).get(0);
+            return csv ? row.csv("\u0001") : row.json();
         }
     }
 }
