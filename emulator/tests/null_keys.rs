@@ -1,8 +1,8 @@
 //! A NULL in a nullable key column of a unique or aggregate table is a key value like any
 //! other: both servers store it as NULL, replace or aggregate rows that share it, and delete by
 //! it. The emulator keeps rows in SQLite, where a NULL never equals NULL and an `INTEGER`
-//! primary key is the rowid, so these are checked end to end: rows go in through Stream Load
-//! and come back over the MySQL port.
+//! primary key is the rowid, so these are checked end to end: rows go in through Stream Load and
+//! `INSERT` on the MySQL port and come back over the MySQL port.
 
 mod http_support;
 
@@ -44,6 +44,17 @@ async fn select(emu: &EmulatorHandle, sql: &str) -> Vec<Row> {
     rows
 }
 
+async fn exec(emu: &EmulatorHandle, sql: &str) {
+    let url = format!("{}?prefer_socket=false", emu.mysql_url());
+    let mut conn = mysql_async::Conn::new(mysql_async::Opts::from_url(&url).expect("url"))
+        .await
+        .expect("connect");
+    conn.query_drop(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.disconnect().await.expect("disconnect");
+}
+
 async fn null_keys_are_key_values(flavor: Flavor) {
     let emu = start(flavor, 1).await;
     ddl(
@@ -81,6 +92,17 @@ async fn null_keys_are_key_values(flavor: Flavor) {
             (None, None, Some(24)),
         ],
         "{flavor:?}: rows sharing a NULL key are summed"
+    );
+    // An INSERT over the MySQL port replaces on a NULL key the same way.
+    exec(
+        &emu,
+        "INSERT INTO db.u (k, s, v) VALUES (NULL, 'x', 6), (NULL, NULL, 7)",
+    )
+    .await;
+    assert_eq!(
+        select(&emu, "SELECT k, s, v FROM db.u WHERE k IS NULL ORDER BY v").await,
+        vec![(None, Some("x".into()), Some(6)), (None, None, Some(7))],
+        "{flavor:?}"
     );
     let nulls = select(
         &emu,
