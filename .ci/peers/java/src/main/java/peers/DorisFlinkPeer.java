@@ -96,8 +96,22 @@ public final class DorisFlinkPeer {
                     + " PROPERTIES ('replication_num' = '1', 'enable_unique_key_merge_on_write' = 'true')");
             List<Rows.Row> expected = Rows.make(1, ROWS, false);
 
-            if (run(fe, password, Job.of("exactly-once DorisSink (2PC)", "flink_2pc_json").with2pc())) {
+            Job twoPc = Job.of("exactly-once DorisSink (2PC)", "flink_2pc_json").with2pc();
+            if (run(fe, password, twoPc)) {
                 Rows.expect(c, "Flink DorisSink 2PC, checkpointed, JSON", DB + ".flink_2pc_json", expected);
+                // The same job again, not restored: its first label is taken by a finished load
+                // (ExistingJobStatus FINISHED), so the writer refuses to start.
+                System.out.println("next: a job that must refuse to start (its failure may be logged)");
+                String refusal = null;
+                try {
+                    run(fe, password, twoPc);
+                } catch (Exception e) {
+                    refusal = Rows.messages(e);
+                }
+                Rows.check(refusal != null && refusal.contains("load job finished"),
+                        "a second run with the same label prefix refuses to start: " + refusal);
+                System.out.println("ok: a second 2PC run with the same label prefix refuses to start");
+                Rows.expect(c, "the refused run loaded nothing", DB + ".flink_2pc_json", expected);
             }
 
             System.out.println("next: a job that fails once on purpose (an interrupted upload may be logged)");

@@ -116,4 +116,13 @@ final class Rows {
             System.exit(1);
         }
     }
+
+    /** Every message down a cause chain, one a line. */
+    static String messages(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable e = t; e != null; e = e.getCause()) {
+            b.append(e).append('\n');
+        }
+        return b.toString();
+    }
 }

@@ -84,7 +84,7 @@ final class StarRocksSdkCases {
                 "{\"id\":\"not-a-number\",\"name\":\"bad\",\"note\":\"b\"}");
         Throwable failure = load(fe, mysqlPort, table, null, lines);
         Rows.check(failure != null, "a load with a bad row and max_filter_ratio 0 fails");
-        String text = messages(failure);
+        String text = Rows.messages(failure);
         System.out.println("SDK failure for a bad row: " + text.replace('\n', ' ').substring(0, Math.min(600,
                 text.length())));
         Rows.check(text.contains("errorLog:"), "the SDK's failure carries the error log");
@@ -142,13 +142,5 @@ final class StarRocksSdkCases {
     private static String withOp(Rows.Row r, int op) {
         String j = r.json();
         return j.substring(0, j.length() - 1) + ",\"__op\":" + op + "}";
-    }
-
-    private static String messages(Throwable t) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable e = t; e != null; e = e.getCause()) {
-            b.append(e).append('\n');
-        }
-        return b.toString();
     }
 }
