@@ -34,7 +34,9 @@ done
 jvm() {
     local name=$1
     shift
-    java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.flink=error \
+    # The opens Flink's own launcher passes on Java 17 (its Kryo serializes JDK collections).
+    java -Xmx1g --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED \
+        -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.flink=error \
         -Dorg.slf4j.simpleLogger.log.org.apache.doris=error -Dorg.slf4j.simpleLogger.log.com.starrocks=error \
         -cp "$work/build-$name/classes:$(cat "$work/cp-$name.txt")" "$@"
 }

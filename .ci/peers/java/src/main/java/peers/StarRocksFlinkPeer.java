@@ -20,7 +20,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the job restarting from its last checkpoint, and once with a checkpoint failing after the sink
  * prepared its transactions for it (on restart the sink finds and aborts what its label prefix
  * left open);
- * the V2 sink at least once (CSV with hex separators); and the older V1 sink. Tables are DUPLICATE KEY, so anything applied
+ * the V2 sink at least once (CSV with hex separators); and the older V1 sink, at least once and
+ * exactly once across a restart (it loads at each checkpoint with labels kept in its state, and
+ * after a restore sends them again: the server must answer "Label Already Exists", FINISHED). Tables are DUPLICATE KEY, so anything applied
  * twice shows up as extra rows.
  *
  * <p>Arguments: FE HTTP URLs (comma-separated), MySQL port.
@@ -37,7 +39,8 @@ public final class StarRocksFlinkPeer {
         try (Connection c = Rows.connect(mysqlPort, "")) {
             Rows.exec(c, "CREATE DATABASE " + DB);
             List<String> tables = List.of("v2_exactly_once", "v2_exactly_once_restart",
-                    "v2_exactly_once_failed_checkpoint", "v2_at_least_once", "v1_at_least_once");
+                    "v2_exactly_once_failed_checkpoint", "v2_at_least_once", "v1_at_least_once",
+                    "v1_exactly_once_restart");
             for (String t : tables) {
                 Rows.exec(c, "CREATE TABLE " + DB + "." + t + " (id BIGINT NOT NULL, name VARCHAR(64),"
                         + " note VARCHAR(64)) DUPLICATE KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2"
