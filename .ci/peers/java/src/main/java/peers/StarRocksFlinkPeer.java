@@ -1,6 +1,7 @@
 package peers;
 
 import com.starrocks.connector.flink.StarRocksSink;
+import com.starrocks.connector.flink.row.sink.StarRocksSinkRowBuilder;
 import com.starrocks.connector.flink.table.sink.StarRocksSinkOptions;
 import java.sql.Connection;
 import java.util.List;
@@ -11,6 +12,8 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.TableSchema;
 
 /**
  * Drives the published StarRocks Flink connector ({@code com.starrocks:flink-connector-starrocks},
@@ -22,7 +25,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * left open);
  * the V2 sink at least once (CSV with hex separators); and the older V1 sink, at least once and
  * exactly once across a restart (it loads at each checkpoint with labels kept in its state, and
- * after a restore sends them again: the server must answer "Label Already Exists", FINISHED). Tables are DUPLICATE KEY, so anything applied
+ * after a restore sends them again: the server must answer "Label Already Exists", FINISHED);
+ * and typed rows through a Flink schema, which the sink checks against information_schema. Tables are DUPLICATE KEY, so anything applied
  * twice shows up as extra rows.
  *
  * <p>Arguments: FE HTTP URLs (comma-separated), MySQL port.
@@ -40,11 +44,11 @@ public final class StarRocksFlinkPeer {
             Rows.exec(c, "CREATE DATABASE " + DB);
             List<String> tables = List.of("v2_exactly_once", "v2_exactly_once_restart",
                     "v2_exactly_once_failed_checkpoint", "v2_at_least_once", "v1_at_least_once",
-                    "v1_exactly_once_restart");
+                    "v1_exactly_once_restart", "v2_typed_primary_key");
             for (String t : tables) {
                 Rows.exec(c, "CREATE TABLE " + DB + "." + t + " (id BIGINT NOT NULL, name VARCHAR(64),"
-                        + " note VARCHAR(64)) DUPLICATE KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2"
-                        + " PROPERTIES ('replication_num' = '1')");
+                        + " note VARCHAR(64)) " + (typed(t) ? "PRIMARY" : "DUPLICATE")
+                        + " KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2 PROPERTIES ('replication_num' = '1')");
             }
             List<Rows.Row> expected = Rows.make(1, ROWS, false);
             String only = System.getProperty("peers.only");
@@ -98,13 +102,36 @@ public final class StarRocksFlinkPeer {
         conf.setString("restart-strategy.fixed-delay.delay", "100 ms");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
         env.enableCheckpointing(200);
-        env.fromSequence(1, ROWS)
-                .map(new Encode(table.endsWith("restart") ? 250 : table.endsWith("failed_checkpoint") ? -3 : 0,
-                        csv(table)))
-                .addSink(StarRocksSink.sink(options.build()));
+        if (typed(table)) {
+            // Rows built from a Flink schema: the sink first reads the table's columns and keys
+            // from information_schema.COLUMNS (a prepared statement) and checks them against it.
+            TableSchema schema = TableSchema.builder()
+                    .field("id", DataTypes.BIGINT().notNull())
+                    .field("name", DataTypes.VARCHAR(64))
+                    .field("note", DataTypes.VARCHAR(64))
+                    .primaryKey("id")
+                    .build();
+            StarRocksSinkRowBuilder<Long> rowBuilder = (slots, id) -> {
+                Rows.Row row = Rows.make(id, 1, false).get(0);
+                slots[0] = row.id();
+                slots[1] = row.name();
+                slots[2] = row.note();
+            };
+            env.fromSequence(1, ROWS).addSink(StarRocksSink.sink(schema, options.build(), rowBuilder));
+        } else {
+            env.fromSequence(1, ROWS)
+                    .map(new Encode(table.endsWith("restart") ? 250 : table.endsWith("failed_checkpoint") ? -3 : 0,
+                            csv(table)))
+                    .addSink(StarRocksSink.sink(options.build()));
+        }
         long start = System.nanoTime();
         env.execute("streamload-emulator starrocks " + table);
         System.out.printf("ran: %s in %d ms%n", table, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The job whose rows come typed, through a Flink schema with a primary key. */
+    private static boolean typed(String table) {
+        return table.equals("v2_typed_primary_key");
     }
 
     /** The at-least-once V2 job loads CSV; the others JSON. */
