@@ -36,7 +36,8 @@ enum Body {
 struct Pending {
     verdict: Verdict,
     head_request: bool,
-    /// A Doris BE list (`/api/backends`), whose ports are rewritten like redirects.
+    /// A BE list (Doris `/api/backends`, StarRocks `/api/show_proc?path=/backends`), whose
+    /// ports are rewritten like redirects.
     backends: bool,
 }
 
@@ -96,7 +97,7 @@ where
         let backends = text
             .lines()
             .next()
-            .is_some_and(|l| l.contains("/api/backends"));
+            .is_some_and(|l| l.contains("/api/backends") || l.contains("/api/show_proc"));
         let pending = Pending {
             verdict,
             head_request,
@@ -271,7 +272,7 @@ fn rewrite_location(
 }
 
 /// Reads a BE list's body and returns head and body with the BEs' HTTP ports rewritten (and
-/// `Content-Length` fixed): a Doris client accepts a redirect only to a BE the FE listed.
+/// `Content-Length` fixed): a client takes a redirect target for a BE only when the FE lists it.
 async fn rewrite_backends<R: AsyncRead + Unpin>(
     upstream: &mut BufReader<R>,
     head: &[u8],
@@ -283,9 +284,14 @@ async fn rewrite_backends<R: AsyncRead + Unpin>(
     let mut text = String::from_utf8_lossy(&body).into_owned();
     for (from, to) in rewrites {
         for spacing in ["", " "] {
+            // Doris: `"http_port": 8040`; StarRocks: `"HttpPort": "8040"`.
             text = text.replace(
                 &format!("\"http_port\":{spacing}{}", from.port()),
                 &format!("\"http_port\":{spacing}{}", to.port()),
+            );
+            text = text.replace(
+                &format!("\"HttpPort\":{spacing}\"{}\"", from.port()),
+                &format!("\"HttpPort\":{spacing}\"{}\"", to.port()),
             );
         }
     }

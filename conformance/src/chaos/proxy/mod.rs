@@ -12,9 +12,10 @@
 //! It frames HTTP/1.1 just enough to find request and response boundaries on kept-alive
 //! connections (heads, `Content-Length`, chunked bodies) and lets interim `1xx` answers through,
 //! so a fault hits a request, not a connection. It also rewrites the `Location` of redirects
-//! from the emulator's BE address to the BE proxy's, and the BE ports of Doris BE lists
-//! (`/api/backends`): the emulator advertises the address it binds, and a proxy on the same
-//! loopback address cannot take that port itself.
+//! from the emulator's BE address to the BE proxy's, and the BE ports of the BE lists clients
+//! read (Doris `/api/backends`, StarRocks `/api/show_proc?path=/backends`): the emulator
+//! advertises the address it binds, and a proxy on the same loopback address cannot take that
+//! port itself.
 //!
 //! After a fault the next [`FaultPlan::gap`] requests (to any proxy of the same
 //! [`FaultSchedule`]) pass untouched, so a client with a retry
@@ -222,7 +223,7 @@ impl Proxy {
     }
 
     /// Rewrites `from` to `to` in the `Location` of redirects passing through, and `from`'s
-    /// port in Doris BE lists (`/api/backends`).
+    /// port in BE lists (Doris `/api/backends`, StarRocks `/api/show_proc`).
     pub fn rewrite_location(&self, from: SocketAddr, to: SocketAddr) {
         self.shared
             .rewrites
