@@ -137,10 +137,7 @@ impl SinkConfig {
 
 /// True for keys whose values must never be printed.
 pub(crate) fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    ["password", "secret", "token", "credential", "auth"]
-        .iter()
-        .any(|s| key.contains(s))
+    crate::options::is_secret_key(key)
 }
 
 impl fmt::Debug for SinkConfig {

@@ -114,9 +114,38 @@ impl Error {
     }
 
     /// Adds a context pair such as `("label", label)` or `("backend", "doris")`.
+    /// A pair already present with the same value is not added again.
     pub fn with_context(mut self, key: &'static str, value: impl ToString) -> Self {
-        self.context.push((key, value.to_string()));
+        let value = value.to_string();
+        if !self.context.iter().any(|(k, v)| *k == key && *v == value) {
+            self.context.push((key, value));
+        }
         self
+    }
+
+    /// Appends `detail` to the message, keeping kind, retry status, context and source.
+    pub fn with_detail(mut self, detail: impl AsRef<str>) -> Self {
+        self.message.push_str(detail.as_ref());
+        self
+    }
+
+    /// Appends the first `max_lines` non-empty lines of a server's rejected-row log, numbered
+    /// (`rejected rows:` then `  1: …`), keeping everything else of the error. Both vendors
+    /// show the rows the same way.
+    pub fn with_rejected_rows(self, log: &str, max_lines: usize) -> Self {
+        let rows: String = log
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(max_lines)
+            .enumerate()
+            .map(|(i, line)| format!("\n  {}: {line}", i + 1))
+            .collect();
+        if rows.is_empty() {
+            self
+        } else {
+            self.with_detail(format!("\nrejected rows:{rows}"))
+        }
     }
 
     /// Sets the underlying cause.
@@ -208,13 +237,36 @@ mod tests {
     fn display_carries_kind_status_and_context() {
         let err = Error::new(ErrorKind::DataQuality, "too many filtered rows")
             .with_context("label", "l1")
-            .with_context("table", "db.t");
+            .with_context("table", "db.t")
+            .with_context("label", "l1");
         assert!(!err.is_retryable());
         assert_eq!(err.context("table"), Some("db.t"));
         assert_eq!(
             err.to_string(),
             "DataQuality (Permanent): too many filtered rows [label=l1, table=db.t]"
         );
+    }
+
+    #[test]
+    fn rejected_rows_are_appended_and_the_rest_is_kept() {
+        let source = std::io::Error::other("cause");
+        let err = Error::new(ErrorKind::DataQuality, "too many filtered rows")
+            .with_context("error_url", "http://be/log")
+            .temporary()
+            .set_source(source)
+            .with_rejected_rows(
+                "Reason: bad int. src line [x];\n\n  \nReason: too long.\n",
+                1,
+            );
+        assert_eq!(
+            err.message(),
+            "too many filtered rows\nrejected rows:\n  1: Reason: bad int. src line [x];"
+        );
+        assert_eq!(err.retry_status(), RetryStatus::Temporary);
+        assert_eq!(err.context("error_url"), Some("http://be/log"));
+        assert!(std::error::Error::source(&err).is_some());
+        let same = Error::new(ErrorKind::DataQuality, "x").with_rejected_rows("\n \n", 5);
+        assert_eq!(same.message(), "x");
     }
 
     #[test]

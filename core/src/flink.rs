@@ -1,84 +1,16 @@
 //! The Flink connectors' `sink.*` keys that apply to core, so users can carry their existing
 //! Doris / StarRocks connector options over unchanged.
 //!
-//! Values follow Flink's spellings: sizes like `64mb`, durations like `10s` or `500ms`, booleans
-//! `true` / `false`. A bad value is a `Config` error naming the key (and never echoing a value
-//! whose key looks secret). Keys core does not know are kept in `SinkConfig::extra` for the
-//! vendor crate.
+//! Keys and values follow [`crate::options`], the grammar the vendor crates use too: one option
+//! map gets one verdict. A bad value is a `Config` error naming the key (and never echoing a
+//! value whose key looks secret). Keys core does not act on are kept in `SinkConfig::extra` for
+//! the vendor crate.
 
-use std::time::Duration;
-
-use crate::config::{Delivery, ForgottenLabel, SinkConfigBuilder, is_secret_key};
-use crate::error::{Error, ErrorKind, Result};
-
-fn bad_value(key: &str, value: &str, expected: &str) -> Error {
-    let shown = if is_secret_key(key) {
-        "<redacted>"
-    } else {
-        value
-    };
-    Error::new(
-        ErrorKind::Config,
-        format!("invalid value {shown:?} for {key}: expected {expected}"),
-    )
-    .with_context("key", key)
-}
-
-fn parse_u64(key: &str, value: &str) -> Result<u64> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| bad_value(key, value, "a non-negative integer"))
-}
-
-fn parse_bool(key: &str, value: &str) -> Result<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(bad_value(key, value, "true or false")),
-    }
-}
-
-/// Parses a Flink memory size: `1048576`, `64kb`, `64mb`, `1gb` (also `k`, `m`, `g`, `b`).
-fn parse_size(key: &str, value: &str) -> Result<u64> {
-    let text = value.trim().to_ascii_lowercase();
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits_end);
-    let factor: u64 = match unit.trim() {
-        "" | "b" | "bytes" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(bad_value(key, value, "a size such as 64mb")),
-    };
-    number
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(factor))
-        .ok_or_else(|| bad_value(key, value, "a size such as 64mb"))
-}
-
-/// Parses a Flink duration: `500ms`, `10s`, `1min`, `1h`; a bare number is milliseconds.
-fn parse_duration(key: &str, value: &str) -> Result<Duration> {
-    let text = value.trim().to_ascii_lowercase();
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits_end);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| bad_value(key, value, "a duration such as 10s"))?;
-    let d = match unit.trim() {
-        "" | "ms" | "milli" | "millis" => Duration::from_millis(n),
-        "s" | "sec" | "secs" | "second" | "seconds" => Duration::from_secs(n),
-        "min" | "m" | "minute" | "minutes" => Duration::from_secs(n.saturating_mul(60)),
-        "h" | "hour" | "hours" => Duration::from_secs(n.saturating_mul(3600)),
-        _ => return Err(bad_value(key, value, "a duration such as 10s")),
-    };
-    Ok(d)
-}
+use crate::config::{Delivery, ForgottenLabel, SinkConfigBuilder};
+use crate::error::Result;
+use crate::options::{
+    CommonOption, normalize_key, parse_bool, parse_common, parse_count, value_error,
+};
 
 impl SinkConfigBuilder {
     /// Applies the Flink connectors' sink keys that concern core:
@@ -108,43 +40,39 @@ impl SinkConfigBuilder {
     {
         for (key, value) in options {
             let (key, value) = (key.as_ref().trim(), value.as_ref());
-            self = match key {
-                "sink.label-prefix" => self.with_label_prefix(value.trim()),
-                "sink.buffer-flush.max-rows" => self.with_max_rows(parse_u64(key, value)?),
-                "sink.buffer-flush.max-bytes" => self.with_max_bytes(parse_size(key, value)?),
-                "sink.buffer-flush.interval" => {
-                    self.with_flush_interval(parse_duration(key, value)?)
-                }
-                "sink.buffer-flush.interval-ms" => {
-                    self.with_flush_interval(Duration::from_millis(parse_u64(key, value)?))
-                }
-                "sink.flush.queue-size" => {
-                    let n = parse_u64(key, value)?;
-                    self.with_flush_queue_size(usize::try_from(n).unwrap_or(usize::MAX))
-                }
-                "sink.max-retries" => {
-                    let n = parse_u64(key, value)?;
-                    self.with_max_retries(usize::try_from(n).unwrap_or(usize::MAX))
-                }
-                "sink.enable-delete" => self.with_enable_delete(parse_bool(key, value)?),
-                "sink.ignore.update-before" => {
-                    self.with_ignore_update_before(parse_bool(key, value)?)
-                }
+            if let Some(common) = parse_common(key, value)? {
+                self = match common {
+                    CommonOption::LabelPrefix(prefix) => self.with_label_prefix(prefix),
+                    CommonOption::BufferFlushMaxRows(n) => self.with_max_rows(n),
+                    CommonOption::BufferFlushMaxBytes(n) => self.with_max_bytes(n),
+                    CommonOption::BufferFlushInterval(d) => self.with_flush_interval(d),
+                    CommonOption::MaxRetries(n) => {
+                        self.with_max_retries(usize::try_from(n).unwrap_or(usize::MAX))
+                    }
+                    CommonOption::IgnoreUpdateBefore(on) => self.with_ignore_update_before(on),
+                    // Credentials, redirects, headers, retry pauses: the vendor's business.
+                    _ => self.with_extra(key, value),
+                };
+                continue;
+            }
+            self = match normalize_key(key).as_str() {
+                "sink.flush.queue.size" => self.with_flush_queue_size(parse_count(key, value)?),
+                "sink.enable.delete" => self.with_enable_delete(parse_bool(key, value)?),
                 "sink.semantic" => match value.trim().to_ascii_lowercase().as_str() {
                     "exactly-once" | "exactly_once" => self.with_delivery(Delivery::Checkpointed),
                     "at-least-once" | "at_least_once" => self.with_delivery(Delivery::Batched),
-                    _ => return Err(bad_value(key, value, "exactly-once or at-least-once")),
+                    _ => return Err(value_error(key, value, "exactly-once or at-least-once")),
                 },
-                "sink.recover.forgotten-label" => {
+                "sink.recover.forgotten.label" => {
                     match value.trim().to_ascii_lowercase().as_str() {
                         "assume-committed" => {
                             self.with_forgotten_label(ForgottenLabel::AssumeCommitted)
                         }
                         "fail" => self.with_forgotten_label(ForgottenLabel::Fail),
-                        _ => return Err(bad_value(key, value, "assume-committed or fail")),
+                        _ => return Err(value_error(key, value, "assume-committed or fail")),
                     }
                 }
-                "sink.enable-2pc" => {
+                "sink.enable.2pc" => {
                     if parse_bool(key, value)? {
                         self.with_delivery(Delivery::Checkpointed)
                     } else {
@@ -161,7 +89,10 @@ impl SinkConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::config::SinkConfig;
+    use crate::options::{parse_duration, parse_size};
+    use std::time::Duration;
 
     #[test]
     fn flink_keys_set_the_core_options() {

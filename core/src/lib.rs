@@ -74,6 +74,7 @@ mod format;
 pub mod http;
 mod label;
 pub mod metrics;
+pub mod options;
 mod protocol;
 mod ratelimit;
 mod report;
