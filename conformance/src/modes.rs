@@ -164,7 +164,8 @@ impl Mode {
             .with_jdbc_url(format!("jdbc:mysql://{}", at.mysql_addr))
             .with_credentials(at.user.clone(), password.to_owned())
             .with_label_prefix(prefix)
-            .with_timeouts(5_000, Some(duration_ms(read_timeout)), None);
+            .with_connect_timeout(Duration::from_secs(5))
+            .with_read_timeout(read_timeout);
         b = match self {
             Mode::StarRocksV2 => b
                 .with_version(SinkVersion::V2)
@@ -232,10 +233,6 @@ impl Mode {
             ty.to_owned()
         }
     }
-}
-
-fn duration_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// `http://127.0.0.1:port` of a port nothing listens on (bound, then closed).

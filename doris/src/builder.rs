@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use streamload_core::options::CommonKey;
 use streamload_core::{Error, ErrorKind, LabelGenerator, Result, Table};
 
 use crate::BACKEND;
@@ -23,10 +24,9 @@ use crate::protocol::DorisProtocol;
 ///     .build()?;
 /// # Ok::<(), streamload_core::Error>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct DorisBuilder {
     config: DorisConfig,
-    error: Option<Error>,
 }
 
 impl DorisBuilder {
@@ -35,51 +35,61 @@ impl DorisBuilder {
         Self::default()
     }
 
+    /// Starts from a configuration (for example [`DorisConfig::from_options`]).
+    pub fn from_config(config: DorisConfig) -> Self {
+        Self { config }
+    }
+
     /// Settings from `DORIS_*` variables: `DORIS_FENODES`, `DORIS_USERNAME`, `DORIS_PASSWORD`,
     /// `DORIS_TABLE`, `DORIS_LABEL_PREFIX`, …, and `DORIS_PROPERTY_{NAME}` for Stream Load headers.
-    /// Variables that name no option (such as `DORIS_HOME`) are ignored.
-    pub fn from_env() -> Self {
+    /// Variables that name no option (such as `DORIS_HOME`) are ignored; a bad value is an error
+    /// naming its variable.
+    pub fn from_env() -> Result<Self> {
         Self::from_vars(std::env::vars())
     }
 
-    fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+    fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
         let mut builder = Self::new();
         for (name, value) in vars {
             let Some(rest) = name.strip_prefix("DORIS_") else {
                 continue;
             };
             let key = match rest.strip_prefix("PROPERTY_") {
-                Some(property) => ConfigKey::Property(property.to_ascii_lowercase()),
+                Some(property) => {
+                    ConfigKey::Common(CommonKey::Property(property.to_ascii_lowercase()))
+                }
                 None => match rest.parse::<ConfigKey>() {
-                    Ok(ConfigKey::Ignored(_)) | Err(_) => continue,
+                    Ok(ConfigKey::Common(CommonKey::Ignored(_))) | Err(_) => continue,
                     Ok(key) => key,
                 },
             };
-            builder = builder.with_config(key, &value);
+            key.apply_as(&name, &mut builder.config, &value)?;
         }
-        builder
+        Ok(builder)
     }
 
-    /// Sets one option; a bad value is reported by [`DorisBuilder::build`].
-    pub fn with_config(mut self, key: ConfigKey, value: &str) -> Self {
-        if let Err(e) = key.apply(&mut self.config, value) {
-            self.error
-                .get_or_insert(e.with_context("key", format!("{key:?}")));
-        }
-        self
+    /// Sets one option by its key.
+    pub fn with_config(mut self, key: ConfigKey, value: &str) -> Result<Self> {
+        key.apply(&mut self.config, value)?;
+        Ok(self)
     }
 
-    /// Sets options from Flink option keys (`fenodes`, `sink.label-prefix`, …).
-    pub fn with_options<'a>(
+    /// Sets one option by its Flink key (`fenodes`, `sink.label-prefix`, …); a bad key or value
+    /// is an error naming the key.
+    pub fn with_option(mut self, key: &str, value: &str) -> Result<Self> {
+        self.config.set(key, value)?;
+        Ok(self)
+    }
+
+    /// Sets options by their Flink keys (see [`with_option`](Self::with_option)).
+    pub fn with_options<K: AsRef<str>, V: AsRef<str>>(
         mut self,
-        options: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Self {
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self> {
         for (key, value) in options {
-            if let Err(e) = self.config.set(key, value) {
-                self.error.get_or_insert(e);
-            }
+            self.config.set(key.as_ref(), value.as_ref())?;
         }
-        self
+        Ok(self)
     }
 
     /// FE HTTP addresses, tried in order.
@@ -242,9 +252,6 @@ impl DorisBuilder {
 
     /// Validates every setting and builds the protocol.
     pub fn build(self) -> Result<DorisProtocol> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
         validate(&self.config).map_err(|e| e.with_context("backend", BACKEND))?;
         DorisProtocol::new(self.config)
     }
@@ -353,7 +360,6 @@ mod tests {
         assert!(e.message().contains("group_commit"), "{e}");
         let e = base()
             .with_config(ConfigKey::ReadTimeout, "soon")
-            .build()
             .unwrap_err();
         assert!(e.message().contains("soon"), "{e}");
     }
@@ -368,7 +374,8 @@ mod tests {
             ("DORIS_HOME", "/opt/doris"),
             ("PATH", "/bin"),
         ];
-        let b = DorisBuilder::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let b = DorisBuilder::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .unwrap();
         assert_eq!(b.config().fe_nodes.len(), 2);
         assert_eq!(b.config().username, "admin");
         assert_eq!(b.config().property("format"), Some("json"));

@@ -12,7 +12,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use streamload_core::{Error, ErrorKind, Result, Table};
+use streamload_core::options::{
+    CommonKey, CommonOption, normalize_key, parse_bool, parse_count, parse_duration, parse_list,
+    unknown_key, value_error,
+};
+use streamload_core::{Error, Result, Table};
 
 /// How loads reach the server and what they guarantee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +82,8 @@ pub struct DorisConfig {
     /// Retries of a load or commit step (`sink.max-retries`). `None` (the default) is 3 here
     /// and leaves the `Sink`'s retry setting (also 3); when set, both follow it.
     pub max_retries: Option<u32>,
+    /// Fixed pause between retries (`sink.retry.interval-ms`); unset: core's backoff.
+    pub retry_interval: Option<Duration>,
     /// Flush a table's batch after this many rows (`sink.buffer-flush.max-rows`). `None` (the
     /// default) leaves the `Sink`'s setting: 500 000.
     pub buffer_flush_max_rows: Option<u64>,
@@ -124,6 +130,7 @@ impl Default for DorisConfig {
             enable_delete: true,
             ignore_update_before: true,
             max_retries: None,
+            retry_interval: None,
             buffer_flush_max_rows: None,
             buffer_flush_max_bytes: None,
             buffer_flush_interval: None,
@@ -186,9 +193,34 @@ impl DorisConfig {
     /// Applies one option (`key = value`), naming the key in any error.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let parsed: ConfigKey = key.parse()?;
-        parsed
-            .apply(self, value)
-            .map_err(|e| e.with_context("key", key))
+        parsed.apply_as(key.trim(), self, value).map_err(|e| {
+            if e.context("key").is_some() {
+                e
+            } else {
+                e.with_context("key", key.trim())
+            }
+        })
+    }
+
+    /// Applies an option both vendors share.
+    pub(crate) fn apply_common(&mut self, option: CommonOption) {
+        match option {
+            CommonOption::Username(v) => self.username = v,
+            CommonOption::Password(v) => self.password = v,
+            CommonOption::LabelPrefix(v) => self.label_prefix = v,
+            CommonOption::BufferFlushMaxBytes(n) => self.buffer_flush_max_bytes = Some(n),
+            CommonOption::BufferFlushMaxRows(n) => self.buffer_flush_max_rows = Some(n),
+            CommonOption::BufferFlushInterval(d) => self.buffer_flush_interval = Some(d),
+            CommonOption::MaxRetries(n) => self.max_retries = Some(n),
+            CommonOption::RetryInterval(d) => self.retry_interval = Some(d),
+            CommonOption::IgnoreUpdateBefore(on) => self.ignore_update_before = on,
+            CommonOption::AllowedHosts(hosts) => self.allowed_hosts = hosts,
+            CommonOption::RewriteLocalhost(on) => self.rewrite_localhost = on,
+            CommonOption::Property(name, value) => {
+                self.properties.insert(name, value);
+            }
+            CommonOption::Ignored => {}
+        }
     }
 
     /// Settings from a map of Flink option keys (`fenodes`, `sink.label-prefix`, …).
@@ -213,14 +245,8 @@ pub enum ConfigKey {
     BeNodes,
     /// `auto-redirect`
     AutoRedirect,
-    /// `username` (alias `user`)
-    Username,
-    /// `password`
-    Password,
     /// `table.identifier` (alias `table`)
     TableIdentifier,
-    /// `sink.label-prefix`
-    LabelPrefix,
     /// `sink.writer-id` (alias `writer-id`)
     WriterId,
     /// `sink.enable-2pc`
@@ -229,16 +255,6 @@ pub enum ConfigKey {
     BatchMode,
     /// `sink.enable-delete`
     EnableDelete,
-    /// `sink.ignore.update-before`
-    IgnoreUpdateBefore,
-    /// `sink.max-retries`
-    MaxRetries,
-    /// `sink.buffer-flush.max-rows`
-    BufferFlushMaxRows,
-    /// `sink.buffer-flush.max-bytes`
-    BufferFlushMaxBytes,
-    /// `sink.buffer-flush.interval`
-    BufferFlushInterval,
     /// `sink.buffer-count`
     BufferCount,
     /// `doris.request.connect.timeout`
@@ -247,77 +263,43 @@ pub enum ConfigKey {
     ReadTimeout,
     /// `sink.load-timeout`
     LoadTimeout,
-    /// `sink.redirect.allowed-hosts`
-    AllowedHosts,
-    /// `sink.redirect.rewrite-localhost`
-    RewriteLocalhost,
     /// `sink.abort-by-label`
     AbortByLabel,
-    /// `sink.properties.{name}`: a Stream Load header.
-    Property(String),
-    /// A Flink option that has no meaning here (`jdbc-url`, `sink.buffer-size`, …); ignored.
-    Ignored(String),
+    /// A key both vendors share (credentials, buffering, retries, redirects,
+    /// `sink.properties.*`, Flink keys without meaning here), parsed by core.
+    Common(CommonKey),
 }
-
-/// Flink options accepted for compatibility and ignored.
-const IGNORED_KEYS: &[&str] = &[
-    "jdbc.url",
-    "doris.request.retries",
-    "sink.buffer.size",
-    "sink.flush.queue.size",
-    "sink.check.interval",
-    "sink.use.cache",
-    "sink.write.mode",
-    "sink.ignore.commit.error",
-    "connector",
-    "sink.parallelism",
-];
 
 impl FromStr for ConfigKey {
     type Err = Error;
 
     fn from_str(key: &str) -> Result<Self> {
-        let trimmed = key.trim();
-        if let Some(name) = trimmed
-            .strip_prefix("sink.properties.")
-            .or_else(|| trimmed.strip_prefix("property."))
-        {
-            if name.is_empty() {
-                return Err(config_error(key, "empty Stream Load property name"));
-            }
-            return Ok(ConfigKey::Property(name.to_owned()));
-        }
-        let norm = trimmed.to_ascii_lowercase().replace(['-', '_'], ".");
-        let parsed = match norm.as_str() {
+        let parsed = match normalize_key(key).as_str() {
             "fenodes" | "fe.nodes" => ConfigKey::FeNodes,
             "benodes" | "be.nodes" => ConfigKey::BeNodes,
             "auto.redirect" => ConfigKey::AutoRedirect,
-            "username" | "user" => ConfigKey::Username,
-            "password" => ConfigKey::Password,
             "table.identifier" | "table" => ConfigKey::TableIdentifier,
-            "sink.label.prefix" | "label.prefix" => ConfigKey::LabelPrefix,
             "sink.writer.id" | "writer.id" => ConfigKey::WriterId,
             "sink.enable.2pc" | "enable.2pc" => ConfigKey::Enable2pc,
             "sink.enable.batch.mode" | "batch.mode" => ConfigKey::BatchMode,
             "sink.enable.delete" | "enable.delete" => ConfigKey::EnableDelete,
-            "sink.ignore.update.before" | "ignore.update.before" => ConfigKey::IgnoreUpdateBefore,
-            "sink.max.retries" | "max.retries" => ConfigKey::MaxRetries,
-            "sink.buffer.flush.max.rows" | "buffer.flush.max.rows" => ConfigKey::BufferFlushMaxRows,
-            "sink.buffer.flush.max.bytes" | "buffer.flush.max.bytes" => {
-                ConfigKey::BufferFlushMaxBytes
-            }
-            "sink.buffer.flush.interval" | "buffer.flush.interval" => {
-                ConfigKey::BufferFlushInterval
-            }
             "sink.buffer.count" | "buffer.count" => ConfigKey::BufferCount,
             "doris.request.connect.timeout" | "connect.timeout" => ConfigKey::ConnectTimeout,
             "doris.request.read.timeout" | "read.timeout" => ConfigKey::ReadTimeout,
             "sink.load.timeout" | "load.timeout" => ConfigKey::LoadTimeout,
-            "sink.redirect.allowed.hosts" | "allowed.hosts" => ConfigKey::AllowedHosts,
-            "sink.redirect.rewrite.localhost" | "rewrite.localhost" => ConfigKey::RewriteLocalhost,
             "sink.abort.by.label" | "abort.by.label" => ConfigKey::AbortByLabel,
-            other if IGNORED_KEYS.contains(&other) => ConfigKey::Ignored(trimmed.to_owned()),
-            _ => return Err(config_error(key, "unknown option key")),
+            // Core's own keys (queue size, semantic, forgotten labels) reach the Sink through
+            // `DorisSinkBuilder`, and `jdbc-url` serves the connector's lookups: known here,
+            // and nothing of the protocol.
+            "sink.flush.queue.size"
+            | "sink.semantic"
+            | "sink.recover.forgotten.label"
+            | "jdbc.url" => ConfigKey::Common(CommonKey::Ignored(key.trim().to_owned())),
+            // The vendor's own keys come first: a shared key never shadows one.
+            _ => match CommonKey::classify(key)? {
+                Some(common) => ConfigKey::Common(common),
+                None => return Err(unknown_key(key, crate::BACKEND)),
+            },
         };
         Ok(parsed)
     }
@@ -326,77 +308,30 @@ impl FromStr for ConfigKey {
 impl ConfigKey {
     /// Parses `value` for this key and stores it in `config`.
     pub fn apply(&self, config: &mut DorisConfig, value: &str) -> Result<()> {
+        self.apply_as(&format!("{self:?}"), config, value)
+    }
+
+    /// [`apply`](Self::apply), naming the key as the user spelled it in errors.
+    pub(crate) fn apply_as(&self, key: &str, config: &mut DorisConfig, value: &str) -> Result<()> {
         let v = value.trim();
         match self {
-            ConfigKey::FeNodes => config.fe_nodes = split_list(v),
-            ConfigKey::BeNodes => config.be_nodes = split_list(v),
-            ConfigKey::AutoRedirect => config.auto_redirect = parse_bool(v)?,
-            ConfigKey::Username => config.username = v.to_owned(),
-            ConfigKey::Password => config.password = value.to_owned(),
+            ConfigKey::FeNodes => config.fe_nodes = parse_list(v),
+            ConfigKey::BeNodes => config.be_nodes = parse_list(v),
+            ConfigKey::AutoRedirect => config.auto_redirect = parse_bool(key, v)?,
             ConfigKey::TableIdentifier => config.table = Some(parse_table(v)?),
-            ConfigKey::LabelPrefix => config.label_prefix = v.to_owned(),
             ConfigKey::WriterId => config.writer_id = v.to_owned(),
-            ConfigKey::Enable2pc => config.enable_2pc = parse_bool(v)?,
-            ConfigKey::BatchMode => config.batch_mode = parse_bool(v)?,
-            ConfigKey::EnableDelete => config.enable_delete = parse_bool(v)?,
-            ConfigKey::IgnoreUpdateBefore => config.ignore_update_before = parse_bool(v)?,
-            ConfigKey::MaxRetries => config.max_retries = Some(parse_int(v)?),
-            ConfigKey::BufferFlushMaxRows => config.buffer_flush_max_rows = Some(parse_int(v)?),
-            ConfigKey::BufferFlushMaxBytes => {
-                config.buffer_flush_max_bytes = Some(parse_size(v)?);
-            }
-            ConfigKey::BufferFlushInterval => {
-                config.buffer_flush_interval = Some(parse_duration(v)?);
-            }
-            ConfigKey::BufferCount => config.buffer_count = parse_int(v)?,
-            ConfigKey::ConnectTimeout => config.connect_timeout = parse_duration(v)?,
-            ConfigKey::ReadTimeout => config.read_timeout = parse_duration(v)?,
-            ConfigKey::LoadTimeout => config.load_timeout = Some(parse_duration(v)?),
-            ConfigKey::AllowedHosts => config.allowed_hosts = split_list(v),
-            ConfigKey::RewriteLocalhost => config.rewrite_localhost = parse_bool(v)?,
-            ConfigKey::AbortByLabel => config.abort_by_label = parse_bool(v)?,
-            ConfigKey::Property(name) => {
-                config.properties.insert(name.clone(), value.to_owned());
-            }
-            ConfigKey::Ignored(key) => {
-                tracing::debug!(key = %key, "ignoring Flink option without meaning here");
-            }
+            ConfigKey::Enable2pc => config.enable_2pc = parse_bool(key, v)?,
+            ConfigKey::BatchMode => config.batch_mode = parse_bool(key, v)?,
+            ConfigKey::EnableDelete => config.enable_delete = parse_bool(key, v)?,
+            ConfigKey::BufferCount => config.buffer_count = parse_count(key, v)?,
+            ConfigKey::ConnectTimeout => config.connect_timeout = parse_duration(key, v)?,
+            ConfigKey::ReadTimeout => config.read_timeout = parse_duration(key, v)?,
+            ConfigKey::LoadTimeout => config.load_timeout = Some(parse_duration(key, v)?),
+            ConfigKey::AbortByLabel => config.abort_by_label = parse_bool(key, v)?,
+            ConfigKey::Common(common) => config.apply_common(common.parse(key, value)?),
         }
         Ok(())
     }
-}
-
-fn config_error(key: &str, what: &str) -> Error {
-    Error::new(ErrorKind::Config, format!("option {key:?}: {what}"))
-        .with_context("backend", crate::BACKEND)
-}
-
-fn value_error(value: &str, expected: &str) -> Error {
-    Error::new(
-        ErrorKind::Config,
-        format!("invalid value {value:?}: expected {expected}"),
-    )
-}
-
-fn split_list(v: &str) -> Vec<String> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn parse_bool(v: &str) -> Result<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(value_error(v, "true or false")),
-    }
-}
-
-fn parse_int<T: FromStr>(v: &str) -> Result<T> {
-    v.parse()
-        .map_err(|_| value_error(v, "a non-negative integer"))
 }
 
 fn parse_table(v: &str) -> Result<Table> {
@@ -404,45 +339,8 @@ fn parse_table(v: &str) -> Result<Table> {
         Some((db, name)) if !db.is_empty() && !name.is_empty() && !name.contains('.') => {
             Ok(Table::new(db, name))
         }
-        _ => Err(value_error(v, "db.table")),
+        _ => Err(value_error("table.identifier", v, "db.table")),
     }
-}
-
-/// Splits `30s` into (`30`, `s`).
-fn number_and_unit(v: &str) -> Option<(u64, String)> {
-    let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let number = v[..digits].parse().ok()?;
-    Some((number, v[digits..].trim().to_ascii_lowercase()))
-}
-
-/// Durations as Flink spells them: `500ms`, `30s`, `5min`, `1h`; a bare number is milliseconds.
-pub(crate) fn parse_duration(v: &str) -> Result<Duration> {
-    let expected = "a duration such as 500ms, 30s, 5min or 1h";
-    let (n, unit) = number_and_unit(v).ok_or_else(|| value_error(v, expected))?;
-    let ms = match unit.as_str() {
-        "" | "ms" => Some(n),
-        "s" | "sec" | "second" | "seconds" => n.checked_mul(1000),
-        "m" | "min" | "minute" | "minutes" => n.checked_mul(60_000),
-        "h" | "hour" | "hours" => n.checked_mul(3_600_000),
-        _ => None,
-    };
-    ms.map(Duration::from_millis)
-        .ok_or_else(|| value_error(v, expected))
-}
-
-/// Sizes as Flink spells them: `100mb`, `10MB`, `512kb`, `1gb`; a bare number is bytes.
-pub(crate) fn parse_size(v: &str) -> Result<u64> {
-    let expected = "a size such as 512kb, 100mb or 1gb";
-    let (n, unit) = number_and_unit(v).ok_or_else(|| value_error(v, expected))?;
-    let factor: u64 = match unit.as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1 << 10,
-        "m" | "mb" => 1 << 20,
-        "g" | "gb" => 1 << 30,
-        _ => return Err(value_error(v, expected)),
-    };
-    n.checked_mul(factor)
-        .ok_or_else(|| value_error(v, expected))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Option-key parsing: Flink spellings, aliases, values and error messages.
 
 use super::*;
+use streamload_core::ErrorKind;
 
 fn options(pairs: &[(&str, &str)]) -> Result<DorisConfig> {
     let map: BTreeMap<String, String> = pairs
@@ -66,7 +67,7 @@ fn debug_hides_the_password() {
 #[test]
 fn snake_case_aliases_work() {
     let key: ConfigKey = "LABEL_PREFIX".parse().unwrap();
-    assert_eq!(key, ConfigKey::LabelPrefix);
+    assert_eq!(key, ConfigKey::Common(CommonKey::LabelPrefix));
     let key: ConfigKey = "doris_request_read_timeout".parse().unwrap();
     assert_eq!(key, ConfigKey::ReadTimeout);
 }

@@ -10,7 +10,7 @@
 //! client reaching the cluster through other addresses (a public endpoint, a container name)
 //! may not know; then the log is read from the BE we streamed the load to, the same path.
 
-use streamload_core::{Error, ErrorKind, RetryStatus};
+use streamload_core::{Error, ErrorKind};
 use url::Url;
 
 use crate::client::DorisClient;
@@ -47,7 +47,7 @@ pub(crate) async fn with_rejected_rows(
         read = client.get_limited(local.as_str(), MAX_BYTES).await;
     }
     match read {
-        Ok(log) => rebuild(error, &summarize(&log)),
+        Ok(log) => error.with_rejected_rows(&log, MAX_LINES),
         Err(e) => {
             tracing::warn!(error = %e, "could not read the load's error log");
             error
@@ -82,60 +82,9 @@ fn on_coordinator(url: &str, coordinator: &str) -> Option<Url> {
     Some(url)
 }
 
-/// `row {n}: {line}` for the first non-empty lines of the log.
-pub(crate) fn summarize(log: &str) -> String {
-    log.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(MAX_LINES)
-        .enumerate()
-        .map(|(i, line)| format!("\n  rejected row {}: {line}", i + 1))
-        .collect()
-}
-
-fn rebuild(error: Error, rows: &str) -> Error {
-    if rows.is_empty() {
-        return error;
-    }
-    let mut out = Error::new(
-        error.kind(),
-        format!("{}; error log:{rows}", error.message()),
-    );
-    for (key, value) in error.context_pairs() {
-        out = out.with_context(key, value);
-    }
-    match error.retry_status() {
-        RetryStatus::Permanent => out,
-        RetryStatus::Temporary => out.temporary(),
-        RetryStatus::OutcomeUnknown => out.outcome_unknown(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rows_are_numbered_and_bounded() {
-        let log =
-            "Reason: column count mismatch. src line [1,2];\n\nReason: bad int. src line [x];\n";
-        let s = summarize(log);
-        assert!(
-            s.contains("rejected row 1: Reason: column count mismatch"),
-            "{s}"
-        );
-        assert!(s.contains("rejected row 2: Reason: bad int"), "{s}");
-        let many = "r\n".repeat(100);
-        assert_eq!(summarize(&many).matches("rejected row").count(), MAX_LINES);
-        let e =
-            Error::new(ErrorKind::DataQuality, "too many filtered rows").with_context("label", "l");
-        let e = rebuild(e, &s);
-        assert!(
-            e.message()
-                .starts_with("too many filtered rows; error log:")
-        );
-        assert_eq!(e.context("label"), Some("l"));
-    }
 
     #[test]
     fn the_log_address_comes_from_the_context_or_the_message() {
@@ -164,14 +113,5 @@ mod tests {
             "http://be.public.example:18040/api/_load_error_log?file=__shard_1/error_log_x"
         );
         assert_eq!(on_coordinator(url, "10.0.0.2:8040"), None);
-    }
-
-    #[test]
-    fn rebuilding_keeps_the_retry_status() {
-        let e = Error::new(ErrorKind::DataQuality, "x").temporary();
-        assert_eq!(
-            rebuild(e, "\n  rejected row 1: r").retry_status(),
-            RetryStatus::Temporary
-        );
     }
 }

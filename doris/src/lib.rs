@@ -19,6 +19,7 @@ mod protocol;
 mod recovery;
 mod response;
 mod schema;
+mod session;
 mod sink;
 mod transaction;
 mod txn_call;

@@ -1,5 +1,10 @@
-//! Doris node addresses and BE discovery: configured `fenodes` / `benodes` are parsed by the
-//! shared transport's rules, and the FE lists its BEs at `/api/backends?is_alive=true`.
+//! Doris nodes: configured `fenodes` / `benodes` parsed by the shared transport's rules, BE
+//! discovery through `/api/backends?is_alive=true`, and the BEs that recently failed a 2PC call
+//! (asked last for a while).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use streamload_core::http::{Answer, BackendDirectory};
@@ -67,6 +72,35 @@ pub(crate) fn parse_backends(data: serde_json::Value, scheme: &str) -> Result<Ve
             )
         })
         .collect()
+}
+
+/// How long a BE that failed a 2PC call is asked after the other nodes.
+const SUSPECT_FOR: Duration = Duration::from_secs(60);
+
+/// BEs (as `host:port`) that recently failed a 2PC call, with the time of the failure.
+#[derive(Debug, Default)]
+pub(crate) struct SuspectNodes(Mutex<HashMap<String, Instant>>);
+
+impl SuspectNodes {
+    pub(crate) fn mark(&self, node: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(node.to_owned(), Instant::now());
+        }
+    }
+
+    pub(crate) fn clear(&self, node: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(node);
+        }
+    }
+
+    pub(crate) fn contains(&self, node: &str) -> bool {
+        let Ok(mut map) = self.0.lock() else {
+            return false;
+        };
+        map.retain(|_, at| at.elapsed() < SUSPECT_FOR);
+        map.contains_key(node)
+    }
 }
 
 #[cfg(test)]

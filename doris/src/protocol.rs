@@ -4,11 +4,9 @@
 //! through `_stream_load_2pc`, first to the BE that ran the load (recorded in the checkpoint),
 //! then to the other nodes, so one dead node does not block a checkpoint.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use reqwest::Method;
 use streamload_core::{
     Capabilities, Error, ErrorKind, KeysModel, Label, LabelState, LoadOptions, LoadProtocol,
     Prepared, Result, Table, TableDescription, Transaction,
@@ -16,101 +14,12 @@ use streamload_core::{
 
 use crate::BACKEND;
 use crate::capabilities::capabilities;
-use crate::client::DorisClient;
 use crate::config::{DorisConfig, DorisMode};
 use crate::headers::load_headers;
-use crate::response::{TxnOp, TxnOpOutcome, classify_label_state, classify_rest};
-use crate::schema::{DELETE_SIGN, parse_schema};
+use crate::response::{TxnOp, TxnOpOutcome};
+use crate::schema::DELETE_SIGN;
+use crate::session::{Shared, TxnRef};
 use crate::transaction::DorisTransaction;
-use crate::txn_call::SuspectNodes;
-
-/// Which transaction a 2PC call addresses.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum TxnRef<'a> {
-    Id(i64),
-    Label(&'a Label),
-}
-
-/// State shared by the protocol and its open transactions.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) client: DorisClient,
-    pub(crate) config: DorisConfig,
-    schemas: Mutex<HashMap<Table, TableDescription>>,
-    /// BEs that recently failed a 2PC call; asked last.
-    pub(crate) suspects: SuspectNodes,
-}
-
-impl Shared {
-    /// Aborts by txn id or label. Already aborted / gone is `Ok`; committed is `AlreadyCommitted`.
-    pub(crate) async fn abort(
-        &self,
-        table: &Table,
-        txn: TxnRef<'_>,
-        coordinator: Option<&str>,
-        label: Option<&Label>,
-    ) -> Result<()> {
-        if let TxnRef::Label(label) = txn
-            && !self.config.abort_by_label
-        {
-            return crate::recovery::probe_abort(self, table, label)
-                .await
-                .map(|_| ());
-        }
-        match self
-            .txn_op(&table.db, txn, TxnOp::Abort, coordinator, label)
-            .await?
-        {
-            TxnOpOutcome::Done | TxnOpOutcome::AlreadyDone => Ok(()),
-            TxnOpOutcome::NoRunningTxn => {
-                let TxnRef::Label(label) = txn else {
-                    return Ok(());
-                };
-                let state = self.label_state(&table.db, label).await?;
-                if state.is_committed() {
-                    return Err(Error::new(
-                        ErrorKind::AlreadyCommitted,
-                        format!("label {label} is {state:?}; it cannot be aborted (restored from an old checkpoint?)"),
-                    )
-                    .with_context("backend", BACKEND)
-                    .with_context("label", label));
-                }
-                Ok(())
-            }
-        }
-    }
-
-    pub(crate) async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
-        let query = format!("label={}", label.as_str());
-        let answer = self
-            .client
-            .fe_request(Method::GET, &["api", db, "get_load_state"], Some(&query))
-            .await?;
-        classify_label_state(answer.status, &answer.body)
-            .map_err(|e| e.with_context("label", label).with_context("db", db))
-    }
-
-    pub(crate) async fn describe(&self, table: &Table) -> Result<TableDescription> {
-        if let Some(found) = self.schemas.lock().ok().and_then(|m| m.get(table).cloned()) {
-            return Ok(found);
-        }
-        let answer = self
-            .client
-            .fe_request(
-                Method::GET,
-                &["api", &table.db, &table.name, "_schema"],
-                None,
-            )
-            .await?;
-        let data = classify_rest(answer.status, &answer.body)
-            .map_err(|e| e.with_context("table", table))?;
-        let description = parse_schema(data, self.config.enable_delete)?;
-        if let Ok(mut cache) = self.schemas.lock() {
-            cache.insert(table.clone(), description.clone());
-        }
-        Ok(description)
-    }
-}
 
 /// The Doris Stream Load protocol in one mode. Build it with [`crate::DorisBuilder`].
 #[derive(Debug, Clone)]
@@ -121,16 +30,9 @@ pub struct DorisProtocol {
 
 impl DorisProtocol {
     pub(crate) fn new(config: DorisConfig) -> Result<Self> {
-        let client = DorisClient::new(&config)?;
         let mode = config.mode();
-        let shared = Shared {
-            client,
-            config,
-            schemas: Mutex::new(HashMap::new()),
-            suspects: SuspectNodes::default(),
-        };
         Ok(Self {
-            shared: Arc::new(shared),
+            shared: Arc::new(Shared::new(config)?),
             mode,
         })
     }

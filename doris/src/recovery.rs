@@ -16,8 +16,8 @@ use streamload_core::{
 use crate::BACKEND;
 use crate::headers::load_headers;
 use crate::nodes::host_port;
-use crate::protocol::{Shared, TxnRef};
-use crate::response::classify_load;
+use crate::response::{TxnOp, TxnOpOutcome, classify_load};
+use crate::session::{Shared, TxnRef};
 
 /// What a probing abort found under a label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,5 +157,43 @@ impl crate::DorisProtocol {
     /// on restore. Fails with `AlreadyCommitted` when such a label is already visible.
     pub async fn abort_lingering(&self, table: &Table, first: u64) -> Result<u64> {
         abort_lingering(&self.shared, table, &self.label_generator()?, first).await
+    }
+}
+
+impl Shared {
+    /// Aborts by txn id or label. Already aborted / gone is `Ok`; committed is `AlreadyCommitted`.
+    pub(crate) async fn abort(
+        &self,
+        table: &Table,
+        txn: TxnRef<'_>,
+        coordinator: Option<&str>,
+        label: Option<&Label>,
+    ) -> Result<()> {
+        if let TxnRef::Label(label) = txn
+            && !self.config.abort_by_label
+        {
+            return probe_abort(self, table, label).await.map(|_| ());
+        }
+        match self
+            .txn_op(&table.db, txn, TxnOp::Abort, coordinator, label)
+            .await?
+        {
+            TxnOpOutcome::Done | TxnOpOutcome::AlreadyDone => Ok(()),
+            TxnOpOutcome::NoRunningTxn => {
+                let TxnRef::Label(label) = txn else {
+                    return Ok(());
+                };
+                let state = self.label_state(&table.db, label).await?;
+                if state.is_committed() {
+                    return Err(Error::new(
+                        ErrorKind::AlreadyCommitted,
+                        format!("label {label} is {state:?}; it cannot be aborted (restored from an old checkpoint?)"),
+                    )
+                    .with_context("backend", BACKEND)
+                    .with_context("label", label));
+                }
+                Ok(())
+            }
+        }
     }
 }

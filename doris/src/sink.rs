@@ -11,6 +11,9 @@ use streamload_core::{
     Sink, SinkConfig, SinkConfigBuilder,
 };
 
+use streamload_core::options::normalize_key;
+
+use crate::BACKEND;
 use crate::builder::DorisBuilder;
 use crate::config::{ConfigKey, DorisConfig, DorisMode};
 use crate::protocol::DorisProtocol;
@@ -44,32 +47,23 @@ impl DorisSinkBuilder {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let options: Vec<(String, String)> = options
-            .into_iter()
-            .map(|(k, v)| (k.as_ref().trim().to_owned(), v.as_ref().to_owned()))
-            .collect();
         let mut protocol = std::mem::take(&mut self.protocol);
-        for (key, value) in &options {
-            if key.parse::<ConfigKey>().is_ok() {
-                protocol = protocol.with_options([(key.as_str(), value.as_str())]);
-            } else if key == "sink.semantic" {
-                // Core's spelling of the delivery; the Doris mode follows it.
-                let exactly_once =
-                    value.trim().to_ascii_lowercase().replace('_', "-") == "exactly-once";
-                protocol = protocol.with_two_phase_commit(exactly_once);
-            }
-        }
-        self.protocol = protocol;
         self.sink = self
             .sink
-            .with_flink_options(options.iter().map(|(k, v)| (k, v)))?;
-        let probe = self.sink.clone().build()?;
-        if let Some(unknown) = probe.extra.keys().find(|k| k.parse::<ConfigKey>().is_err()) {
-            return Err(
-                Error::new(ErrorKind::Config, format!("unknown option key {unknown:?}"))
-                    .with_context("key", unknown),
-            );
-        }
+            .with_connector_options(options, BACKEND, |key, value| {
+                if normalize_key(key) == "sink.semantic" {
+                    // Core's spelling of the delivery; the Doris mode follows it.
+                    let exactly_once =
+                        value.trim().to_ascii_lowercase().replace('_', "-") == "exactly-once";
+                    protocol = std::mem::take(&mut protocol).with_two_phase_commit(exactly_once);
+                }
+                if key.parse::<ConfigKey>().is_err() {
+                    return Ok(false);
+                }
+                protocol = std::mem::take(&mut protocol).with_option(key, value)?;
+                Ok(true)
+            })?;
+        self.protocol = protocol;
         Ok(self)
     }
 
@@ -128,7 +122,11 @@ impl DorisSinkBuilder {
         if !config.label_prefix.is_empty() {
             sink = sink.with_label_prefix(config.label_prefix.clone());
         }
-        let sink = sink.with_writer_id(config.writer_id.clone()).build()?;
+        let mut sink = sink.with_writer_id(config.writer_id.clone()).build()?;
+        if let Some(interval) = config.retry_interval {
+            // A fixed pause, as the Java connector waits between retries.
+            (sink.retry.min_delay, sink.retry.max_delay) = (interval, interval);
+        }
         let protocol = self
             .protocol
             .with_label_prefix(sink.label_prefix.clone())
@@ -300,12 +298,14 @@ mod tests {
             (core.max_bytes, core.max_rows, core.flush_interval)
         );
         assert_eq!(defaults.retry, core.retry);
-        let protocol = base().with_options([
-            ("sink.buffer-flush.max-bytes", "1mb"),
-            ("sink.buffer-flush.max-rows", "1000"),
-            ("sink.buffer-flush.interval", "2s"),
-            ("sink.max-retries", "7"),
-        ]);
+        let protocol = base()
+            .with_options([
+                ("sink.buffer-flush.max-bytes", "1mb"),
+                ("sink.buffer-flush.max-rows", "1000"),
+                ("sink.buffer-flush.interval", "2s"),
+                ("sink.max-retries", "7"),
+            ])
+            .unwrap();
         let (_, sink) = DorisSink::builder()
             .with_protocol(protocol)
             .configs()

@@ -26,8 +26,8 @@ use crate::client::with_expect;
 use crate::compress::GzipBody;
 use crate::error_log::with_rejected_rows;
 use crate::nodes::host_port;
-use crate::protocol::{Shared, TxnRef};
 use crate::response::{StreamLoadResponse, classify_load};
+use crate::session::{Shared, TxnRef};
 
 /// An open Doris load.
 pub(crate) struct DorisTransaction {

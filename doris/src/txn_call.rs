@@ -12,10 +12,6 @@
 //! one still PRECOMMITTED goes to the next node). A BE that failed a call is asked last for a
 //! while, so retries do not keep starting at a node that drops every connection.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};
 use streamload_core::{Error, ErrorKind, Label, LabelState, Result, RetryStatus};
@@ -24,37 +20,8 @@ use url::Url;
 use crate::BACKEND;
 use crate::config::DEFAULT_MAX_RETRIES;
 use crate::nodes::{endpoint, host_port, parse_node};
-use crate::protocol::{Shared, TxnRef};
 use crate::response::{TxnOp, TxnOpOutcome, classify_txn_op};
-
-/// How long a BE that failed a 2PC call is asked after the other nodes.
-const SUSPECT_FOR: Duration = Duration::from_secs(60);
-
-/// BEs (as `host:port`) that recently failed a 2PC call, with the time of the failure.
-#[derive(Debug, Default)]
-pub(crate) struct SuspectNodes(Mutex<HashMap<String, Instant>>);
-
-impl SuspectNodes {
-    fn mark(&self, node: &str) {
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(node.to_owned(), Instant::now());
-        }
-    }
-
-    fn clear(&self, node: &str) {
-        if let Ok(mut map) = self.0.lock() {
-            map.remove(node);
-        }
-    }
-
-    fn contains(&self, node: &str) -> bool {
-        let Ok(mut map) = self.0.lock() else {
-            return false;
-        };
-        map.retain(|_, at| at.elapsed() < SUSPECT_FOR);
-        map.contains_key(node)
-    }
-}
+use crate::session::{Shared, TxnRef};
 
 /// What the label's state says about a call whose outcome is unknown.
 enum Settled {
@@ -262,6 +229,7 @@ pub(crate) fn with_txn(e: Error, db: &str, txn: TxnRef<'_>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nodes::SuspectNodes;
 
     fn dropped() -> Error {
         Error::new(ErrorKind::Unavailable, "connection reset").outcome_unknown()

@@ -250,6 +250,6 @@ async fn rejected_rows_are_named_in_the_error() {
         .unwrap();
     let err = txn.prepare().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DataQuality, "{err}");
-    assert!(err.message().contains("rejected row 1"), "{err}");
+    assert!(err.message().contains("rejected rows:\n  1: "), "{err}");
     assert!(err.context("error_url").is_some());
 }

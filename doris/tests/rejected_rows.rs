@@ -36,7 +36,7 @@ async fn rejected(doris: &DorisProtocol, table: &Table, two_phase: bool) -> Erro
 fn assert_names_the_row(err: &Error) {
     assert_eq!(err.kind(), ErrorKind::DataQuality, "{err}");
     assert!(err.context("error_url").is_some(), "{err}");
-    assert!(err.message().contains("rejected row 1"), "{err}");
+    assert!(err.message().contains("rejected rows:\n  1: "), "{err}");
     assert!(err.to_string().contains("not-a-number-xyz"), "{err}");
 }
 

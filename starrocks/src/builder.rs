@@ -4,11 +4,14 @@
 //! options, the mode against the delivery guarantee) so a bad option is reported before anything
 //! is sent. `connect()` additionally resolves `sink.version = AUTO` against the server.
 
-use streamload_core::{Error, ErrorKind, Result};
+use std::time::Duration;
+
+use streamload_core::{Error, ErrorKind, Result, Table};
 
 use crate::BACKEND;
-use crate::config::{ConfigKey, Semantic, SinkVersion, StarRocksConfig};
-use crate::protocol::{Mode, StarRocksProtocol};
+use crate::config::Mode;
+use crate::config::{Semantic, SinkVersion, StarRocksConfig};
+use crate::protocol::StarRocksProtocol;
 use crate::version::ServerVersion;
 
 /// Environment variables read by [`StarRocksBuilder::from_env`], with their option keys.
@@ -48,9 +51,8 @@ impl StarRocksBuilder {
         let mut config = StarRocksConfig::default();
         for (var, key) in ENV_KEYS {
             if let Ok(value) = std::env::var(var) {
-                let parsed: ConfigKey = key.parse()?;
                 config
-                    .set(parsed, &value)
+                    .set_option(key, &value)
                     .map_err(|e| e.with_context("env", var))?;
             }
         }
@@ -80,10 +82,10 @@ impl StarRocksBuilder {
         self
     }
 
-    /// Default database and table.
-    pub fn with_table(mut self, database: impl Into<String>, table: impl Into<String>) -> Self {
-        self.config.database = database.into();
-        self.config.table = table.into();
+    /// Default target table.
+    pub fn with_table(mut self, table: Table) -> Self {
+        self.config.database = table.db;
+        self.config.table = table.name;
         self
     }
 
@@ -113,12 +115,21 @@ impl StarRocksBuilder {
         self
     }
 
-    /// Any option by its Flink key.
+    /// Sets one option by its connector key (`load-url`, `sink.label-prefix`, …); a bad key or
+    /// value is an error naming the key.
     pub fn with_option(mut self, key: &str, value: &str) -> Result<Self> {
-        let parsed: ConfigKey = key.parse()?;
-        self.config
-            .set(parsed, value)
-            .map_err(|e| e.with_context("key", key))?;
+        self.config.set_option(key, value)?;
+        Ok(self)
+    }
+
+    /// Sets options by their connector keys (see [`with_option`](Self::with_option)).
+    pub fn with_options<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self> {
+        for (key, value) in options {
+            self.config.set_option(key.as_ref(), value.as_ref())?;
+        }
         Ok(self)
     }
 
@@ -144,16 +155,27 @@ impl StarRocksBuilder {
         self
     }
 
-    /// Per-read and whole-load timeouts in milliseconds.
-    pub fn with_timeouts(
-        mut self,
-        connect_ms: u64,
-        read_ms: Option<u64>,
-        load_ms: Option<u64>,
-    ) -> Self {
-        self.config.connect_timeout_ms = connect_ms;
-        self.config.socket_timeout_ms = read_ms;
-        self.config.load_timeout_ms = load_ms;
+    /// TCP connect timeout (`sink.connect.timeout-ms`).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Per-read timeout (`sink.socket.timeout-ms`; none by default).
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.socket_timeout_ms = Some(millis(timeout));
+        self
+    }
+
+    /// Deadline of one whole load request (`sink.load.timeout-ms`; none by default).
+    pub fn with_load_timeout(mut self, timeout: Duration) -> Self {
+        self.config.load_timeout_ms = Some(millis(timeout));
+        self
+    }
+
+    /// Retries of one load after the first attempt (`sink.max-retries`).
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.config.max_retries = Some(retries);
         self
     }
 
@@ -321,6 +343,10 @@ fn config_error(key: &str, message: &str) -> Error {
     Error::new(ErrorKind::Config, format!("{key}: {message}"))
         .with_context("backend", BACKEND)
         .with_context("key", key)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

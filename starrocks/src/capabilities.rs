@@ -6,7 +6,7 @@
 use streamload_core::{Capabilities, LabelFormat};
 
 use crate::BACKEND;
-use crate::protocol::Mode;
+use crate::config::Mode;
 
 /// StarRocks labels: `{prefix}-{table}-{writer}-{id}`, no database part, no `:`.
 pub const LABEL_FORMAT: LabelFormat = LabelFormat {

@@ -11,7 +11,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use streamload_core::{Error, ErrorKind, Result};
+use streamload_core::options::{
+    CommonKey, CommonOption, normalize_key, parse_duration, parse_list, parse_millis_or_off,
+    parse_size, unknown_key, value_error,
+};
+use streamload_core::{Error, Result};
 
 /// Which StarRocks load interface to use (`sink.version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -24,6 +28,17 @@ pub enum SinkVersion {
     /// [`crate::StarRocksBuilder::connect`]).
     #[default]
     Auto,
+}
+
+/// Which StarRocks interface a protocol speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// V1 Stream Load: one `_stream_load` per batch, committed by the server.
+    V1,
+    /// Transaction Stream Load: begin / load… / prepare / commit.
+    V2,
+    /// Merge commit: the server batches concurrent loads and picks the label.
+    MergeCommit,
 }
 
 /// The delivery guarantee (`sink.semantic`).
@@ -102,7 +117,7 @@ pub struct StarRocksConfig {
     /// Skip update-before images instead of deleting (`sink.ignore.update-before`).
     pub ignore_update_before: bool,
     /// Extra hosts that may receive credentials after a redirect (`sink.allowed-hosts`, `,`
-    /// separated). Empty: the hosts the configured FEs redirect to.
+    /// separated). Empty: only the configured FEs and the BEs the cluster reports.
     pub allowed_hosts: Vec<String>,
     /// Replace `127.0.0.1`/`localhost` in redirect targets with the host of the FE that answered
     /// (`sink.redirect.rewrite-localhost`), for clusters in containers.
@@ -172,11 +187,7 @@ impl StarRocksConfig {
     {
         let mut config = Self::default();
         for (key, value) in options {
-            let key_text = key.as_ref();
-            let parsed: ConfigKey = key_text.parse()?;
-            config
-                .set(parsed, value.as_ref())
-                .map_err(|e| e.with_context("key", key_text))?;
+            config.set_option(key.as_ref(), value.as_ref())?;
         }
         Ok(config)
     }
@@ -196,70 +207,84 @@ impl StarRocksConfig {
 
     /// Applies one option.
     pub fn set(&mut self, key: ConfigKey, value: &str) -> Result<()> {
-        let v = value.trim();
-        match key {
-            ConfigKey::LoadUrl => {
-                self.load_urls = v
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect();
+        self.set_as(&format!("{key:?}"), key, value)
+    }
+
+    /// Applies one option by its connector key, naming the key as written in any error.
+    pub fn set_option(&mut self, key: &str, value: &str) -> Result<()> {
+        let parsed: ConfigKey = key.parse()?;
+        self.set_as(key.trim(), parsed, value).map_err(|e| {
+            if e.context("key").is_some() {
+                e
+            } else {
+                e.with_context("key", key.trim())
             }
+        })
+    }
+
+    /// [`set`](Self::set), naming the key as the user spelled it in errors.
+    pub(crate) fn set_as(&mut self, name: &str, key: ConfigKey, value: &str) -> Result<()> {
+        let v = value.trim();
+        let ms = |v: &str| parse_duration(name, v).map(|d| d.as_millis() as u64);
+        let ms_or_off =
+            |v: &str| parse_millis_or_off(name, v).map(|d| d.map(|d| d.as_millis() as u64));
+        match key {
+            ConfigKey::LoadUrl => self.load_urls = parse_list(v),
             ConfigKey::JdbcUrl => self.jdbc_url = Some(v.to_owned()),
             ConfigKey::DatabaseName => self.database = v.to_owned(),
             ConfigKey::TableName => self.table = v.to_owned(),
-            ConfigKey::Username => self.username = v.to_owned(),
-            ConfigKey::Password => self.password = value.to_owned(),
             ConfigKey::Version => {
                 self.version = match v.to_ascii_uppercase().as_str() {
                     "V1" => SinkVersion::V1,
                     "V2" => SinkVersion::V2,
                     "AUTO" => SinkVersion::Auto,
-                    _ => return Err(bad_value(v, "V1, V2 or AUTO")),
+                    _ => return Err(value_error(name, v, "V1, V2 or AUTO")),
                 }
             }
             ConfigKey::Semantic => {
                 self.semantic = match v.to_ascii_lowercase().as_str() {
                     "at-least-once" | "at_least_once" => Semantic::AtLeastOnce,
                     "exactly-once" | "exactly_once" => Semantic::ExactlyOnce,
-                    _ => return Err(bad_value(v, "at-least-once or exactly-once")),
+                    _ => return Err(value_error(name, v, "at-least-once or exactly-once")),
                 }
             }
-            ConfigKey::LabelPrefix => self.label_prefix = v.to_owned(),
-            ConfigKey::BufferFlushMaxBytes => self.buffer_flush_max_bytes = Some(number(v)?),
-            ConfigKey::BufferFlushMaxRows => self.buffer_flush_max_rows = Some(number(v)?),
-            ConfigKey::BufferFlushIntervalMs => {
-                self.buffer_flush_interval_ms = Some(number(v)?);
-            }
-            ConfigKey::MaxRetries => self.max_retries = Some(number(v)?),
-            ConfigKey::RetryIntervalMs => self.retry_interval_ms = Some(number(v)?),
-            ConfigKey::ConnectTimeoutMs => self.connect_timeout_ms = number(v)?,
-            ConfigKey::SocketTimeoutMs => self.socket_timeout_ms = optional_ms(v)?,
-            ConfigKey::WaitForContinueTimeoutMs => self.wait_for_continue_timeout_ms = number(v)?,
-            ConfigKey::LoadTimeoutMs => self.load_timeout_ms = optional_ms(v)?,
-            ConfigKey::ChunkLimit => self.chunk_limit_bytes = number(v)?,
-            ConfigKey::MergeCommitChunkSize => self.merge_commit_chunk_size = number(v)?,
+            ConfigKey::ConnectTimeoutMs => self.connect_timeout_ms = ms(v)?,
+            ConfigKey::SocketTimeoutMs => self.socket_timeout_ms = ms_or_off(v)?,
+            ConfigKey::WaitForContinueTimeoutMs => self.wait_for_continue_timeout_ms = ms(v)?,
+            ConfigKey::LoadTimeoutMs => self.load_timeout_ms = ms_or_off(v)?,
+            ConfigKey::ChunkLimit => self.chunk_limit_bytes = parse_size(name, v)?,
+            ConfigKey::MergeCommitChunkSize => self.merge_commit_chunk_size = parse_size(name, v)?,
             ConfigKey::MergeCommitMaxConcurrentRequests => {
-                self.merge_commit_max_concurrent_requests = number(v)?
+                self.merge_commit_max_concurrent_requests =
+                    v.parse().map_err(|_| value_error(name, v, "an integer"))?;
             }
-            ConfigKey::LabelStateTimeoutMs => self.label_state_timeout_ms = optional_ms(v)?,
-            ConfigKey::PublishTimeoutMs => self.publish_timeout_ms = optional_ms(v)?,
-            ConfigKey::IgnoreUpdateBefore => self.ignore_update_before = boolean(v)?,
-            ConfigKey::AllowedHosts => {
-                self.allowed_hosts = v
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-            }
-            ConfigKey::RewriteLocalhost => self.rewrite_localhost = boolean(v)?,
-            ConfigKey::Property(name) => {
-                self.properties.insert(name, value.to_owned());
-            }
+            ConfigKey::LabelStateTimeoutMs => self.label_state_timeout_ms = ms_or_off(v)?,
+            ConfigKey::PublishTimeoutMs => self.publish_timeout_ms = ms_or_off(v)?,
+            ConfigKey::Common(common) => self.apply_common(common.parse(name, value)?),
         }
         Ok(())
+    }
+
+    /// Applies an option both vendors share.
+    pub(crate) fn apply_common(&mut self, option: CommonOption) {
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        match option {
+            CommonOption::Username(v) => self.username = v,
+            CommonOption::Password(v) => self.password = v,
+            CommonOption::LabelPrefix(v) => self.label_prefix = v,
+            CommonOption::BufferFlushMaxBytes(n) => self.buffer_flush_max_bytes = Some(n),
+            CommonOption::BufferFlushMaxRows(n) => self.buffer_flush_max_rows = Some(n),
+            CommonOption::BufferFlushInterval(d) => self.buffer_flush_interval_ms = Some(ms(d)),
+            CommonOption::MaxRetries(n) => self.max_retries = Some(n),
+            CommonOption::RetryInterval(d) => self.retry_interval_ms = Some(ms(d)),
+            CommonOption::IgnoreUpdateBefore(on) => self.ignore_update_before = on,
+            CommonOption::AllowedHosts(hosts) => self.allowed_hosts = hosts,
+            CommonOption::RewriteLocalhost(on) => self.rewrite_localhost = on,
+            CommonOption::Property(name, value) => {
+                self.properties.insert(name, value);
+            }
+            CommonOption::Ignored => {}
+        }
     }
 }
 
@@ -275,26 +300,10 @@ pub enum ConfigKey {
     DatabaseName,
     /// `table-name`
     TableName,
-    /// `username`
-    Username,
-    /// `password`
-    Password,
     /// `sink.version`
     Version,
     /// `sink.semantic`
     Semantic,
-    /// `sink.label-prefix`
-    LabelPrefix,
-    /// `sink.buffer-flush.max-bytes`
-    BufferFlushMaxBytes,
-    /// `sink.buffer-flush.max-rows`
-    BufferFlushMaxRows,
-    /// `sink.buffer-flush.interval-ms`
-    BufferFlushIntervalMs,
-    /// `sink.max-retries`
-    MaxRetries,
-    /// `sink.retry.interval-ms`
-    RetryIntervalMs,
     /// `sink.connect.timeout-ms`
     ConnectTimeoutMs,
     /// `sink.socket.timeout-ms`
@@ -313,98 +322,40 @@ pub enum ConfigKey {
     LabelStateTimeoutMs,
     /// `sink.publish-timeout.ms`
     PublishTimeoutMs,
-    /// `sink.ignore.update-before`
-    IgnoreUpdateBefore,
-    /// `sink.allowed-hosts`
-    AllowedHosts,
-    /// `sink.redirect.rewrite-localhost`
-    RewriteLocalhost,
-    /// `sink.properties.<name>`: a Stream Load header (name lower-cased).
-    Property(String),
+    /// A key both vendors share (credentials, buffering, retries, redirects,
+    /// `sink.properties.*`, Flink keys without meaning here), parsed by core.
+    Common(CommonKey),
 }
 
 impl FromStr for ConfigKey {
     type Err = Error;
 
     fn from_str(key: &str) -> Result<Self> {
-        let lower = key.trim().to_ascii_lowercase();
-        if let Some(name) = lower.strip_prefix("sink.properties.") {
-            if name.is_empty() {
-                return Err(
-                    Error::new(ErrorKind::Config, "empty sink.properties.* name")
-                        .with_context("key", key),
-                );
-            }
-            return Ok(ConfigKey::Property(name.to_owned()));
-        }
-        let parsed = match lower.as_str() {
-            "load-url" | "load_url" | "fenodes" => ConfigKey::LoadUrl,
-            "jdbc-url" | "jdbc_url" => ConfigKey::JdbcUrl,
-            "database-name" | "database" | "db" => ConfigKey::DatabaseName,
-            "table-name" | "table" => ConfigKey::TableName,
-            "username" | "user" => ConfigKey::Username,
-            "password" => ConfigKey::Password,
+        let parsed = match normalize_key(key).as_str() {
+            "load.url" | "fenodes" => ConfigKey::LoadUrl,
+            "jdbc.url" => ConfigKey::JdbcUrl,
+            "database.name" | "database" | "db" => ConfigKey::DatabaseName,
+            "table.name" | "table" => ConfigKey::TableName,
             "sink.version" => ConfigKey::Version,
             "sink.semantic" => ConfigKey::Semantic,
-            "sink.label-prefix" | "label-prefix" => ConfigKey::LabelPrefix,
-            "sink.buffer-flush.max-bytes" => ConfigKey::BufferFlushMaxBytes,
-            "sink.buffer-flush.max-rows" => ConfigKey::BufferFlushMaxRows,
-            "sink.buffer-flush.interval-ms" => ConfigKey::BufferFlushIntervalMs,
-            "sink.max-retries" => ConfigKey::MaxRetries,
-            "sink.retry.interval-ms" => ConfigKey::RetryIntervalMs,
-            "sink.connect.timeout-ms" => ConfigKey::ConnectTimeoutMs,
-            "sink.socket.timeout-ms" => ConfigKey::SocketTimeoutMs,
-            "sink.wait-for-continue.timeout-ms" => ConfigKey::WaitForContinueTimeoutMs,
-            "sink.load.timeout-ms" => ConfigKey::LoadTimeoutMs,
-            "sink.chunk-limit" => ConfigKey::ChunkLimit,
-            "sink.merge-commit.chunk.size" => ConfigKey::MergeCommitChunkSize,
-            "sink.merge-commit.max-concurrent-requests" => {
+            "sink.connect.timeout.ms" => ConfigKey::ConnectTimeoutMs,
+            "sink.socket.timeout.ms" => ConfigKey::SocketTimeoutMs,
+            "sink.wait.for.continue.timeout.ms" => ConfigKey::WaitForContinueTimeoutMs,
+            "sink.load.timeout.ms" => ConfigKey::LoadTimeoutMs,
+            "sink.chunk.limit" => ConfigKey::ChunkLimit,
+            "sink.merge.commit.chunk.size" => ConfigKey::MergeCommitChunkSize,
+            "sink.merge.commit.max.concurrent.requests" => {
                 ConfigKey::MergeCommitMaxConcurrentRequests
             }
-            "sink.check-label-state.timeout-ms" => ConfigKey::LabelStateTimeoutMs,
-            "sink.publish-timeout.ms" => ConfigKey::PublishTimeoutMs,
-            "sink.ignore.update-before" => ConfigKey::IgnoreUpdateBefore,
-            "sink.allowed-hosts" => ConfigKey::AllowedHosts,
-            "sink.redirect.rewrite-localhost" => ConfigKey::RewriteLocalhost,
-            _ => {
-                return Err(
-                    Error::new(ErrorKind::Config, format!("unknown option key {key:?}"))
-                        .with_context("key", key),
-                );
-            }
+            "sink.check.label.state.timeout.ms" => ConfigKey::LabelStateTimeoutMs,
+            "sink.publish.timeout.ms" => ConfigKey::PublishTimeoutMs,
+            // The vendor's own keys come first: a shared key never shadows one.
+            _ => match CommonKey::classify(key)? {
+                Some(common) => ConfigKey::Common(common),
+                None => return Err(unknown_key(key, crate::BACKEND)),
+            },
         };
         Ok(parsed)
-    }
-}
-
-fn bad_value(value: &str, expected: &str) -> Error {
-    Error::new(
-        ErrorKind::Config,
-        format!("invalid value {value:?}: expected {expected}"),
-    )
-}
-
-fn number<T: FromStr>(v: &str) -> Result<T> {
-    v.parse().map_err(|_| bad_value(v, "a number"))
-}
-
-fn optional_ms(v: &str) -> Result<Option<u64>> {
-    if v.starts_with('-') {
-        let n: i64 = number(v)?;
-        return if n < 0 {
-            Ok(None)
-        } else {
-            Err(bad_value(v, "-1 or a duration"))
-        };
-    }
-    number(v).map(Some)
-}
-
-fn boolean(v: &str) -> Result<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(bad_value(v, "true or false")),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of `config.rs`.
 
 use super::*;
+use streamload_core::ErrorKind;
 
 #[test]
 fn flink_options_are_read_with_their_keys() {

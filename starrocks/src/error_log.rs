@@ -5,11 +5,11 @@
 //! lines, numbered, go into the error message. Fetching is best effort: a failure leaves the
 //! error as it was, with the URL in its context.
 
-use streamload_core::{Error, ErrorKind, RetryStatus};
+use streamload_core::{Error, ErrorKind};
 use url::Url;
 
 use crate::BACKEND;
-use crate::protocol::Shared;
+use crate::session::Shared;
 
 /// Lines of the error log copied into the message.
 const MAX_LINES: usize = 20;
@@ -39,31 +39,10 @@ impl Shared {
     }
 }
 
-/// A copy of `err` whose message ends with the numbered first lines of `log`.
+/// `err` with the numbered first lines of `log` appended to its message.
 pub(crate) fn with_log(err: Error, log: &[u8]) -> Error {
     let text = String::from_utf8_lossy(&log[..log.len().min(MAX_BYTES)]);
-    let lines: Vec<String> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(MAX_LINES)
-        .enumerate()
-        .map(|(i, line)| format!("  {}: {line}", i + 1))
-        .collect();
-    if lines.is_empty() {
-        return err;
-    }
-    let mut out = Error::new(
-        err.kind(),
-        format!("{}\nrejected rows:\n{}", err.message(), lines.join("\n")),
-    );
-    for (key, value) in err.context_pairs() {
-        out = out.with_context(key, value);
-    }
-    match err.retry_status() {
-        RetryStatus::Permanent => out,
-        RetryStatus::Temporary => out.temporary(),
-        RetryStatus::OutcomeUnknown => out.outcome_unknown(),
-    }
+    err.with_rejected_rows(&text, MAX_LINES)
 }
 
 #[cfg(test)]

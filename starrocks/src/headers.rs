@@ -189,6 +189,11 @@ fn config_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Config, message).with_context("backend", BACKEND)
 }
 
+/// A header value from text; text that is not a valid header value becomes empty.
+pub(crate) fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

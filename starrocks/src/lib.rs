@@ -12,6 +12,7 @@ mod metadata;
 mod protocol;
 mod recovery;
 mod response;
+mod session;
 mod sink;
 mod transaction;
 mod version;
@@ -21,8 +22,8 @@ pub(crate) const BACKEND: &str = "starrocks";
 
 pub use builder::StarRocksBuilder;
 pub use capabilities::{LABEL_FORMAT, MERGE_COMMIT, V1, V2};
-pub use config::{ConfigKey, Semantic, SinkVersion, StarRocksConfig};
+pub use config::{ConfigKey, Mode, Semantic, SinkVersion, StarRocksConfig};
 pub use metadata::OP_COLUMN;
-pub use protocol::{Mode, StarRocksProtocol};
+pub use protocol::StarRocksProtocol;
 pub use sink::{StarRocksSink, StarRocksSinkBuilder};
 pub use version::ServerVersion;

@@ -8,8 +8,7 @@
 //! per-table semaphore caps concurrent requests; `0` means one at a time, in begin order, which
 //! primary-key tables need so the last write per key wins.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -20,52 +19,13 @@ use streamload_core::{
     Error, ErrorKind, Label, LabelState, LoadOptions, LoadReport, PreparedLoad, Result, Table,
     Transaction,
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::BACKEND;
 use crate::client::Target;
 use crate::headers::{HeaderMode, load_headers};
-use crate::protocol::{Shared, stream_load_path};
 use crate::response::{LoadBody, classify_merge_commit};
-
-/// Per-table limits on requests in flight.
-#[derive(Debug)]
-pub(crate) struct MergeLimits {
-    permits: Option<usize>,
-    tables: Mutex<HashMap<Table, Arc<Semaphore>>>,
-}
-
-impl MergeLimits {
-    /// `max < 0`: unlimited; `0`: one at a time (in order); `n`: `n`.
-    pub(crate) fn new(max: i64) -> Self {
-        let permits = match max {
-            m if m < 0 => None,
-            0 => Some(1),
-            m => Some(
-                usize::try_from(m)
-                    .unwrap_or(usize::MAX)
-                    .min(Semaphore::MAX_PERMITS),
-            ),
-        };
-        Self {
-            permits,
-            tables: Mutex::new(HashMap::new()),
-        }
-    }
-
-    async fn acquire(&self, table: &Table) -> Option<OwnedSemaphorePermit> {
-        let permits = self.permits?;
-        let semaphore = {
-            let mut tables = self.tables.lock().ok()?;
-            Arc::clone(
-                tables
-                    .entry(table.clone())
-                    .or_insert_with(|| Arc::new(Semaphore::new(permits))),
-            )
-        };
-        semaphore.acquire_owned().await.ok()
-    }
-}
+use crate::session::{Shared, stream_load_path};
 
 /// One merge-commit request being assembled.
 #[derive(Debug)]

@@ -12,8 +12,9 @@ use reqwest::header::HeaderMap;
 use streamload_core::{Error, ErrorKind, Label, LabelGenerator, LabelState, Result, Table};
 
 use crate::BACKEND;
-use crate::protocol::{Shared, StarRocksProtocol, encode};
+use crate::protocol::StarRocksProtocol;
 use crate::response::classify_cancel;
+use crate::session::{Shared, encode};
 
 impl Shared {
     /// Rolls back `label` (running or prepared). Idempotent: aborted or unknown is `Ok`.

@@ -12,6 +12,7 @@ use streamload_core::{
     Sink, SinkConfig, SinkConfigBuilder,
 };
 
+use crate::BACKEND;
 use crate::builder::StarRocksBuilder;
 use crate::config::{ConfigKey, Semantic, StarRocksConfig};
 use crate::protocol::StarRocksProtocol;
@@ -44,28 +45,16 @@ impl StarRocksSinkBuilder {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let options: Vec<(String, String)> = options
-            .into_iter()
-            .map(|(k, v)| (k.as_ref().trim().to_owned(), v.as_ref().to_owned()))
-            .collect();
         let mut config = self.protocol.config().clone();
-        for (key, value) in &options {
-            if let Ok(parsed) = key.parse::<ConfigKey>() {
-                config
-                    .set(parsed, value)
-                    .map_err(|e| e.with_context("key", key))?;
-            }
-        }
         self.sink = self
             .sink
-            .with_flink_options(options.iter().map(|(k, v)| (k, v)))?;
-        let probe = self.sink.clone().build()?;
-        if let Some(unknown) = probe.extra.keys().find(|k| k.parse::<ConfigKey>().is_err()) {
-            return Err(
-                Error::new(ErrorKind::Config, format!("unknown option key {unknown:?}"))
-                    .with_context("key", unknown),
-            );
-        }
+            .with_connector_options(options, BACKEND, |key, value| {
+                if key.parse::<ConfigKey>().is_err() {
+                    return Ok(false);
+                }
+                config.set_option(key, value)?;
+                Ok(true)
+            })?;
         self.protocol = StarRocksBuilder::from_config(config);
         Ok(self)
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use streamload_core::{
     Error, ErrorKind, Label, LoadReport, PreparedLoad, Result, Table, Transaction,
 };
@@ -21,8 +21,9 @@ use url::Url;
 
 use crate::BACKEND;
 use crate::client::Reply;
-use crate::protocol::Shared;
+use crate::headers::header_value;
 use crate::response::{classify_txn, classify_v1};
+use crate::session::Shared;
 use streamload_core::http::StreamedBody;
 
 /// Chunks queued ahead of the socket per body.
@@ -323,8 +324,4 @@ impl Drop for V2Transaction {
             });
         }
     }
-}
-
-pub(crate) fn header_value(text: &str) -> HeaderValue {
-    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

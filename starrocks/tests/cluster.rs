@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use streamload_core::{CsvFormat, ErrorKind, Format, Label, LoadOptions, LoadProtocol, Table};
 use streamload_emulator::engine::Flavor;
@@ -192,7 +194,9 @@ async fn a_hung_be_times_out_with_a_retryable_error() {
         .add(FaultRule::new("", usize::MAX, FaultAction::Hang).on(Listener::Be(0)));
     let protocol = emu::builder(&emu)
         .with_load_urls(emu.fe_urls())
-        .with_timeouts(1000, Some(300), Some(2000))
+        .with_connect_timeout(Duration::from_millis(1000))
+        .with_read_timeout(Duration::from_millis(300))
+        .with_load_timeout(Duration::from_millis(2000))
         .with_version(SinkVersion::V1)
         .build()
         .unwrap();

@@ -122,7 +122,9 @@ pub(crate) async fn open(
                 .with_jdbc_url(format!("jdbc:mysql://{}", args.mysql))
                 .with_credentials("root", "")
                 .with_label_prefix(prefix)
-                .with_timeouts(2_000, Some(5_000), Some(15_000));
+                .with_connect_timeout(Duration::from_secs(2))
+                .with_read_timeout(Duration::from_secs(5))
+                .with_load_timeout(Duration::from_secs(15));
             if mode != Mode::StarRocksMergeCommit {
                 // A label left PREPARE by a commit that never arrived (the FE's redirect was
                 // the answer lost) is polled this long before the load is retried, instead of
