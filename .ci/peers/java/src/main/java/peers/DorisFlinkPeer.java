@@ -11,11 +11,11 @@ import org.apache.doris.flink.sink.DorisSink;
 import org.apache.doris.flink.sink.batch.DorisBatchSink;
 import org.apache.doris.flink.sink.writer.serializer.SimpleStringSerializer;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -24,13 +24,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <ul>
  *   <li>the exactly-once {@code DorisSink}: 2PC Stream Load, pre-committed at each checkpoint and
- *       committed when it completes, two writers; once more with a writer failing and the job
- *       restarting from its last checkpoint (the writer aborts what its labels left open, the
- *       committer commits restored transactions again and must be told "already visible");
- *   <li>{@code DorisSink} at least once (2PC off) going straight to the BEs listed by
- *       {@code /api/backends}, with {@code sink.enable-delete} on a UNIQUE KEY table;
- *   <li>the batch writers: {@code sink.enable.batch-mode} on {@code DorisSink} (CSV, and JSON with
- *       group commit, which loads without labels) and {@code DorisBatchSink}.
+ *       committed when it completes, two writers; run again under the same label prefix it must
+ *       refuse to start (its first label belongs to a finished load);
+ *   <li>the same with a writer failing and the job restarting from its last checkpoint (the
+ *       writer aborts what its labels left open, the committer commits restored transactions
+ *       again and must be told "already visible"), and with a checkpoint failing after the
+ *       writers pre-committed for it (on restart they find the label taken and abort its txn);
+ *   <li>2PC and at least once (with {@code sink.enable-delete} on a UNIQUE KEY table) straight to
+ *       the BEs listed by {@code /api/backends}, the 2PC commits going to a BE;
+ *   <li>the batch writers: {@code sink.enable.batch-mode} on {@code DorisSink} (CSV with hex
+ *       separators, and JSON with group commit, which loads without labels) and
+ *       {@code DorisBatchSink}.
  * </ul>
  *
  * The other tables are DUPLICATE KEY, so a transaction committed twice, or a batch loaded twice,
@@ -128,8 +132,8 @@ public final class DorisFlinkPeer {
             if (run(fe, password, Job.of("exactly-once DorisSink (2PC), a checkpoint failing once",
                     "flink_2pc_failed_checkpoint_json").with2pc().failAt(-3))) {
                 Rows.check(Encode.FAILED.get(), "the failing job did fail once");
-                Rows.expect(c, "Flink DorisSink 2PC after a failed checkpoint", DB + ".flink_2pc_failed_checkpoint_json",
-                        expected);
+                Rows.expect(c, "Flink DorisSink 2PC after a failed checkpoint",
+                        DB + ".flink_2pc_failed_checkpoint_json", expected);
             }
 
             // With auto-redirect off the writers load straight to a BE from /api/backends, and the

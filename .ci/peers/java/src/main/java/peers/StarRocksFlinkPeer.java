@@ -18,16 +18,22 @@ import org.apache.flink.table.api.TableSchema;
 /**
  * Drives the published StarRocks Flink connector ({@code com.starrocks:flink-connector-starrocks},
  * built by {@code starrocks-flink/pom.xml}) against the emulator's StarRocks flavor from Flink jobs
- * in a local MiniCluster: the V2 sink exactly once (transaction stream load, prepared at each
- * checkpoint and committed when it completes), once plainly and once with a writer failing and
- * the job restarting from its last checkpoint, and once with a checkpoint failing after the sink
- * prepared its transactions for it (on restart the sink finds and aborts what its label prefix
- * left open);
- * the V2 sink at least once (CSV with hex separators); and the older V1 sink, at least once and
- * exactly once across a restart (it loads at each checkpoint with labels kept in its state, and
- * after a restore sends them again: the server must answer "Label Already Exists", FINISHED);
- * and typed rows through a Flink schema, which the sink checks against information_schema. Tables are DUPLICATE KEY, so anything applied
- * twice shows up as extra rows.
+ * in a local MiniCluster:
+ *
+ * <ul>
+ *   <li>the V2 sink exactly once (transaction stream load, prepared at each checkpoint and
+ *       committed when it completes): plainly, with a writer failing and the job restarting from
+ *       its last checkpoint, and with a checkpoint failing after the sink prepared its
+ *       transactions for it (on restart the sink finds and aborts what its label prefix left
+ *       open);
+ *   <li>the V2 sink at least once (CSV with hex separators), and with typed rows through a Flink
+ *       schema, which the sink first checks against information_schema (a PRIMARY KEY table);
+ *   <li>the older V1 sink, at least once and exactly once across a restart (it loads at each
+ *       checkpoint with labels kept in its state and after a restore sends them again: the
+ *       server must answer "Label Already Exists", FINISHED).
+ * </ul>
+ *
+ * The other tables are DUPLICATE KEY, so anything applied twice shows up as extra rows.
  *
  * <p>Arguments: FE HTTP URLs (comma-separated), MySQL port.
  */
