@@ -12,7 +12,7 @@ use streamload_core::{
 
 use crate::BACKEND;
 use crate::config::{DorisConfig, DorisMode};
-use crate::schema::DELETE_SIGN;
+use crate::metadata::DELETE_SIGN;
 
 /// Properties the load decides itself; user values for them are ignored.
 const OWNED: &[&str] = &[

@@ -14,11 +14,11 @@ mod compress;
 mod config;
 mod error_log;
 mod headers;
+mod metadata;
 mod nodes;
 mod protocol;
 mod recovery;
 mod response;
-mod schema;
 mod session;
 mod sink;
 mod transaction;
@@ -30,8 +30,8 @@ pub(crate) const BACKEND: &str = "doris";
 pub use builder::DorisBuilder;
 pub use capabilities::{DORIS_LABEL_FORMAT, capabilities};
 pub use config::{ConfigKey, DorisConfig, DorisMode, GroupCommitMode};
+pub use metadata::{DELETE_SIGN, delete_column};
 pub use protocol::DorisProtocol;
-pub use schema::{DELETE_SIGN, delete_column};
 pub use sink::{DorisSink, DorisSinkBuilder};
 
 /// The workspace README's API tour, compiled as a doctest so it stays true.

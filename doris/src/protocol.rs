@@ -16,8 +16,8 @@ use crate::BACKEND;
 use crate::capabilities::capabilities;
 use crate::config::{DorisConfig, DorisMode};
 use crate::headers::load_headers;
+use crate::metadata::DELETE_SIGN;
 use crate::response::{TxnOp, TxnOpOutcome};
-use crate::schema::DELETE_SIGN;
 use crate::session::{Shared, TxnRef};
 use crate::transaction::DorisTransaction;
 

@@ -14,9 +14,9 @@ use streamload_core::{Label, LabelState, Result, Table, TableDescription};
 
 use crate::client::DorisClient;
 use crate::config::DorisConfig;
+use crate::metadata::parse_schema;
 use crate::nodes::SuspectNodes;
 use crate::response::{classify_label_state, classify_rest};
-use crate::schema::parse_schema;
 
 /// Which transaction a 2PC call addresses.
 #[derive(Debug, Clone, Copy)]

@@ -15,6 +15,7 @@ mod response;
 mod session;
 mod sink;
 mod transaction;
+mod txn_call;
 mod version;
 
 /// Backend name used in error context and `Prepared::vendor`.
