@@ -82,6 +82,7 @@ final class StarRocksSdkCases {
                 .build();
         List<String> lines = List.of("{\"id\":1,\"name\":\"ok\",\"note\":\"a\"}",
                 "{\"id\":\"not-a-number\",\"name\":\"bad\",\"note\":\"b\"}");
+        System.out.println("next: a load that must fail on a bad row (the SDK logs its error)");
         Throwable failure = load(fe, mysqlPort, table, null, lines);
         Rows.check(failure != null, "a load with a bad row and max_filter_ratio 0 fails");
         String text = Rows.messages(failure);
