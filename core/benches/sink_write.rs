@@ -3,18 +3,15 @@
 //! same run. The difference is what the `Sink` adds per row (table lookup, memory budget,
 //! flush checks); the encoder alone is the ceiling.
 //!
-//! `cargo bench -p streamload-core --bench sink_write` (`SINK_BENCH_ROWS` sets the row count).
+//! `cargo bench -p streamload-core --features testing --bench sink_write` (`SINK_BENCH_ROWS` sets the row count).
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use async_trait::async_trait;
-use bytes::Bytes;
 use serde::Serialize;
+use streamload_core::testing::Discard;
 use streamload_core::{
-    Capabilities, CsvFormat, Delivery, EncodeOptions, Encoder, Format, KeysModel, Label,
-    LabelFormat, LabelState, LoadOptions, LoadProtocol, LoadReport, Op, Prepared, PreparedLoad,
-    Result, Sink, SinkConfig, Table, TableDescription, Transaction,
+    CsvFormat, Delivery, EncodeOptions, Encoder, Format, Op, Sink, SinkConfig, Table,
 };
 
 #[derive(Serialize)]
@@ -23,81 +20,6 @@ struct Row<'a> {
     name: &'a str,
     score: u64,
     city: &'a str,
-}
-
-/// A protocol whose loads count their bytes and drop them.
-#[derive(Debug, Clone, Copy)]
-struct Discard;
-
-#[derive(Debug)]
-struct DiscardTxn;
-
-#[async_trait]
-impl Transaction for DiscardTxn {
-    fn label(&self) -> Option<&Label> {
-        None
-    }
-    async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        black_box(chunk);
-        Ok(())
-    }
-    async fn prepare(self: Box<Self>) -> Result<PreparedLoad> {
-        unreachable!("the benchmark runs batched loads")
-    }
-    async fn finish(self: Box<Self>) -> Result<LoadReport> {
-        Ok(LoadReport::default())
-    }
-    async fn abort(self: Box<Self>) -> Result<()> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl LoadProtocol for Discard {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            vendor: "discard",
-            two_phase_commit: false,
-            multi_load_per_txn: false,
-            abort_by_label: false,
-            server_batched: false,
-            partial_update: false,
-            conditional_update: false,
-            lz4_json: false,
-            lz4_csv: false,
-            arrow: false,
-            csv_enclose: true,
-            max_body_bytes: 0,
-            label_format: LabelFormat {
-                separator: '_',
-                include_db: true,
-            },
-        }
-    }
-    async fn describe(&self, _: &Table) -> Result<TableDescription> {
-        Ok(TableDescription {
-            keys: KeysModel::Duplicate,
-            columns: Vec::new(),
-            delete_column: None,
-        })
-    }
-    async fn begin(
-        &self,
-        _: &Table,
-        _: Option<Label>,
-        _: &LoadOptions,
-    ) -> Result<Box<dyn Transaction>> {
-        Ok(Box::new(DiscardTxn))
-    }
-    async fn commit(&self, _: &Prepared) -> Result<()> {
-        Ok(())
-    }
-    async fn abort(&self, _: &Prepared) -> Result<()> {
-        Ok(())
-    }
-    async fn label_state(&self, _: &str, _: &Label) -> Result<LabelState> {
-        Ok(LabelState::Unknown)
-    }
 }
 
 /// Reusable text of row `id`.

@@ -82,6 +82,8 @@ pub mod retry;
 mod row;
 mod sink;
 mod table;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use capabilities::Capabilities;
 pub use config::{Delivery, ForgottenLabel, SinkConfig, SinkConfigBuilder};

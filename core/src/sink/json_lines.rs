@@ -46,10 +46,10 @@ impl<P: LoadProtocol + 'static> Sink<P> {
 mod tests {
     use bytes::Bytes;
 
-    use super::super::test_protocol::Recording;
     use super::super::tests::{builder, label, table, write_rows};
     use super::*;
     use crate::format::{Format, JsonFormat};
+    use crate::testing::Recording;
 
     fn ids(array: &[u8]) -> Vec<i64> {
         let value: serde_json::Value = serde_json::from_slice(array).unwrap();

@@ -21,8 +21,6 @@ mod worker;
 mod write_path;
 
 #[cfg(test)]
-mod test_protocol;
-#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_checkpoint;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Sink;
-use super::test_protocol::{Recording, Step};
 use crate::config::{Delivery, SinkConfig, SinkConfigBuilder};
 use crate::error::{Error, ErrorKind};
 use crate::format::{Compression, Format, JsonFormat};
@@ -15,6 +14,7 @@ use crate::report::LabelState;
 use crate::retry::RetryConfig;
 use crate::row::{Op, RowKind};
 use crate::table::Table;
+use crate::testing::{Recording, Step};
 
 #[derive(Serialize)]
 pub(super) struct Row {

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use super::test_protocol::{Call, Recording, Step};
 use super::{Checkpoint, Sink};
 use crate::config::{Delivery, SinkConfig, SinkConfigBuilder};
 use crate::error::{Error, ErrorKind};
@@ -11,6 +10,7 @@ use crate::report::LabelState;
 use crate::retry::RetryConfig;
 use crate::row::Op;
 use crate::table::Table;
+use crate::testing::{Call, Recording, Step};
 
 fn builder() -> SinkConfigBuilder {
     SinkConfig::builder()

@@ -4,10 +4,10 @@
 //! places, and a label a crashed run left in prepare / precommitted is aborted and reused.
 
 use super::Sink;
-use super::test_protocol::{Call, Recording, Step};
 use super::tests::{builder, label, write_rows};
 use crate::error::{Error, ErrorKind, RetryStatus};
 use crate::report::LabelState;
+use crate::testing::{Call, Recording, Step};
 
 /// A single-request server on which an earlier run committed `label(1)`.
 fn committed_by_an_earlier_run(status: RetryStatus) -> Recording {

@@ -2,10 +2,10 @@
 //! outcome-unknown failures and `LabelAlreadyExists`, resume mode, `TxnLimit` waits.
 
 use super::Sink;
-use super::test_protocol::{Call, Recording, Step};
 use super::tests::{builder, label, write_rows};
 use crate::error::{Error, ErrorKind};
 use crate::report::LabelState;
+use crate::testing::{Call, Recording, Step};
 
 #[tokio::test]
 async fn unknown_outcome_with_a_visible_label_is_not_loaded_twice() {

@@ -1,86 +1,113 @@
-//! An in-memory recording protocol for the driver's unit tests (a test double, not a
-//! conformance target): it keeps label states like a server would, records every call, and
-//! fails on cue.
+//! [`Recording`]: an in-memory protocol that keeps label states like a server would, records
+//! every call, and fails on cue.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use crate::capabilities::Capabilities;
 use crate::error::{Error, ErrorKind, Result, RetryStatus};
 use crate::label::{Label, LabelFormat};
 use crate::protocol::{
-    DeleteColumn, KeysModel, LoadOptions, LoadProtocol, PreparedLoad, TableDescription, Transaction,
+    DeleteColumn, KeysModel, LoadOptions, LoadProtocol, TableDescription, Transaction,
 };
-use crate::report::{LabelState, LoadReport, Prepared};
+use crate::report::{LabelState, Prepared};
 use crate::table::Table;
 
-/// A recorded call.
+use super::recording_txn::RecordingTxn;
+
+/// A recorded call, with the label (or server label) it concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Call {
+pub enum Call {
+    /// `LoadProtocol::begin`.
     Begin(String),
+    /// `Transaction::write`.
     Write(String),
+    /// `Transaction::finish`.
     Finish(String),
+    /// `Transaction::prepare`.
     Prepare(String),
+    /// `Transaction::abort`.
     TxnAbort(String),
+    /// A transaction dropped while open.
     DropAbort(String),
+    /// `LoadProtocol::commit`.
     Commit(String),
+    /// `LoadProtocol::abort`.
     Abort(String),
+    /// `LoadProtocol::label_state`.
     State(String),
 }
 
 /// Which step a scripted fault hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
+pub enum Step {
+    /// `begin`.
     Begin,
+    /// A `write`.
     Write,
+    /// `finish`.
     Finish,
+    /// `prepare`.
     Prepare,
+    /// `commit`.
     Commit,
 }
 
 /// A scripted failure: `applied` says whether the step took effect before the error.
 #[derive(Debug)]
-pub(crate) struct Fault {
-    pub(crate) step: Step,
-    pub(crate) error: Error,
-    pub(crate) applied: bool,
+pub struct Fault {
+    /// The step that fails.
+    pub step: Step,
+    /// The error it fails with.
+    pub error: Error,
+    /// Whether the step took effect before the error (an answer lost after the server acted).
+    pub applied: bool,
 }
 
+/// The emulated server's state, shared by a [`Recording`] and its clones.
 #[derive(Debug, Default)]
-pub(crate) struct Server {
-    pub(crate) calls: Vec<Call>,
-    pub(crate) states: HashMap<String, LabelState>,
+pub struct Server {
+    /// Every call, in order.
+    pub calls: Vec<Call>,
+    /// Label states, by label.
+    pub states: HashMap<String, LabelState>,
     /// Bodies of visible loads, by label.
-    pub(crate) visible: HashMap<String, Vec<u8>>,
+    pub visible: HashMap<String, Vec<u8>>,
     /// Bodies being written or precommitted, by label.
-    pub(crate) pending: HashMap<String, Vec<u8>>,
-    pub(crate) options: HashMap<String, LoadOptions>,
+    pub pending: HashMap<String, Vec<u8>>,
+    /// The load options of each label's `begin`.
+    pub options: HashMap<String, LoadOptions>,
     /// Each `write` of each label, as sent.
-    pub(crate) chunks: HashMap<String, Vec<Vec<u8>>>,
-    pub(crate) faults: VecDeque<Fault>,
-    pub(crate) next_txn: i64,
+    pub chunks: HashMap<String, Vec<Vec<u8>>>,
+    /// Scripted faults, taken in order by the step they name.
+    pub faults: VecDeque<Fault>,
+    /// The last transaction id handed out.
+    pub next_txn: i64,
     /// `Some` makes the server a single-request Stream Load: `begin` asks nothing, and a
     /// committed label is refused as `Label Already Exists` in `finish`, with this retry status.
-    pub(crate) label_exists_at_finish: Option<RetryStatus>,
+    pub label_exists_at_finish: Option<RetryStatus>,
     /// How many label-state queries still answer `Unknown` (a server slow to publish).
-    pub(crate) stale_states: usize,
+    pub stale_states: usize,
 }
 
-/// The test double.
+/// The recording protocol. Clones share one [`Server`].
 #[derive(Debug, Clone)]
-pub(crate) struct Recording {
-    pub(crate) server: Arc<Mutex<Server>>,
-    pub(crate) caps: Capabilities,
-    pub(crate) delete_column: bool,
+pub struct Recording {
+    /// The emulated server.
+    pub server: Arc<Mutex<Server>>,
+    /// The capabilities it reports (two-phase, abort by label, LZ4: see [`caps`]).
+    pub caps: Capabilities,
+    /// Whether `describe` reports a delete column.
+    pub delete_column: bool,
     /// Delay of each `write`, to make the transport slow.
-    pub(crate) write_delay: Duration,
+    pub write_delay: Duration,
 }
 
-pub(crate) fn caps() -> Capabilities {
+/// The default capabilities of a [`Recording`]: a two-phase protocol like Doris's.
+pub fn caps() -> Capabilities {
     Capabilities {
         vendor: "recording",
         two_phase_commit: true,
@@ -101,8 +128,15 @@ pub(crate) fn caps() -> Capabilities {
     }
 }
 
+impl Default for Recording {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Recording {
-    pub(crate) fn new() -> Self {
+    /// A recording protocol with an empty server.
+    pub fn new() -> Self {
         Self {
             server: Arc::default(),
             caps: caps(),
@@ -111,11 +145,13 @@ impl Recording {
         }
     }
 
-    pub(crate) fn server(&self) -> MutexGuard<'_, Server> {
+    /// The server's state (locked).
+    pub fn server(&self) -> MutexGuard<'_, Server> {
         self.server.lock().unwrap()
     }
 
-    pub(crate) fn fail(&self, step: Step, error: Error, applied: bool) {
+    /// Scripts a fault: the next `step` fails with `error`, after taking effect if `applied`.
+    pub fn fail(&self, step: Step, error: Error, applied: bool) {
         self.server().faults.push_back(Fault {
             step,
             error,
@@ -123,11 +159,13 @@ impl Recording {
         });
     }
 
-    pub(crate) fn calls(&self) -> Vec<Call> {
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<Call> {
         self.server().calls.clone()
     }
 
-    pub(crate) fn state(&self, label: &str) -> LabelState {
+    /// A label's state (`Unknown` if never used).
+    pub fn state(&self, label: &str) -> LabelState {
         self.server()
             .states
             .get(label)
@@ -135,7 +173,8 @@ impl Recording {
             .unwrap_or(LabelState::Unknown)
     }
 
-    pub(crate) fn visible_text(&self, label: &str) -> String {
+    /// The body of a visible load, as text.
+    pub fn visible_text(&self, label: &str) -> String {
         String::from_utf8(
             self.server()
                 .visible
@@ -149,7 +188,7 @@ impl Recording {
 
 impl Server {
     /// Takes the next fault for `step`, if it is first in line.
-    fn fault(&mut self, step: Step) -> Option<Fault> {
+    pub(super) fn fault(&mut self, step: Step) -> Option<Fault> {
         if self.faults.front().is_some_and(|f| f.step == step) {
             self.faults.pop_front()
         } else {
@@ -157,17 +196,17 @@ impl Server {
         }
     }
 
-    fn set(&mut self, label: &str, state: LabelState) {
+    pub(super) fn set(&mut self, label: &str, state: LabelState) {
         self.states.insert(label.to_owned(), state);
     }
 
-    fn make_visible(&mut self, label: &str) {
+    pub(super) fn make_visible(&mut self, label: &str) {
         let body = self.pending.remove(label).unwrap_or_default();
         self.visible.insert(label.to_owned(), body);
         self.set(label, LabelState::Visible);
     }
 
-    fn discard(&mut self, label: &str) -> Result<()> {
+    pub(super) fn discard(&mut self, label: &str) -> Result<()> {
         match self.states.get(label) {
             Some(s) if s.is_committed() => Err(Error::new(
                 ErrorKind::AlreadyCommitted,
@@ -286,133 +325,5 @@ impl LoadProtocol for Recording {
             .get(label.as_str())
             .copied()
             .unwrap_or(LabelState::Unknown))
-    }
-}
-
-#[derive(Debug)]
-struct RecordingTxn {
-    server: Arc<Mutex<Server>>,
-    label: Option<Label>,
-    name: String,
-    txn_id: i64,
-    done: bool,
-    delay: Duration,
-}
-
-impl RecordingTxn {
-    fn server(&self) -> MutexGuard<'_, Server> {
-        self.server.lock().unwrap()
-    }
-}
-
-#[async_trait]
-impl Transaction for RecordingTxn {
-    fn label(&self) -> Option<&Label> {
-        self.label.as_ref()
-    }
-
-    async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
-        let mut server = self.server();
-        server.calls.push(Call::Write(self.name.clone()));
-        if let Some(fault) = server.fault(Step::Write) {
-            return Err(fault.error);
-        }
-        server
-            .pending
-            .entry(self.name.clone())
-            .or_default()
-            .extend_from_slice(&chunk);
-        server
-            .chunks
-            .entry(self.name.clone())
-            .or_default()
-            .push(chunk.to_vec());
-        Ok(())
-    }
-
-    async fn prepare(mut self: Box<Self>) -> Result<PreparedLoad> {
-        self.done = true;
-        let name = self.name.clone();
-        let mut server = self.server();
-        server.calls.push(Call::Prepare(name.clone()));
-        let fault = server.fault(Step::Prepare);
-        if fault.as_ref().is_none_or(|f| f.applied) {
-            server.set(&name, LabelState::Precommitted);
-        }
-        if let Some(fault) = fault {
-            return Err(fault.error);
-        }
-        Ok(PreparedLoad {
-            prepared: Prepared {
-                vendor: "recording".to_owned(),
-                table: Table::new("db", "t"),
-                label: self.label.clone().expect("two-phase loads have labels"),
-                txn_id: Some(self.txn_id),
-                coordinator: None,
-            },
-            report: LoadReport::default(),
-        })
-    }
-
-    async fn finish(mut self: Box<Self>) -> Result<LoadReport> {
-        self.done = true;
-        let name = self.name.clone();
-        let mut server = self.server();
-        server.calls.push(Call::Finish(name.clone()));
-        if let Some(status) = server.label_exists_at_finish
-            && server.states.get(&name).is_some_and(|s| s.is_committed())
-        {
-            server.pending.remove(&name);
-            let err = Error::new(ErrorKind::LabelAlreadyExists, "Label Already Exists")
-                .with_context("existing_job_status", "FINISHED");
-            return Err(match status {
-                RetryStatus::Permanent => err.permanent(),
-                RetryStatus::Temporary => err.temporary(),
-                RetryStatus::OutcomeUnknown => err.outcome_unknown(),
-            });
-        }
-        let fault = server.fault(Step::Finish);
-        if fault.as_ref().is_none_or(|f| f.applied) {
-            server.make_visible(&name);
-        } else {
-            let _ = server.discard(&name);
-        }
-        if let Some(fault) = fault {
-            return Err(fault.error);
-        }
-        let rows = server.visible[&name]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        Ok(LoadReport {
-            label: Some(name),
-            txn_id: Some(self.txn_id),
-            status: "Success".to_owned(),
-            rows_total: rows,
-            rows_loaded: rows,
-            ..LoadReport::default()
-        })
-    }
-
-    async fn abort(mut self: Box<Self>) -> Result<()> {
-        self.done = true;
-        let name = self.name.clone();
-        let mut server = self.server();
-        server.calls.push(Call::TxnAbort(name.clone()));
-        server.discard(&name)
-    }
-}
-
-impl Drop for RecordingTxn {
-    fn drop(&mut self) {
-        if !self.done {
-            let name = self.name.clone();
-            let mut server = self.server();
-            server.calls.push(Call::DropAbort(name.clone()));
-            let _ = server.discard(&name);
-        }
     }
 }
