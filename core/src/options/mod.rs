@@ -1,8 +1,8 @@
 //! One grammar for connector options, shared by core and both vendor crates.
 //!
 //! Users carry their Flink connector option maps over unchanged, and one map must get one
-//! verdict whichever crate reads it. So the value grammar ([`values`]: sizes, durations,
-//! booleans, lists) and the keys both vendors share ([`common`]: credentials, buffering,
+//! verdict whichever crate reads it. So the value grammar (`values`: sizes, durations,
+//! booleans, lists) and the keys both vendors share (`common`: credentials, buffering,
 //! retries, redirects, `sink.properties.*`) are parsed here once; a vendor crate reads only the
 //! keys it owns and reports every other key with [`unknown_key`].
 //!
@@ -13,7 +13,7 @@ mod common;
 mod connector;
 mod values;
 
-pub use common::{CommonKey, CommonOption, parse_common};
+pub use common::{CommonKey, CommonOption, TlsKey, TlsOption, parse_common};
 pub use values::{
     parse_bool, parse_count, parse_duration, parse_list, parse_millis_or_off, parse_size,
     value_error,

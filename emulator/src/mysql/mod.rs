@@ -6,7 +6,7 @@
 //! `version()` / `current_version()`, CREATE / DROP in vendor DDL, `INSERT ... VALUES` and
 //! `INSERT ... SELECT` through the engine's transactions (so table models apply), SELECT /
 //! DELETE / UPDATE / TRUNCATE on SQLite (MySQL literals rewritten), `information_schema`,
-//! SHOW DATABASES / [FULL] TABLES / COLUMNS / CREATE TABLE, DESC, and
+//! SHOW DATABASES / \[FULL\] TABLES / COLUMNS / CREATE TABLE, DESC, and
 //! `ADMIN SET FRONTEND CONFIG`. Errors carry Doris' `errCode = 2, detailMessage = ` framing on
 //! the Doris flavor.
 //!

@@ -2,8 +2,8 @@
 //! and the `where` / `delete` predicates of a load.
 //!
 //! The real servers plan these with their SQL planner; the emulator covers what the references
-//! use — column references, literals, arithmetic, comparisons, AND/OR/NOT, IS [NOT] NULL,
-//! [NOT] IN, a few scalar functions and the BITMAP / HLL builders — and rejects anything else
+//! use — column references, literals, arithmetic, comparisons, AND/OR/NOT, IS \[NOT\] NULL,
+//! \[NOT\] IN, a few scalar functions and the BITMAP / HLL builders — and rejects anything else
 //! with a clear error naming the construct, instead of guessing.
 
 /// A value during evaluation. Numbers keep their text so `100` is not turned into `100.0`.

@@ -23,7 +23,7 @@ pub struct JsonOptions {
     /// StarRocks' parser: without `strip_outer_array`, the body is a stream of JSON documents
     /// separated by whitespace (newline-delimited or not), one row each; with it, an array
     /// holding a grammar error still yields the elements before the error (see
-    /// [`super::json_salvage`]). Doris reads such a body as one document and rejects it.
+    /// `json_salvage`). Doris reads such a body as one document and rejects it.
     pub document_stream: bool,
     /// Simple path (`$.data`) selecting the row object(s) inside each document.
     pub json_root: Option<String>,
