@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use streamload_core::http::PemSource;
 use streamload_core::options::CommonKey;
 use streamload_core::{Error, ErrorKind, LabelGenerator, Result, Table};
 
@@ -224,6 +225,46 @@ impl DorisBuilder {
     /// Rewrite a loopback BE in a redirect to the FE's host (single-node containers).
     pub fn with_rewrite_localhost(mut self, on: bool) -> Self {
         self.config.rewrite_localhost = on;
+        self
+    }
+
+    /// Reaches every FE and BE over `https://`, whatever scheme its address has
+    /// (`doris.enable.tls`); needs the `rustls` feature.
+    pub fn with_tls(mut self, on: bool) -> Self {
+        self.config.tls.enabled = on;
+        self
+    }
+
+    /// Trusts a PEM CA bundle (a path, or the PEM bytes as `Vec<u8>` / `&[u8]`), besides the
+    /// system roots unless [`with_system_roots`](Self::with_system_roots)`(false)`.
+    pub fn with_ca_certificate(mut self, ca: impl Into<PemSource>) -> Self {
+        self.config.tls.ca_certificates.push(ca.into());
+        self
+    }
+
+    /// Whether the system roots are trusted besides the CA bundles (default `true`).
+    pub fn with_system_roots(mut self, on: bool) -> Self {
+        self.config.tls.system_roots = on;
+        self
+    }
+
+    /// Presents a PEM certificate chain and its private key (paths or bytes) to servers that
+    /// require mutual TLS.
+    pub fn with_client_identity(
+        mut self,
+        certificate: impl Into<PemSource>,
+        key: impl Into<PemSource>,
+    ) -> Self {
+        self.config.tls.client_certificate = Some(certificate.into());
+        self.config.tls.client_key = Some(key.into());
+        self
+    }
+
+    /// Checks that a server certificate names the host (default). `false` accepts a
+    /// certificate for another name signed by a configured CA, with a warning; the system
+    /// roots are then not trusted.
+    pub fn with_tls_hostname_verification(mut self, on: bool) -> Self {
+        self.config.tls.verify_hostname = on;
         self
     }
 

@@ -54,6 +54,7 @@ impl DorisClient {
                 request_timeout: None,
                 probe_timeout: None,
                 load_timeout: config.load_timeout,
+                tls: config.tls.clone(),
             },
             Box::new(BackendsEndpoint),
         )?;

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use streamload_core::http::TlsConfig;
 use streamload_core::options::{
     CommonKey, CommonOption, normalize_key, parse_bool, parse_count, parse_duration, parse_list,
     unknown_key, value_error,
@@ -109,6 +110,9 @@ pub struct DorisConfig {
     pub abort_by_label: bool,
     /// Chunks queued between the writer and the HTTP body (back-pressure bound, default 3).
     pub buffer_count: usize,
+    /// HTTPS: CA bundles, client identity, hostname verification (`doris.enable.tls`,
+    /// `doris.tls.*`; applied with the `rustls` feature).
+    pub tls: TlsConfig,
 }
 
 /// Retries of a step when `max_retries` is not set.
@@ -142,6 +146,7 @@ impl Default for DorisConfig {
             rewrite_localhost: false,
             abort_by_label: true,
             buffer_count: 3,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -158,6 +163,7 @@ impl fmt::Debug for DorisConfig {
             .field("label_prefix", &self.label_prefix)
             .field("mode", &self.mode())
             .field("properties", &self.properties)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -216,6 +222,7 @@ impl DorisConfig {
             CommonOption::IgnoreUpdateBefore(on) => self.ignore_update_before = on,
             CommonOption::AllowedHosts(hosts) => self.allowed_hosts = hosts,
             CommonOption::RewriteLocalhost(on) => self.rewrite_localhost = on,
+            CommonOption::Tls(option) => self.tls.set(option),
             CommonOption::Property(name, value) => {
                 self.properties.insert(name, value);
             }

@@ -61,6 +61,7 @@ impl HttpClient {
                 request_timeout: Some(load.unwrap_or(probe * 4)),
                 probe_timeout: Some(probe),
                 load_timeout: load,
+                tls: config.tls.clone(),
             },
             Box::new(ShowProcBackends),
         )?;

@@ -11,6 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use streamload_core::http::TlsConfig;
 use streamload_core::options::{
     CommonKey, CommonOption, normalize_key, parse_duration, parse_list, parse_millis_or_off,
     parse_size, unknown_key, value_error,
@@ -124,6 +125,9 @@ pub struct StarRocksConfig {
     pub rewrite_localhost: bool,
     /// Stream Load headers (`sink.properties.*`), keys lower-cased.
     pub properties: BTreeMap<String, String>,
+    /// HTTPS: CA bundles, client identity, hostname verification (`doris.enable.tls` /
+    /// `tls.enabled`, `tls.*`; applied with the `rustls` feature).
+    pub tls: TlsConfig,
 }
 
 impl Default for StarRocksConfig {
@@ -156,6 +160,7 @@ impl Default for StarRocksConfig {
             allowed_hosts: Vec::new(),
             rewrite_localhost: false,
             properties: BTreeMap::new(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -173,6 +178,7 @@ impl fmt::Debug for StarRocksConfig {
             .field("semantic", &self.semantic)
             .field("label_prefix", &self.label_prefix)
             .field("properties", &self.properties)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -280,6 +286,7 @@ impl StarRocksConfig {
             CommonOption::IgnoreUpdateBefore(on) => self.ignore_update_before = on,
             CommonOption::AllowedHosts(hosts) => self.allowed_hosts = hosts,
             CommonOption::RewriteLocalhost(on) => self.rewrite_localhost = on,
+            CommonOption::Tls(option) => self.tls.set(option),
             CommonOption::Property(name, value) => {
                 self.properties.insert(name, value);
             }

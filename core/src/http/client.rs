@@ -16,6 +16,7 @@ use reqwest::{Method, StatusCode};
 use url::Url;
 
 use super::redirect::{MAX_REDIRECTS, checked_location, location_of, rewrite_loopback};
+use super::tls::{TlsConfig, node_scheme};
 use super::trust::HostTrust;
 use super::{host_port, rotate, transport_error};
 use crate::{Error, ErrorKind, Result};
@@ -49,6 +50,8 @@ pub struct TransportConfig {
     pub probe_timeout: Option<Duration>,
     /// Whole-request deadline of streamed loads.
     pub load_timeout: Option<Duration>,
+    /// CA bundles, client identity, hostname verification (applied with feature `rustls`).
+    pub tls: TlsConfig,
 }
 
 impl fmt::Debug for TransportConfig {
@@ -61,6 +64,7 @@ impl fmt::Debug for TransportConfig {
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("rewrite_localhost", &self.rewrite_localhost)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -121,13 +125,21 @@ pub struct Transport {
 
 impl Transport {
     /// A transport for `config`, discovering BEs through `directory`.
-    pub fn new(config: TransportConfig, directory: Box<dyn BackendDirectory>) -> Result<Self> {
-        let tag = |e: Error| e.with_context("backend", config.backend);
+    pub fn new(mut config: TransportConfig, directory: Box<dyn BackendDirectory>) -> Result<Self> {
+        let backend = config.backend;
+        let tag = |e: Error| e.with_context("backend", backend);
         if config.frontends.is_empty() && config.backends.is_empty() {
             return Err(tag(Error::new(
                 ErrorKind::Config,
                 "no FE or BE address configured",
             )));
+        }
+        for node in config
+            .frontends
+            .iter_mut()
+            .chain(config.backends.iter_mut())
+        {
+            *node = node_scheme(&config.tls, node.clone()).map_err(tag)?;
         }
         let build = |read_timeout: Option<Duration>| {
             let mut b = reqwest::Client::builder()
@@ -139,6 +151,7 @@ impl Transport {
             if let Some(t) = read_timeout {
                 b = b.read_timeout(t);
             }
+            b = config.tls.apply(b, backend).map_err(tag)?;
             b.build().map_err(|e| {
                 tag(Error::new(ErrorKind::Config, "cannot build the HTTP client").set_source(e))
             })

@@ -55,6 +55,7 @@ fn config(fe: &Url, allowed: &[&str]) -> TransportConfig {
         request_timeout: Some(Duration::from_secs(5)),
         probe_timeout: Some(Duration::from_secs(5)),
         load_timeout: None,
+        tls: Default::default(),
     }
 }
 

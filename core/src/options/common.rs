@@ -1,5 +1,6 @@
 //! The option keys both vendor crates understand, classified and parsed once.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{parse_bool, parse_count, parse_duration, parse_list, parse_size};
@@ -33,6 +34,9 @@ pub enum CommonKey {
     AllowedHosts,
     /// `sink.redirect.rewrite-localhost`.
     RewriteLocalhost,
+    /// The Doris connector's TLS family (`doris.enable.tls`, `doris.tls.*`, also spelled
+    /// without the `doris.` prefix): see [`TlsKey`].
+    Tls(TlsKey),
     /// `sink.properties.NAME` / `property.NAME`: a Stream Load header (name lowercased).
     Property(String),
     /// A Flink runtime key without meaning here (see [`super::IGNORED_FLINK_KEYS`]).
@@ -64,10 +68,85 @@ pub enum CommonOption {
     AllowedHosts(Vec<String>),
     /// Rewrite loopback redirect targets to the FE's host.
     RewriteLocalhost(bool),
+    /// A TLS setting (the transport's `TlsConfig::set` applies it).
+    Tls(TlsOption),
     /// A Stream Load header.
     Property(String, String),
     /// Nothing to do.
     Ignored,
+}
+
+/// A TLS option key. The Doris Flink connector names the family; Rust has no JKS, so every
+/// store is a PEM file, and the client identity (mutual TLS) is two PEM files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsKey {
+    /// `doris.enable.tls`: reach every node over `https://`.
+    Enabled,
+    /// `doris.tls.ca-certificate-path`: a PEM CA bundle (empty: the system roots only).
+    CaCertificatePath,
+    /// `doris.tls.skip-hostname-verification`.
+    SkipHostnameVerification,
+    /// `doris.tls.system-roots`: trust the system roots besides the CA bundle (default true).
+    SystemRoots,
+    /// `doris.tls.client-certificate-path`: a PEM certificate chain for mutual TLS.
+    ClientCertificatePath,
+    /// `doris.tls.client-key-path`: its PEM private key.
+    ClientKeyPath,
+    /// `doris.tls.excluded-protocols`: `http` in the list keeps HTTP plaintext.
+    ExcludedProtocols,
+}
+
+/// A parsed TLS option (paths: an empty value means none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsOption {
+    /// Reach every node over `https://`.
+    Enabled(bool),
+    /// A PEM CA bundle.
+    CaCertificatePath(Option<PathBuf>),
+    /// Accept a certificate issued for another host name.
+    SkipHostnameVerification(bool),
+    /// Trust the system roots too.
+    SystemRoots(bool),
+    /// The client certificate chain.
+    ClientCertificatePath(Option<PathBuf>),
+    /// The client private key (a path; the key itself is read when the transport is built).
+    ClientKeyPath(Option<PathBuf>),
+    /// Protocols TLS is not used for.
+    ExcludedProtocols(Vec<String>),
+}
+
+impl TlsKey {
+    /// The TLS key a normalized key names, with or without the `doris.` prefix.
+    fn classify(normalized: &str) -> Option<TlsKey> {
+        let key = normalized.strip_prefix("doris.").unwrap_or(normalized);
+        Some(match key {
+            "enable.tls" | "tls.enabled" => TlsKey::Enabled,
+            "tls.ca.certificate.path" => TlsKey::CaCertificatePath,
+            "tls.skip.hostname.verification" => TlsKey::SkipHostnameVerification,
+            "tls.system.roots" => TlsKey::SystemRoots,
+            "tls.client.certificate.path" => TlsKey::ClientCertificatePath,
+            "tls.client.key.path" => TlsKey::ClientKeyPath,
+            "tls.excluded.protocols" => TlsKey::ExcludedProtocols,
+            _ => return None,
+        })
+    }
+
+    fn parse(self, key: &str, v: &str) -> Result<TlsOption> {
+        let path = || (!v.is_empty()).then(|| PathBuf::from(v));
+        Ok(match self {
+            TlsKey::Enabled => TlsOption::Enabled(parse_bool(key, v)?),
+            TlsKey::CaCertificatePath => TlsOption::CaCertificatePath(path()),
+            TlsKey::SkipHostnameVerification => {
+                TlsOption::SkipHostnameVerification(parse_bool(key, v)?)
+            }
+            TlsKey::SystemRoots => TlsOption::SystemRoots(parse_bool(key, v)?),
+            TlsKey::ClientCertificatePath => TlsOption::ClientCertificatePath(path()),
+            TlsKey::ClientKeyPath => TlsOption::ClientKeyPath(path()),
+            TlsKey::ExcludedProtocols => TlsOption::ExcludedProtocols(parse_list(v)),
+        })
+    }
 }
 
 impl std::fmt::Debug for CommonOption {
@@ -88,6 +167,7 @@ impl std::fmt::Debug for CommonOption {
                 f.debug_tuple("Option").field(v).finish()
             }
             CommonOption::AllowedHosts(v) => f.debug_tuple("AllowedHosts").field(v).finish(),
+            CommonOption::Tls(v) => f.debug_tuple("Tls").field(v).finish(),
             CommonOption::Property(k, v) => f.debug_tuple("Property").field(k).field(v).finish(),
             CommonOption::Ignored => f.write_str("Ignored"),
         }
@@ -126,6 +206,9 @@ impl CommonKey {
                 CommonKey::AllowedHosts
             }
             "sink.redirect.rewrite.localhost" | "rewrite.localhost" => CommonKey::RewriteLocalhost,
+            other if TlsKey::classify(other).is_some() => {
+                CommonKey::Tls(TlsKey::classify(other).expect("just matched"))
+            }
             other if is_ignored(other) => CommonKey::Ignored(raw.to_owned()),
             _ => return Ok(None),
         };
@@ -152,6 +235,7 @@ impl CommonKey {
             CommonKey::IgnoreUpdateBefore => CommonOption::IgnoreUpdateBefore(parse_bool(key, v)?),
             CommonKey::AllowedHosts => CommonOption::AllowedHosts(parse_list(v)),
             CommonKey::RewriteLocalhost => CommonOption::RewriteLocalhost(parse_bool(key, v)?),
+            CommonKey::Tls(tls) => CommonOption::Tls(tls.parse(key, v)?),
             CommonKey::Property(name) => CommonOption::Property(name.clone(), value.to_owned()),
             CommonKey::Ignored(_) => CommonOption::Ignored,
         })
@@ -201,5 +285,40 @@ mod tests {
         assert_eq!(err.context("key"), Some("sink.max-retries"));
         let password = parse_common("password", "s3cr3t").unwrap().unwrap();
         assert!(!format!("{password:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn tls_family_with_and_without_the_doris_prefix() {
+        for key in ["doris.enable.tls", "DORIS_ENABLE_TLS", "tls.enabled"] {
+            assert_eq!(
+                parse_common(key, "true").unwrap(),
+                Some(CommonOption::Tls(TlsOption::Enabled(true))),
+                "{key}"
+            );
+        }
+        assert_eq!(
+            parse_common("doris.tls.ca-certificate-path", " ca.pem ").unwrap(),
+            Some(CommonOption::Tls(TlsOption::CaCertificatePath(Some(
+                "ca.pem".into()
+            ))))
+        );
+        assert_eq!(
+            parse_common("tls.ca-certificate-path", "").unwrap(),
+            Some(CommonOption::Tls(TlsOption::CaCertificatePath(None)))
+        );
+        assert_eq!(
+            parse_common("doris.tls.excluded-protocols", " HTTP, thrift ").unwrap(),
+            Some(CommonOption::Tls(TlsOption::ExcludedProtocols(vec![
+                "HTTP".into(),
+                "thrift".into()
+            ])))
+        );
+        let err = parse_common("doris.tls.skip-hostname-verification", "maybe").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(
+            err.context("key"),
+            Some("doris.tls.skip-hostname-verification")
+        );
+        assert_eq!(parse_common("doris.tls.bogus", "1").unwrap(), None);
     }
 }
