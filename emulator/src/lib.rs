@@ -84,6 +84,7 @@ use crate::engine::{Engine, EngineConfig, Flavor};
 pub use crate::http::faults::{FaultAction, FaultRule, Faults};
 pub use crate::http::request_log::{Listener, RequestLog, RequestRecord};
 pub use crate::http::switches::Switches;
+pub use crate::http::tls::TlsPem;
 use crate::http::{Cluster, HttpState};
 use crate::version::{Release, ServerVersion};
 
@@ -126,6 +127,9 @@ pub struct EmulatorConfig {
     /// Running-transaction limit per database; `None` keeps the vendor default (Doris 10000,
     /// StarRocks 1000).
     pub max_running_txn_per_db: Option<usize>,
+    /// Serve HTTPS on every FE and BE listener with this certificate (feature `tls`); URLs
+    /// handed out (redirects, error logs, [`EmulatorHandle::fe_url`]) then say `https://`.
+    pub tls: Option<TlsPem>,
 }
 
 impl EmulatorConfig {
@@ -146,6 +150,7 @@ impl EmulatorConfig {
             discard: false,
             group_commit_interval: Duration::from_millis(500),
             max_running_txn_per_db: None,
+            tls: None,
         }
     }
 }
@@ -167,6 +172,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("discard", &self.discard)
             .field("group_commit_interval", &self.group_commit_interval)
             .field("max_running_txn_per_db", &self.max_running_txn_per_db)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -179,6 +185,7 @@ pub struct Emulator;
 /// running until the runtime ends.
 #[derive(Debug)]
 pub struct EmulatorHandle {
+    scheme: &'static str,
     fes: Vec<SocketAddr>,
     release: Release,
     bes: Vec<SocketAddr>,
@@ -221,6 +228,8 @@ impl Emulator {
         if let Some(limit) = config.max_running_txn_per_db {
             engine_config.max_running_txn_per_db = limit;
         }
+        let tls = config.tls.as_ref().map(http::Acceptor::new).transpose()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let engine = Engine::open(engine_config).map_err(other_error)?;
 
         let host = config.host.as_str();
@@ -248,6 +257,7 @@ impl Emulator {
         let (shutdown, rx) = watch::channel(false);
         let cluster = Cluster {
             host: config.host.clone(),
+            scheme,
             fe_ports: fe_addrs.iter().map(|a| a.port()).collect(),
             be_ports: be_addrs.iter().map(|a| a.port()).collect(),
             release,
@@ -269,6 +279,7 @@ impl Emulator {
                 Listener::fe(n),
                 Arc::clone(&state),
                 rx.clone(),
+                tls.clone(),
             )));
         }
         for (n, be) in bes.into_iter().enumerate() {
@@ -277,6 +288,7 @@ impl Emulator {
                 Listener::Be(n),
                 Arc::clone(&state),
                 rx.clone(),
+                tls.clone(),
             )));
         }
         let mysql_engine = engine.clone();
@@ -299,6 +311,7 @@ impl Emulator {
             }
         }));
         Ok(EmulatorHandle {
+            scheme,
             fes: fe_addrs,
             release,
             bes: be_addrs,
@@ -315,14 +328,17 @@ impl Emulator {
 }
 
 impl EmulatorHandle {
-    /// `http://host:port` of FE 0 (the leader while it is up).
+    /// `http://host:port` of FE 0 (the leader while it is up); `https://` with TLS.
     pub fn fe_url(&self) -> String {
-        format!("http://{}", self.fes[0])
+        format!("{}://{}", self.scheme, self.fes[0])
     }
 
     /// `http://host:port` of every FE, in FE order ([`Listener::fe`]).
     pub fn fe_urls(&self) -> Vec<String> {
-        self.fes.iter().map(|a| format!("http://{a}")).collect()
+        self.fes
+            .iter()
+            .map(|a| format!("{}://{a}", self.scheme))
+            .collect()
     }
 
     /// The leading FE: the first whose listener is up.
@@ -337,7 +353,10 @@ impl EmulatorHandle {
 
     /// `http://host:port` of every BE, in BE order.
     pub fn be_urls(&self) -> Vec<String> {
-        self.bes.iter().map(|a| format!("http://{a}")).collect()
+        self.bes
+            .iter()
+            .map(|a| format!("{}://{a}", self.scheme))
+            .collect()
     }
 
     /// `mysql://user@host:port` of the MySQL port.

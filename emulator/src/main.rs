@@ -62,6 +62,17 @@ struct Args {
     /// BEs read and drop load bodies and answer Success (for benchmarks).
     #[arg(long)]
     discard: bool,
+    /// Serve HTTPS on every FE and BE listener with this PEM certificate chain (needs
+    /// `--tls-key`; the binary's `tls` feature).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this PEM CA bundle (mutual TLS; needs
+    /// `--tls-cert`).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
 }
 
 fn main() {
@@ -105,6 +116,23 @@ async fn run(args: Args) -> i32 {
     config.password = args.password;
     config.data_dir = args.data_dir;
     config.discard = args.discard;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let pem = streamload_emulator::TlsPem::read(cert, key).and_then(|mut pem| {
+            if let Some(ca) = &args.tls_client_ca {
+                pem.client_ca = Some(std::fs::read(ca).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("cannot read {}: {e}", ca.display()))
+                })?);
+            }
+            Ok(pem)
+        });
+        match pem {
+            Ok(pem) => config.tls = Some(pem),
+            Err(e) => {
+                eprintln!("streamload-emulator: {e}");
+                return 2;
+            }
+        }
+    }
     let emulator = match Emulator::start(config).await {
         Ok(e) => e,
         Err(e) => {

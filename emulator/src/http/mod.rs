@@ -25,8 +25,10 @@ mod starrocks;
 mod state;
 pub mod switches;
 mod texts;
+pub mod tls;
 mod version_gate;
 
 pub(crate) use server::serve;
 pub(crate) use starrocks::txn_context::reap;
 pub(crate) use state::{Cluster, HttpState};
+pub(crate) use tls::Acceptor;

@@ -26,6 +26,7 @@ use super::reply::Body;
 use super::request_log::{Listener, RequestRecord};
 use super::state::HttpState;
 use super::switches::wait_for;
+use super::tls::Acceptor;
 use super::version_gate::Gate;
 use super::{doris, starrocks};
 
@@ -135,6 +136,7 @@ pub(crate) async fn serve(
     which: Listener,
     state: Arc<HttpState>,
     mut shutdown: watch::Receiver<bool>,
+    tls: Option<Acceptor>,
 ) {
     let Ok(addr) = listener.local_addr() else {
         return;
@@ -163,24 +165,47 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
-        let mut conn_shutdown = shutdown.clone();
-        let mut conn_up = state.switches.subscribe(which);
+        let conn_shutdown = shutdown.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| dispatch(Arc::clone(&state), which, remote, req));
-            let conn = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                // Switched down: the node is gone, its connections with it.
-                _ = wait_for(&mut conn_up, false) => {}
-                _ = conn_shutdown.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
+            match tls {
+                None => connection(stream, which, remote, state, conn_shutdown).await,
+                // A failed handshake (an untrusted certificate, plain HTTP) just ends the
+                // connection, as a real server's does.
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => connection(stream, which, remote, state, conn_shutdown).await,
+                    Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+                },
             }
         });
+    }
+}
+
+/// Serves one accepted (plain or TLS) connection until it ends, its listener is switched down,
+/// or the emulator stops.
+async fn connection<S>(
+    stream: S,
+    which: Listener,
+    remote: SocketAddr,
+    state: Arc<HttpState>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let mut up = state.switches.subscribe(which);
+    let service = service_fn(move |req| dispatch(Arc::clone(&state), which, remote, req));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        // Switched down: the node is gone, its connections with it.
+        _ = wait_for(&mut up, false) => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 

@@ -25,6 +25,8 @@ pub(crate) struct HttpState {
     pub(crate) engine: Engine,
     pub(crate) flavor: Flavor,
     pub(crate) host: String,
+    /// `https` when the listeners speak TLS, else `http`: the scheme of every URL handed out.
+    pub(crate) scheme: &'static str,
     /// HTTP ports of the FEs (FE 0 first).
     pub(crate) fe_ports: Vec<u16>,
     pub(crate) be_ports: Vec<u16>,
@@ -52,6 +54,7 @@ pub(crate) struct HttpState {
 #[derive(Debug)]
 pub(crate) struct Cluster {
     pub(crate) host: String,
+    pub(crate) scheme: &'static str,
     pub(crate) fe_ports: Vec<u16>,
     pub(crate) be_ports: Vec<u16>,
     pub(crate) release: Release,
@@ -70,6 +73,7 @@ impl HttpState {
         let flavor = engine.flavor();
         let Cluster {
             host,
+            scheme,
             fe_ports,
             be_ports,
             release,
@@ -81,6 +85,7 @@ impl HttpState {
             engine,
             flavor,
             host,
+            scheme,
             fe_ports,
             be_ports,
             release,
@@ -117,7 +122,8 @@ impl HttpState {
     pub(crate) fn error_url(&self, be: usize, lines: Vec<String>) -> String {
         let file = self.errors.store(self.flavor, lines);
         format!(
-            "http://{}/api/_load_error_log?file={file}",
+            "{}://{}/api/_load_error_log?file={file}",
+            self.scheme,
             self.be_authority(be)
         )
     }

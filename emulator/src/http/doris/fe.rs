@@ -92,7 +92,8 @@ fn encode_userinfo(s: &str) -> String {
 
 fn location(state: &HttpState, req: &Req, creds: &Credentials, be: usize) -> String {
     format!(
-        "http://{}:{}@{}{}?{}",
+        "{}://{}:{}@{}{}?{}",
+        state.scheme,
         encode_userinfo(&creds.user),
         encode_userinfo(&creds.password),
         state.be_authority(be),

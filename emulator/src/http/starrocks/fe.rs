@@ -70,7 +70,8 @@ fn redirect_to_leader(
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
     let location = format!(
-        "http://{}{}{query}",
+        "{}://{}{}{query}",
+        state.scheme,
         state.fe_authority(leader),
         req.parts.uri.path()
     );
@@ -108,7 +109,8 @@ fn be_location(state: &HttpState, req: &Req, be: usize) -> String {
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
     format!(
-        "http://{}{}{query}",
+        "{}://{}{}{query}",
+        state.scheme,
         state.be_authority(be),
         req.parts.uri.path()
     )
