@@ -4,6 +4,9 @@
 //! sent anything (temporary, and [`Error::is_unsent`] so another node may be asked); a timeout or
 //! a connection dropped after the request went out leaves the outcome unknown, to be settled by
 //! asking the server for the label's state.
+//!
+//! A failed TLS handshake is a connect failure too, but no retry mends an untrusted or
+//! misnamed certificate: it is a permanent [`ErrorKind::Config`] error that says so.
 
 use url::Url;
 
@@ -14,7 +17,13 @@ use crate::{Error, ErrorKind};
 pub fn transport_error(e: reqwest::Error, url: &Url) -> Error {
     let node = super::host_port(url);
     let source = e.without_url();
-    if source.is_connect() {
+    if let Some(detail) = tls_failure(&source) {
+        Error::new(ErrorKind::Config, format!("TLS handshake failed: {detail}"))
+            .with_context("node", node)
+            .unsent()
+            .permanent()
+            .set_source(source)
+    } else if source.is_connect() {
         Error::new(ErrorKind::Unavailable, "cannot connect")
             .with_context("node", node)
             .unsent()
@@ -30,4 +39,29 @@ pub fn transport_error(e: reqwest::Error, url: &Url) -> Error {
             .outcome_unknown()
             .set_source(source)
     }
+}
+
+/// The rustls verdict somewhere in `e`'s source chain. hyper and tokio-rustls wrap it in
+/// `io::Error`s, whose `source()` skips the wrapped error, so those are opened by hand.
+#[cfg(feature = "rustls")]
+fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls.to_string());
+        }
+        next = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+#[cfg(not(feature = "rustls"))]
+fn tls_failure(_: &(dyn std::error::Error + 'static)) -> Option<String> {
+    None
 }
