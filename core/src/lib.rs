@@ -84,6 +84,7 @@ mod sink;
 mod table;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod vendor_tag;
 
 pub use capabilities::Capabilities;
 pub use config::{Delivery, ForgottenLabel, SinkConfig, SinkConfigBuilder};
@@ -102,3 +103,4 @@ pub use retry::RetryConfig;
 pub use row::{Op, RowKind};
 pub use sink::{Checkpoint, Sink, TableCursor};
 pub use table::Table;
+pub use vendor_tag::VendorTransaction;

@@ -11,7 +11,6 @@ use bytes::Bytes;
 use flate2::write::GzEncoder;
 use streamload_core::{Compression, Error, ErrorKind, Result};
 
-use crate::BACKEND;
 use crate::config::DorisConfig;
 
 /// One gzip stream over a load body.
@@ -26,9 +25,7 @@ impl std::fmt::Debug for GzipBody {
 }
 
 fn gzip_error(e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Unexpected, "gzip compression failed")
-        .with_context("backend", BACKEND)
-        .set_source(e)
+    Error::new(ErrorKind::Unexpected, "gzip compression failed").set_source(e)
 }
 
 impl GzipBody {

@@ -10,7 +10,6 @@ use streamload_core::{
     Compression, Error, ErrorKind, Format, JsonFormat, Label, LoadOptions, Result,
 };
 
-use crate::BACKEND;
 use crate::config::{DorisConfig, DorisMode};
 use crate::metadata::DELETE_SIGN;
 
@@ -30,14 +29,12 @@ fn insert(headers: &mut HeaderMap, name: &str, value: &str) -> Result<()> {
             ErrorKind::Config,
             format!("invalid Stream Load property name {name:?}"),
         )
-        .with_context("backend", BACKEND)
     })?;
     let value = HeaderValue::from_str(value).map_err(|_| {
         Error::new(
             ErrorKind::Config,
             format!("invalid value for Stream Load property {name}"),
         )
-        .with_context("backend", BACKEND)
     })?;
     headers.insert(name, value);
     Ok(())
@@ -134,8 +131,7 @@ pub(crate) fn load_headers(
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 "Arrow bodies need the `arrow` feature of streamload-doris",
-            )
-            .with_context("backend", BACKEND));
+            ));
         }
     }
     match options.compression {

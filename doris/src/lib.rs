@@ -4,6 +4,12 @@
 //! the FE → BE redirect done by us, streaming two-phase loads (exactly-once), batch loads
 //! (at-least-once) and group commit, deletes through `__DORIS_DELETE_SIGN__`, and recovery of
 //! precommitted transactions after a crash.
+//!
+//! The HTTP rules (redirects, who gets credentials, failover, bodies that break on abort) and
+//! the option grammar are core's; this crate keeps Doris's wire. Its files read bottom-up:
+//! `config` → `client` / `nodes` → `headers` / `response` / `metadata` → `session` →
+//! `txn_call` (2PC calls) → `transaction` → `recovery` → `protocol` (the `LoadProtocol` impl,
+//! where every error is tagged `backend=doris`) → `builder` / `sink`.
 #![doc = include_str!("../docs.md")]
 #![warn(missing_docs)]
 

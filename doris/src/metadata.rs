@@ -7,8 +7,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use streamload_core::{DeleteColumn, Error, ErrorKind, KeysModel, Result, TableDescription};
 
-use crate::BACKEND;
-
 /// The hidden delete-sign column of UNIQUE_KEYS tables.
 pub const DELETE_SIGN: &str = "__DORIS_DELETE_SIGN__";
 
@@ -37,11 +35,8 @@ pub fn delete_column() -> DeleteColumn {
 
 /// Reads the `data` of a `_schema` answer. `enable_delete` adds the delete column to UNIQUE tables.
 pub(crate) fn parse_schema(data: Value, enable_delete: bool) -> Result<TableDescription> {
-    let schema: Schema = serde_json::from_value(data).map_err(|e| {
-        Error::new(ErrorKind::Protocol, "unexpected _schema answer")
-            .with_context("backend", BACKEND)
-            .set_source(e)
-    })?;
+    let schema: Schema = serde_json::from_value(data)
+        .map_err(|e| Error::new(ErrorKind::Protocol, "unexpected _schema answer").set_source(e))?;
     let keys = match schema.keys_type.as_str() {
         "UNIQUE_KEYS" => KeysModel::Unique,
         "DUP_KEYS" => KeysModel::Duplicate,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use streamload_core::{
     Capabilities, Error, ErrorKind, KeysModel, Label, LabelState, LoadOptions, LoadProtocol,
-    Prepared, Result, Table, TableDescription, Transaction,
+    Prepared, Result, Table, TableDescription, Transaction, VendorTransaction,
 };
 
 use crate::BACKEND;
@@ -69,11 +69,11 @@ impl DorisProtocol {
                 description.keys
             ),
         )
-        .with_context("backend", BACKEND)
         .with_context("table", table))
     }
 }
 
+/// The crate boundary: every answer names the vendor (see `VendorTransaction`).
 #[async_trait]
 impl LoadProtocol for DorisProtocol {
     fn capabilities(&self) -> Capabilities {
@@ -81,7 +81,7 @@ impl LoadProtocol for DorisProtocol {
     }
 
     async fn describe(&self, table: &Table) -> Result<TableDescription> {
-        self.shared.describe(table).await
+        self.describe_table(table).await.map_err(tag)
     }
 
     async fn begin(
@@ -90,20 +90,51 @@ impl LoadProtocol for DorisProtocol {
         label: Option<Label>,
         options: &LoadOptions,
     ) -> Result<Box<dyn Transaction>> {
+        let txn = self.open(table, label, options).await.map_err(tag)?;
+        Ok(VendorTransaction::wrap(txn, BACKEND))
+    }
+
+    async fn commit(&self, prepared: &Prepared) -> Result<()> {
+        self.commit_prepared(prepared).await.map_err(tag)
+    }
+
+    async fn abort(&self, prepared: &Prepared) -> Result<()> {
+        self.abort_prepared(prepared).await.map_err(tag)
+    }
+
+    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        self.shared.label_state(db, label).await.map_err(tag)
+    }
+}
+
+fn tag(e: Error) -> Error {
+    e.with_vendor(BACKEND)
+}
+
+impl DorisProtocol {
+    async fn describe_table(&self, table: &Table) -> Result<TableDescription> {
+        self.shared.describe(table).await
+    }
+
+    async fn open(
+        &self,
+        table: &Table,
+        label: Option<Label>,
+        options: &LoadOptions,
+    ) -> Result<Box<dyn Transaction>> {
         let group_commit = matches!(self.mode, DorisMode::GroupCommit(_));
         if group_commit && options.two_phase {
-            return Err(
-                Error::new(ErrorKind::Config, "group commit cannot run two-phase loads")
-                    .with_context("backend", BACKEND),
-            );
+            return Err(Error::new(
+                ErrorKind::Config,
+                "group commit cannot run two-phase loads",
+            ));
         }
         let label = if group_commit { None } else { label };
         if !group_commit && label.is_none() {
             return Err(Error::new(
                 ErrorKind::Config,
                 "a Doris load needs a label outside group commit",
-            )
-            .with_context("backend", BACKEND));
+            ));
         }
         self.check_deletes(table, options).await?;
         let headers = load_headers(&self.shared.config, options, label.as_ref())?;
@@ -131,7 +162,7 @@ impl LoadProtocol for DorisProtocol {
         Ok(Box::new(txn))
     }
 
-    async fn commit(&self, prepared: &Prepared) -> Result<()> {
+    async fn commit_prepared(&self, prepared: &Prepared) -> Result<()> {
         let txn = match prepared.txn_id {
             Some(id) => TxnRef::Id(id),
             None => TxnRef::Label(&prepared.label),
@@ -153,7 +184,7 @@ impl LoadProtocol for DorisProtocol {
         Ok(())
     }
 
-    async fn abort(&self, prepared: &Prepared) -> Result<()> {
+    async fn abort_prepared(&self, prepared: &Prepared) -> Result<()> {
         let txn = match prepared.txn_id {
             Some(id) => TxnRef::Id(id),
             None => TxnRef::Label(&prepared.label),
@@ -167,9 +198,5 @@ impl LoadProtocol for DorisProtocol {
             )
             .await
             .map_err(|e| e.with_context("label", &prepared.label))
-    }
-
-    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
-        self.shared.label_state(db, label).await
     }
 }

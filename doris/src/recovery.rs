@@ -13,7 +13,6 @@ use streamload_core::{
     LoadOptions, Result, Table,
 };
 
-use crate::BACKEND;
 use crate::headers::load_headers;
 use crate::nodes::host_port;
 use crate::response::{TxnOp, TxnOpOutcome, classify_load};
@@ -36,7 +35,6 @@ fn finished_error(label: &Label) -> Error {
              change the label prefix or restore from the latest checkpoint"
         ),
     )
-    .with_context("backend", BACKEND)
     .with_context("label", label)
 }
 
@@ -189,7 +187,7 @@ impl Shared {
                         ErrorKind::AlreadyCommitted,
                         format!("label {label} is {state:?}; it cannot be aborted (restored from an old checkpoint?)"),
                     )
-                    .with_context("backend", BACKEND)
+
                     .with_context("label", label));
                 }
                 Ok(())

@@ -14,8 +14,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use streamload_core::{Error, ErrorKind, LabelState, LoadReport, Result};
 
-use crate::BACKEND;
-
 /// The BE's Stream Load result (reference §3.2). Unknown fields are ignored, absent ones default.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -101,7 +99,7 @@ pub(crate) enum TxnOpOutcome {
 }
 
 fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
-    Error::new(kind, message).with_context("backend", BACKEND)
+    Error::new(kind, message)
 }
 
 fn parse_json(http: StatusCode, body: &[u8]) -> Result<Value> {

@@ -128,8 +128,7 @@ impl DorisTransaction {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 format!("server answered for label {:?}", response.label),
-            )
-            .with_context("backend", BACKEND));
+            ));
         }
         Ok(response)
     }
@@ -161,7 +160,6 @@ impl Transaction for DorisTransaction {
                     ErrorKind::Timeout,
                     "the BE accepted no data for a read timeout",
                 )
-                .with_context("backend", BACKEND)
                 .temporary();
                 return Err(self.context(e));
             }

@@ -17,7 +17,6 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use streamload_core::{Error, ErrorKind, Label, LabelState, Result, RetryStatus};
 use url::Url;
 
-use crate::BACKEND;
 use crate::config::DEFAULT_MAX_RETRIES;
 use crate::nodes::{endpoint, host_port, parse_node};
 use crate::response::{TxnOp, TxnOpOutcome, classify_txn_op};
@@ -41,7 +40,6 @@ fn judge(op: TxnOp, state: LabelState, err: Error) -> Settled {
             ErrorKind::DataLoss,
             "the commit's answer was lost and the transaction is aborted; its rows are lost",
         )
-        .with_context("backend", BACKEND)
         .set_source(err))),
         // The label is gone (expired, or never used): the caller's own rule decides.
         (TxnOp::Commit, S::Unknown) => Settled::Final(Err(err)),
@@ -50,7 +48,6 @@ fn judge(op: TxnOp, state: LabelState, err: Error) -> Settled {
             ErrorKind::AlreadyCommitted,
             format!("label is {state:?}; it cannot be aborted"),
         )
-        .with_context("backend", BACKEND)
         .set_source(err))),
     }
 }

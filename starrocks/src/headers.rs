@@ -11,7 +11,6 @@ use streamload_core::{
     Compression, Error, ErrorKind, Format, JsonFormat, LoadOptions, Result, Table,
 };
 
-use crate::BACKEND;
 use crate::config::StarRocksConfig;
 
 /// Which request family the headers are for.
@@ -114,8 +113,7 @@ pub(crate) fn load_headers(
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 "StarRocks does not load Arrow streams",
-            )
-            .with_context("backend", BACKEND));
+            ));
         }
     }
     if matches!(options.format, Format::Json(_)) && config.property("ignore_json_size").is_none() {
@@ -186,7 +184,7 @@ pub(crate) fn escape_separator(bytes: &[u8]) -> String {
 }
 
 fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message).with_context("backend", BACKEND)
+    Error::new(ErrorKind::Config, message)
 }
 
 /// A header value from text; text that is not a valid header value becomes empty.

@@ -1,3 +1,9 @@
+//! The HTTP rules (redirects, who gets credentials, failover, bodies that break on abort) and
+//! the option grammar are core's; this crate keeps StarRocks's wire. Its files read bottom-up:
+//! `config` → `client` → `headers` / `response` / `metadata` / `version` → `session` →
+//! `txn_call` (V2 transaction calls) → `transaction` / `merge_commit` → `recovery` → `protocol`
+//! (the `LoadProtocol` impl, where every error is tagged `backend=starrocks`) → `builder` /
+//! `sink`.
 #![doc = include_str!("../docs.md")]
 #![warn(missing_docs)]
 

@@ -21,7 +21,6 @@ use streamload_core::{
 };
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::BACKEND;
 use crate::client::Target;
 use crate::headers::{HeaderMode, load_headers};
 use crate::response::{LoadBody, classify_merge_commit};
@@ -48,8 +47,7 @@ impl MergeCommitTransaction {
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 "merge commit is at-least-once only; it cannot prepare",
-            )
-            .with_context("backend", BACKEND));
+            ));
         }
         let headers = load_headers(&shared.config, table, options, HeaderMode::MergeCommit)?;
         let permit = shared.merge_limits.acquire(table).await;
@@ -73,8 +71,7 @@ impl MergeCommitTransaction {
                     Ok(_) => Err(Error::new(
                         ErrorKind::Protocol,
                         "the FE answered a merge commit itself",
-                    )
-                    .with_context("backend", BACKEND)),
+                    )),
                 };
             }
         };
@@ -116,7 +113,6 @@ impl MergeCommitTransaction {
                         ErrorKind::Unexpected,
                         "the merged transaction was aborted",
                     )
-                    .with_context("backend", BACKEND)
                     .with_context("label", &label)
                     .with_context("table", &self.table)
                     .temporary());
@@ -128,7 +124,6 @@ impl MergeCommitTransaction {
                     ErrorKind::Timeout,
                     "merged transaction not visible in time",
                 )
-                .with_context("backend", BACKEND)
                 .with_context("label", &label)
                 .outcome_unknown());
             }
@@ -156,10 +151,10 @@ impl Transaction for MergeCommitTransaction {
     }
 
     async fn prepare(self: Box<Self>) -> Result<PreparedLoad> {
-        Err(
-            Error::new(ErrorKind::Unsupported, "merge commit cannot prepare")
-                .with_context("backend", BACKEND),
-        )
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "merge commit cannot prepare",
+        ))
     }
 
     async fn finish(mut self: Box<Self>) -> Result<LoadReport> {

@@ -8,7 +8,6 @@
 use mysql_async::prelude::Queryable;
 use streamload_core::{DeleteColumn, Error, ErrorKind, KeysModel, Result, Table, TableDescription};
 
-use crate::BACKEND;
 use crate::config::StarRocksConfig;
 use crate::version::ServerVersion;
 
@@ -95,7 +94,6 @@ fn not_found_or(e: mysql_async::Error, table: &Table, what: &str) -> Error {
         && matches!(s.code, 1049 | 1146)
     {
         return Error::new(ErrorKind::NotFound, format!("table {table} not found"))
-            .with_context("backend", BACKEND)
             .with_context("table", table);
     }
     mysql_error(e, what)
@@ -167,7 +165,6 @@ pub(crate) fn parse_jdbc(jdbc: &str) -> Result<(String, u16)> {
             ErrorKind::Config,
             format!("jdbc-url: cannot read a host from {jdbc:?}"),
         )
-        .with_context("backend", BACKEND)
         .with_context("key", "jdbc-url")
     };
     if first.is_empty() || first.contains('@') {
@@ -198,9 +195,7 @@ fn mysql_error(e: mysql_async::Error, what: &str) -> Error {
         mysql_async::Error::Io(_) => ErrorKind::Unavailable,
         _ => ErrorKind::Unexpected,
     };
-    let err = Error::new(kind, format!("MySQL port: {what} failed"))
-        .with_context("backend", BACKEND)
-        .set_source(e);
+    let err = Error::new(kind, format!("MySQL port: {what} failed")).set_source(e);
     if kind == ErrorKind::Unavailable {
         err.temporary()
     } else {

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 use streamload_core::{
     Capabilities, Error, ErrorKind, Label, LabelState, LoadOptions, LoadProtocol, Prepared, Result,
-    Table, TableDescription, Transaction,
+    Table, TableDescription, Transaction, VendorTransaction,
 };
 
 use crate::BACKEND;
@@ -48,6 +48,7 @@ impl StarRocksProtocol {
     }
 }
 
+/// The crate boundary: every answer names the vendor (see `VendorTransaction`).
 #[async_trait]
 impl LoadProtocol for StarRocksProtocol {
     fn capabilities(&self) -> Capabilities {
@@ -55,6 +56,38 @@ impl LoadProtocol for StarRocksProtocol {
     }
 
     async fn describe(&self, table: &Table) -> Result<TableDescription> {
+        self.describe_table(table).await.map_err(tag)
+    }
+
+    async fn begin(
+        &self,
+        table: &Table,
+        label: Option<Label>,
+        options: &LoadOptions,
+    ) -> Result<Box<dyn Transaction>> {
+        let txn = self.open(table, label, options).await.map_err(tag)?;
+        Ok(VendorTransaction::wrap(txn, BACKEND))
+    }
+
+    async fn commit(&self, prepared: &Prepared) -> Result<()> {
+        self.commit_prepared(prepared).await.map_err(tag)
+    }
+
+    async fn abort(&self, prepared: &Prepared) -> Result<()> {
+        self.abort_prepared(prepared).await.map_err(tag)
+    }
+
+    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        self.shared.label_state(db, label).await.map_err(tag)
+    }
+}
+
+fn tag(e: Error) -> Error {
+    e.with_vendor(BACKEND)
+}
+
+impl StarRocksProtocol {
+    async fn describe_table(&self, table: &Table) -> Result<TableDescription> {
         if let Some(found) = self
             .shared
             .descriptions
@@ -71,7 +104,7 @@ impl LoadProtocol for StarRocksProtocol {
         Ok(description)
     }
 
-    async fn begin(
+    async fn open(
         &self,
         table: &Table,
         label: Option<Label>,
@@ -81,29 +114,25 @@ impl LoadProtocol for StarRocksProtocol {
         if shared.mode == Mode::MergeCommit {
             return MergeCommitTransaction::begin(shared, table, options).await;
         }
-        let label = label.ok_or_else(|| {
-            Error::new(ErrorKind::Config, "StarRocks V1/V2 loads need a label")
-                .with_context("backend", BACKEND)
-        })?;
+        let label = label
+            .ok_or_else(|| Error::new(ErrorKind::Config, "StarRocks V1/V2 loads need a label"))?;
         if label.as_str().contains(':') {
             return Err(Error::new(
                 ErrorKind::Config,
                 format!("label {label} has ':' which StarRocks refuses"),
-            )
-            .with_context("backend", BACKEND));
+            ));
         }
         match (shared.mode, options.two_phase) {
             (Mode::V1, true) => Err(Error::new(
                 ErrorKind::Unsupported,
                 "V1 Stream Load cannot prepare; use sink.version V2",
-            )
-            .with_context("backend", BACKEND)),
+            )),
             (Mode::V1, false) => begin_v1(shared, table, label, options).await,
             _ => begin_v2(shared, table, label, options).await,
         }
     }
 
-    async fn commit(&self, prepared: &Prepared) -> Result<()> {
+    async fn commit_prepared(&self, prepared: &Prepared) -> Result<()> {
         let shared = &self.shared;
         let mut last = None;
         for pause in [0u64, 1, 2] {
@@ -118,12 +147,8 @@ impl LoadProtocol for StarRocksProtocol {
         Err(last.unwrap_or_else(|| Error::new(ErrorKind::Unexpected, "commit failed")))
     }
 
-    async fn abort(&self, prepared: &Prepared) -> Result<()> {
+    async fn abort_prepared(&self, prepared: &Prepared) -> Result<()> {
         self.shared.rollback(&prepared.table, &prepared.label).await
-    }
-
-    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
-        self.shared.label_state(db, label).await
     }
 }
 
@@ -133,7 +158,6 @@ fn answered_instead(err: Option<Error>) -> Error {
             ErrorKind::Protocol,
             "the FE answered a load without redirecting it",
         )
-        .with_context("backend", BACKEND)
     })
 }
 

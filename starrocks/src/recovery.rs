@@ -73,7 +73,6 @@ impl Shared {
                 ErrorKind::Unexpected,
                 format!("transaction is still running after cancel (cancel answered {cancelled})"),
             )
-            .with_context("backend", BACKEND)
             .with_context("label", label)
             .temporary()),
             state if state.is_committed() => Err(already(
@@ -97,7 +96,6 @@ fn already(err: Error, label: &Label) -> Error {
             err.message()
         ),
     )
-    .with_context("backend", BACKEND)
     .with_context("label", label)
 }
 

@@ -12,8 +12,6 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use streamload_core::{Error, ErrorKind, LabelState, LoadReport, RetryStatus};
 
-use crate::BACKEND;
-
 /// The union of the load-reply shapes (V1, V2 BE and FE, merge commit), keys lower-cased.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -86,7 +84,6 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
             ErrorKind::Protocol,
             format!("unparseable reply: {}", snippet(body)),
         )
-        .with_context("backend", BACKEND)
         .set_source(e)
     })?;
     let serde_json::Value::Object(map) = value else {
@@ -109,7 +106,7 @@ fn snippet(body: &[u8]) -> String {
 }
 
 fn protocol(message: String) -> Error {
-    Error::new(ErrorKind::Protocol, message).with_context("backend", BACKEND)
+    Error::new(ErrorKind::Protocol, message)
 }
 
 /// Checks the HTTP status shared by all families: 401 is fatal, 404 an unknown route, other
@@ -120,24 +117,20 @@ fn check_http(http: u16, body: &[u8]) -> Result<(), Error> {
         401 | 403 => Err(Error::new(
             ErrorKind::Unauthorized,
             format!("access denied (HTTP {http}): {}", snippet(body)),
-        )
-        .with_context("backend", BACKEND)),
+        )),
         404 => Err(Error::new(
             ErrorKind::Unsupported,
             format!("endpoint not found (HTTP 404): {}", snippet(body)),
-        )
-        .with_context("backend", BACKEND)),
+        )),
         307 => Err(Error::new(
             ErrorKind::Protocol,
             "unexpected redirect as a final answer (the FE responded slowly or looped)",
         )
-        .with_context("backend", BACKEND)
         .temporary()),
         _ => Err(Error::new(
             ErrorKind::Unavailable,
             format!("HTTP {http}: {}", snippet(body)),
         )
-        .with_context("backend", BACKEND)
         .outcome_unknown()),
     }
 }
@@ -202,9 +195,8 @@ pub(crate) fn classify_message(message: &str) -> (ErrorKind, RetryStatus) {
 fn failure(body: &LoadBody, status: &str) -> Error {
     let message = body.text();
     let (kind, retry) = classify_message(message);
-    let mut err = Error::new(kind, format!("{status}: {message}"))
-        .with_context("backend", BACKEND)
-        .with_context("server_status", status);
+    let mut err =
+        Error::new(kind, format!("{status}: {message}")).with_context("server_status", status);
     if let Some(label) = &body.label {
         err = err.with_context("label", label);
     }
@@ -225,7 +217,6 @@ fn with_retry(err: Error, retry: RetryStatus) -> Error {
 fn label_exists(body: &LoadBody, status: &str) -> Error {
     let existing = body.existingjobstatus.clone().unwrap_or_default();
     Error::new(ErrorKind::LabelAlreadyExists, body.text().to_owned())
-        .with_context("backend", BACKEND)
         .with_context("server_status", status)
         .with_context("existing_job_status", existing)
         .outcome_unknown()
@@ -255,7 +246,6 @@ pub(crate) fn classify_txn(http: u16, body: &[u8]) -> Result<LoadBody, Error> {
     let status = parsed.status.clone().unwrap_or_default();
     let err = |kind: ErrorKind, retry: RetryStatus| {
         let e = Error::new(kind, format!("{status}: {}", parsed.text()))
-            .with_context("backend", BACKEND)
             .with_context("server_status", &status);
         with_retry(e, retry)
     };
@@ -303,7 +293,6 @@ pub(crate) fn classify_label_state(http: u16, body: &[u8]) -> Result<LabelState,
         let (kind, retry) = classify_message(&text);
         return Err(with_retry(
             Error::new(kind, format!("get_load_state {status}: {text}"))
-                .with_context("backend", BACKEND)
                 .with_context("server_status", status),
             retry,
         ));
@@ -333,7 +322,6 @@ pub(crate) fn classify_cancel(http: u16, body: &[u8]) -> Result<bool, Error> {
     }
     Err(
         Error::new(ErrorKind::Unexpected, format!("cancel {status}: {text}"))
-            .with_context("backend", BACKEND)
             .with_context("server_status", status),
     )
 }

@@ -76,7 +76,6 @@ impl BodyStream {
 
 fn closed() -> Error {
     Error::new(ErrorKind::Unexpected, "the load request is already closed")
-        .with_context("backend", BACKEND)
 }
 
 /// Turns "the server answered mid-body" into the error the answer carries.
@@ -90,8 +89,7 @@ fn early_reply(
             Ok(_) => Error::new(
                 ErrorKind::Protocol,
                 "the server answered before the body ended",
-            )
-            .with_context("backend", BACKEND),
+            ),
         },
         Err(e) => e,
     }
@@ -124,10 +122,10 @@ impl Transaction for V1Transaction {
     }
 
     async fn prepare(self: Box<Self>) -> Result<PreparedLoad> {
-        Err(
-            Error::new(ErrorKind::Unsupported, "V1 Stream Load has no prepare step")
-                .with_context("backend", BACKEND),
-        )
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "V1 Stream Load has no prepare step",
+        ))
     }
 
     async fn finish(mut self: Box<Self>) -> Result<LoadReport> {

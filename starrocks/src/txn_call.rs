@@ -148,7 +148,6 @@ impl Shared {
                 ErrorKind::DataLoss,
                 format!("transaction was aborted: {}", failure.message()),
             )
-            .with_context("backend", BACKEND)
             .with_context("label", label)),
             Ok(LabelState::Unknown) if failure.kind() == ErrorKind::NotFound => Err(failure),
             Ok(state) => Err(failure.with_context("label_state", format!("{state:?}"))),

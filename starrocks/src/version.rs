@@ -64,7 +64,6 @@ impl FromStr for ServerVersion {
                 ErrorKind::Protocol,
                 format!("unparseable server version {text:?}"),
             )
-            .with_context("backend", BACKEND)
         };
         let mut parts = text.trim().splitn(3, '.');
         let mut number = |last: bool| -> Result<u32> {
