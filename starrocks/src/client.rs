@@ -140,12 +140,13 @@ pub(crate) fn parse_node(raw: &str) -> Result<Url> {
         .map_err(|e| e.with_context("backend", BACKEND))
 }
 
-/// StarRocks's BE list: `/api/show_proc?path=/backends` on an FE (rows as JSON objects).
+/// StarRocks's node lists: `/api/show_proc?path=/backends` and `…/frontends` on an FE (rows as
+/// JSON objects).
 #[derive(Debug)]
 struct ShowProcBackends;
 
 #[derive(Debug, Deserialize)]
-struct BackendRow {
+struct NodeRow {
     #[serde(rename = "IP")]
     ip: String,
     #[serde(rename = "HttpPort")]
@@ -160,29 +161,44 @@ impl BackendDirectory for ShowProcBackends {
     }
 
     fn parse(&self, answer: &Answer) -> Result<Vec<Url>> {
-        if !answer.status.is_success() {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                format!("the FE did not list its BEs (HTTP {})", answer.status),
-            )
-            .with_context(
-                "hint",
-                "the BE list needs an admin user; or list BE hosts in sink.allowed-hosts",
-            ));
-        }
-        let rows: Vec<BackendRow> = serde_json::from_slice(&answer.body).map_err(|e| {
-            Error::new(ErrorKind::Protocol, "unexpected /api/show_proc answer").set_source(e)
-        })?;
-        let scheme = answer.url.scheme();
-        rows.into_iter()
-            .filter(|row| {
-                row.alive
-                    .as_deref()
-                    .is_none_or(|a| a.eq_ignore_ascii_case("true"))
-            })
-            .map(|row| parse_node(&format!("{scheme}://{}:{}", row.ip, row.http_port)))
-            .collect()
+        alive_nodes(answer, "BEs")
     }
+
+    /// A follower FE redirects transaction calls to the leader, which may be missing from
+    /// `load-url`: the FE list makes it one of the cluster's hosts.
+    fn frontends_path(&self) -> Option<&str> {
+        Some("/api/show_proc?path=/frontends")
+    }
+
+    fn parse_frontends(&self, answer: &Answer) -> Result<Vec<Url>> {
+        alive_nodes(answer, "FEs")
+    }
+}
+
+/// The alive nodes of a `show_proc` node list (rows keyed `IP`, `HttpPort`, `Alive`).
+fn alive_nodes(answer: &Answer, what: &str) -> Result<Vec<Url>> {
+    if !answer.status.is_success() {
+        return Err(Error::new(
+            ErrorKind::Unavailable,
+            format!("the FE did not list its {what} (HTTP {})", answer.status),
+        )
+        .with_context(
+            "hint",
+            "the node lists need an admin user; or list the hosts in sink.allowed-hosts",
+        ));
+    }
+    let rows: Vec<NodeRow> = serde_json::from_slice(&answer.body).map_err(|e| {
+        Error::new(ErrorKind::Protocol, "unexpected /api/show_proc answer").set_source(e)
+    })?;
+    let scheme = answer.url.scheme();
+    rows.into_iter()
+        .filter(|row| {
+            row.alive
+                .as_deref()
+                .is_none_or(|a| a.eq_ignore_ascii_case("true"))
+        })
+        .map(|row| parse_node(&format!("{scheme}://{}:{}", row.ip, row.http_port)))
+        .collect()
 }
 
 fn config_error(message: impl Into<String>) -> Error {

@@ -37,6 +37,9 @@ fn the_backend_list_is_read_from_show_proc() {
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(err.to_string().contains("allowed-hosts"), "{err}");
     assert!(ShowProcBackends.parse(&answer(200, "{}")).is_err());
+    let fes = r#"[{"Name":"fe1","IP":"10.0.0.9","EditLogPort":"9010","HttpPort":"8030","Role":"LEADER","Alive":"true"}]"#;
+    let fes = ShowProcBackends.parse_frontends(&answer(200, fes)).unwrap();
+    assert_eq!(fes[0].as_str(), "http://10.0.0.9:8030/");
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! [`Transport`]: the reqwest clients, Basic auth, FE failover, checked redirects, the empty-body
 //! `Expect: 100-continue` probe, streamed loads and error-log reads, for one cluster.
 //!
-//! A vendor crate configures it with its nodes and timeouts and a [`BackendDirectory`] (how its
-//! FE lists BEs), and keeps only its endpoints, headers and answer parsing.
+//! A vendor crate configures it ([`TransportConfig`]) with its nodes and timeouts and a
+//! [`BackendDirectory`] (how its FE lists BEs), and keeps only its endpoints, headers and answer
+//! parsing. Which hosts are the cluster's is `discovery.rs`'s part of the same type.
 
-use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -15,112 +15,27 @@ use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, EXPECT, HeaderMap, HeaderVa
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use super::redirect::{MAX_REDIRECTS, checked_location, location_of, rewrite_loopback};
-use super::tls::{TlsConfig, node_scheme};
+use super::config::{Answer, BackendDirectory, Failover, Resolved, TransportConfig};
+use super::redirect::{MAX_REDIRECTS, checked_location, location_of};
+use super::tls::node_scheme;
 use super::trust::HostTrust;
 use super::{host_port, rotate, transport_error};
 use crate::{Error, ErrorKind, Result};
 
-/// How one cluster is reached.
-#[derive(Clone)]
-pub struct TransportConfig {
-    /// Vendor tag put on every error of this transport (`"doris"`, `"starrocks"`).
-    pub backend: &'static str,
-    /// FE base URLs, in failover order.
-    pub frontends: Vec<Url>,
-    /// BE base URLs the user configured (loads may go to them directly).
-    pub backends: Vec<Url>,
-    /// Further host names that may receive credentials.
-    pub allowed_hosts: Vec<String>,
-    /// User name for Basic auth.
-    pub username: String,
-    /// Password for Basic auth (never shown by `Debug`).
-    pub password: String,
-    /// Rewrite a loopback host in a redirect or a reported BE to the FE's host.
-    pub rewrite_localhost: bool,
-    /// TCP connect timeout.
-    pub connect_timeout: Duration,
-    /// Per-read timeout of bodiless requests.
-    pub read_timeout: Option<Duration>,
-    /// Per-read timeout of streamed loads (`None`: a 2PC body may stay open a whole checkpoint).
-    pub stream_read_timeout: Option<Duration>,
-    /// Whole-request deadline of bodiless requests.
-    pub request_timeout: Option<Duration>,
-    /// Whole-request deadline of the redirect probe.
-    pub probe_timeout: Option<Duration>,
-    /// Whole-request deadline of streamed loads.
-    pub load_timeout: Option<Duration>,
-    /// CA bundles, client identity, hostname verification (applied with feature `rustls`).
-    pub tls: TlsConfig,
-}
-
-impl fmt::Debug for TransportConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportConfig")
-            .field("backend", &self.backend)
-            .field("frontends", &self.frontends)
-            .field("backends", &self.backends)
-            .field("allowed_hosts", &self.allowed_hosts)
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("rewrite_localhost", &self.rewrite_localhost)
-            .field("tls", &self.tls)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How a vendor's FE lists its alive BEs (they become hosts that may receive credentials).
-pub trait BackendDirectory: Send + Sync + fmt::Debug {
-    /// Path and query of the FE endpoint that lists the BEs.
-    fn path_and_query(&self) -> &str;
-    /// The alive BEs in the endpoint's answer, as base URLs with the answer's scheme.
-    fn parse(&self, answer: &Answer) -> Result<Vec<Url>>;
-}
-
-/// A final (non-redirect) answer.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// The body.
-    pub body: Bytes,
-    /// The URL that answered (no userinfo).
-    pub url: Url,
-}
-
-/// Where a probe led: the node that takes the body, or the FE's own answer.
-#[derive(Debug)]
-pub enum Resolved {
-    /// Send the body here (a BE).
-    Node(Url),
-    /// The FE answered instead of redirecting (a refusal, in practice).
-    Answered(Answer),
-}
-
-/// Which failures move a request on to the next FE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failover {
-    /// Only requests that never reached the FE ([`Error::is_unsent`]): for calls that act.
-    Unsent,
-    /// Any retryable failure and any 5xx answer: for reads that change nothing, and probes
-    /// (which begin nothing).
-    Retryable,
-}
-
 /// The HTTP side of one cluster.
 #[derive(Debug)]
 pub struct Transport {
-    backend: &'static str,
-    control: reqwest::Client,
-    stream: reqwest::Client,
-    auth: HeaderValue,
-    trust: HostTrust,
-    directory: Box<dyn BackendDirectory>,
-    rewrite_localhost: bool,
-    next: AtomicUsize,
-    request_timeout: Option<Duration>,
-    probe_timeout: Option<Duration>,
-    load_timeout: Option<Duration>,
+    pub(super) backend: &'static str,
+    pub(super) control: reqwest::Client,
+    pub(super) stream: reqwest::Client,
+    pub(super) auth: HeaderValue,
+    pub(super) trust: HostTrust,
+    pub(super) directory: Box<dyn BackendDirectory>,
+    pub(super) rewrite_localhost: bool,
+    pub(super) next: AtomicUsize,
+    pub(super) request_timeout: Option<Duration>,
+    pub(super) probe_timeout: Option<Duration>,
+    pub(super) load_timeout: Option<Duration>,
 }
 
 impl Transport {
@@ -363,75 +278,7 @@ impl Transport {
         Ok((status, String::from_utf8_lossy(&out).into_owned()))
     }
 
-    /// Asks the FEs for the alive BEs and remembers them as trusted hosts.
-    pub async fn discover(&self) -> Result<Vec<Url>> {
-        let path = self.directory.path_and_query().to_owned();
-        let found = self
-            .with_failover(Failover::Retryable, |fe| {
-                let path = path.clone();
-                async move {
-                    let answer = self.get_between_fes(join(&fe, &path)?).await?;
-                    let mut bes = self.directory.parse(&answer)?;
-                    if self.rewrite_localhost {
-                        for be in &mut bes {
-                            rewrite_loopback(be, &answer.url);
-                        }
-                    }
-                    Ok(bes)
-                }
-            })
-            .await?;
-        if found.is_empty() {
-            return Err(self.tag(
-                Error::new(ErrorKind::Unavailable, "no alive BE reported by the FE").temporary(),
-            ));
-        }
-        self.trust.set_reported(&found);
-        Ok(found)
-    }
-
-    /// Whether a redirect target is a BE. A target that is neither a configured BE nor among
-    /// the BEs the FE reports is another FE (a leader missing from the FE list); when the FE
-    /// cannot list its BEs, the target is taken for a BE, as the FE protocol intends.
-    pub async fn is_backend(&self, url: &Url) -> bool {
-        if self.trust.is_known_backend(url) {
-            return true;
-        }
-        match self.discover().await {
-            Ok(_) => self.trust.is_known_backend(url),
-            Err(_) => true,
-        }
-    }
-
-    /// A GET that follows redirects only to hosts already trusted (follower FE → leader FE):
-    /// discovery's own request, which must not trigger a discovery.
-    async fn get_between_fes(&self, url: Url) -> Result<Answer> {
-        let mut url = url;
-        for _ in 0..=MAX_REDIRECTS {
-            let mut req = self.authorized(&self.control, Method::GET, &url);
-            if let Some(t) = self.request_timeout {
-                req = req.timeout(t);
-            }
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| self.tag(transport_error(e, &url)))?;
-            match location_of(&resp).map_err(|e| self.tag(e))? {
-                Some(location) => {
-                    let target = checked_location(&url, &location, self.rewrite_localhost)
-                        .map_err(|e| self.tag(e))?;
-                    if !self.trust.allows(&target) {
-                        return Err(self.tag(HostTrust::refused(&target)));
-                    }
-                    url = target;
-                }
-                None => return self.read(resp, url).await,
-            }
-        }
-        Err(self.too_many_redirects(&url))
-    }
-
-    fn authorized(
+    pub(super) fn authorized(
         &self,
         client: &reqwest::Client,
         method: Method,
@@ -442,7 +289,7 @@ impl Transport {
             .header(AUTHORIZATION, self.auth.clone())
     }
 
-    async fn read(&self, resp: reqwest::Response, url: Url) -> Result<Answer> {
+    pub(super) async fn read(&self, resp: reqwest::Response, url: Url) -> Result<Answer> {
         let status = resp.status();
         let body = resp
             .bytes()
@@ -452,39 +299,14 @@ impl Transport {
     }
 
     /// Checks a redirect's `Location` and its host.
-    async fn follow(&self, from: &Url, location: &str) -> Result<Url> {
+    pub(super) async fn follow(&self, from: &Url, location: &str) -> Result<Url> {
         let target =
             checked_location(from, location, self.rewrite_localhost).map_err(|e| self.tag(e))?;
         self.check_trusted(&target).await?;
         Ok(target)
     }
 
-    /// Refuses a host that is not the cluster's: an unknown host triggers one BE discovery
-    /// (the FE is trusted, a BE it names may simply not be known yet). When the FE cannot be
-    /// asked right now, nothing is sent to the unverified host, but the refusal is temporary.
-    async fn check_trusted(&self, target: &Url) -> Result<()> {
-        if self.trust.allows(target) {
-            return Ok(());
-        }
-        match self.discover().await {
-            Ok(_) if self.trust.allows(target) => Ok(()),
-            Err(e) if e.is_retryable() => Err(self.tag(
-                Error::new(
-                    ErrorKind::Unavailable,
-                    format!(
-                        "cannot check the redirect target {}: BE discovery failed",
-                        host_port(target)
-                    ),
-                )
-                .set_source(e)
-                .temporary(),
-            )),
-            Ok(_) => Err(self.tag(HostTrust::refused(target))),
-            Err(e) => Err(self.tag(HostTrust::refused(target).set_source(e))),
-        }
-    }
-
-    fn too_many_redirects(&self, url: &Url) -> Error {
+    pub(super) fn too_many_redirects(&self, url: &Url) -> Error {
         self.tag(
             Error::new(
                 ErrorKind::Protocol,
@@ -503,7 +325,7 @@ fn moves_on(failover: Failover, e: &Error) -> bool {
 }
 
 /// `base` joined with an encoded `path_and_query`.
-fn join(base: &Url, path_and_query: &str) -> Result<Url> {
+pub(super) fn join(base: &Url, path_and_query: &str) -> Result<Url> {
     base.join(path_and_query).map_err(|e| {
         Error::new(
             ErrorKind::Config,

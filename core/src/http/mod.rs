@@ -24,6 +24,8 @@
 
 mod body;
 mod client;
+mod config;
+mod discovery;
 mod errors;
 mod node;
 mod redirect;
@@ -31,7 +33,8 @@ mod tls;
 mod trust;
 
 pub use body::{BodyOutcome, StreamedBody};
-pub use client::{Answer, BackendDirectory, Failover, Resolved, Transport, TransportConfig};
+pub use client::Transport;
+pub use config::{Answer, BackendDirectory, Failover, Resolved, TransportConfig};
 pub use errors::transport_error;
 pub use node::{encoded_path, endpoint, host_port, parse_node, rotate};
 pub use redirect::{MAX_REDIRECTS, checked_location, is_loopback, rewrite_loopback};

@@ -18,6 +18,7 @@ pub struct HostTrust {
     frontends: Vec<Url>,
     backends: Vec<Url>,
     reported: Mutex<Vec<Url>>,
+    reported_frontends: Mutex<Vec<Url>>,
     allowed_hosts: Vec<String>,
 }
 
@@ -28,6 +29,7 @@ impl HostTrust {
             frontends,
             backends,
             reported: Mutex::new(Vec::new()),
+            reported_frontends: Mutex::new(Vec::new()),
             allowed_hosts,
         }
     }
@@ -55,6 +57,22 @@ impl HostTrust {
         }
     }
 
+    /// The FEs the cluster reported last (a leader missing from the FE list, say).
+    pub fn reported_frontends(&self) -> Vec<Url> {
+        self.reported_frontends
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the reported FEs.
+    pub fn set_reported_frontends(&self, frontends: &[Url]) {
+        if let Ok(mut guard) = self.reported_frontends.lock() {
+            guard.clear();
+            guard.extend_from_slice(frontends);
+        }
+    }
+
     /// Whether `url`'s host may receive credentials.
     pub fn allows(&self, url: &Url) -> bool {
         let host = url.host_str().unwrap_or_default();
@@ -62,16 +80,21 @@ impl HostTrust {
         self.frontends.iter().any(same)
             || self.backends.iter().any(same)
             || self.reported().iter().any(same)
+            || self.reported_frontends().iter().any(same)
             || self
                 .allowed_hosts
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(host))
     }
 
-    /// Whether `url` is a configured FE (same host and port).
+    /// Whether `url` is a configured or reported FE (same host and port).
     pub fn is_frontend(&self, url: &Url) -> bool {
         let hp = super::host_port(url);
         self.frontends.iter().any(|fe| super::host_port(fe) == hp)
+            || self
+                .reported_frontends()
+                .iter()
+                .any(|fe| super::host_port(fe) == hp)
     }
 
     /// Whether `url` is a configured or reported BE (same host and port).
@@ -86,7 +109,7 @@ impl HostTrust {
         Error::new(
             ErrorKind::Config,
             format!(
-                "refusing to send credentials to {}: not a configured FE or BE, not a BE the cluster reported, not an allowed host",
+                "refusing to send credentials to {}: not a configured FE or BE, not a node the cluster reported, not an allowed host",
                 super::host_port(target)
             ),
         )
@@ -119,5 +142,9 @@ mod tests {
         assert!(!trust.is_known_backend(&url("http://be2:8041/")));
         assert!(trust.is_frontend(&url("http://fe1:8030/api/x")));
         assert!(!trust.is_frontend(&url("http://fe1:8040/")));
+        assert!(!trust.allows(&url("http://leader:8030/")));
+        trust.set_reported_frontends(&[url("http://leader:8030/")]);
+        assert!(trust.allows(&url("http://leader:8030/")));
+        assert!(trust.is_frontend(&url("http://leader:8030/api/transaction/begin")));
     }
 }

@@ -1,0 +1,136 @@
+//! Which hosts are the cluster's: BE (and, where the vendor lists them, FE) discovery through
+//! a configured FE, and the trust check every request and redirect passes before credentials
+//! are sent. Part of [`super::Transport`], split from the request plumbing by role.
+
+use reqwest::Method;
+use url::Url;
+
+use super::client::{Transport, join};
+use super::config::{Answer, Failover};
+use super::redirect::{MAX_REDIRECTS, checked_location, location_of, rewrite_loopback};
+use super::trust::HostTrust;
+use super::{host_port, transport_error};
+use crate::{Error, ErrorKind, Result};
+
+impl Transport {
+    /// Asks the FEs for the alive BEs and remembers them as trusted hosts.
+    pub async fn discover(&self) -> Result<Vec<Url>> {
+        let path = self.directory.path_and_query().to_owned();
+        let found = self
+            .with_failover(Failover::Retryable, |fe| {
+                let path = path.clone();
+                async move {
+                    let answer = self.get_between_fes(join(&fe, &path)?).await?;
+                    let mut bes = self.directory.parse(&answer)?;
+                    if self.rewrite_localhost {
+                        for be in &mut bes {
+                            rewrite_loopback(be, &answer.url);
+                        }
+                    }
+                    Ok(bes)
+                }
+            })
+            .await?;
+        if found.is_empty() {
+            return Err(self.tag(
+                Error::new(ErrorKind::Unavailable, "no alive BE reported by the FE").temporary(),
+            ));
+        }
+        self.trust.set_reported(&found);
+        self.discover_frontends().await;
+        Ok(found)
+    }
+
+    /// Asks the FEs for the cluster's FEs, where the vendor lists them; best effort (a failure
+    /// leaves the configured FEs as the only ones).
+    async fn discover_frontends(&self) {
+        let Some(path) = self.directory.frontends_path().map(str::to_owned) else {
+            return;
+        };
+        let found = self
+            .with_failover(Failover::Retryable, |fe| {
+                let path = path.clone();
+                async move {
+                    let answer = self.get_between_fes(join(&fe, &path)?).await?;
+                    let mut fes = self.directory.parse_frontends(&answer)?;
+                    if self.rewrite_localhost {
+                        for node in &mut fes {
+                            rewrite_loopback(node, &answer.url);
+                        }
+                    }
+                    Ok(fes)
+                }
+            })
+            .await;
+        match found {
+            Ok(fes) => self.trust.set_reported_frontends(&fes),
+            Err(e) => tracing::debug!(backend = self.backend, error = %e, "FE list unreadable"),
+        }
+    }
+
+    /// Whether a redirect target is a BE. A target that is neither a configured BE nor among
+    /// the BEs the FE reports is another FE (a leader missing from the FE list); when the FE
+    /// cannot list its BEs, the target is taken for a BE, as the FE protocol intends.
+    pub async fn is_backend(&self, url: &Url) -> bool {
+        if self.trust.is_known_backend(url) {
+            return true;
+        }
+        match self.discover().await {
+            Ok(_) => self.trust.is_known_backend(url),
+            Err(_) => true,
+        }
+    }
+
+    /// A GET that follows redirects only to hosts already trusted (follower FE → leader FE):
+    /// discovery's own request, which must not trigger a discovery.
+    async fn get_between_fes(&self, url: Url) -> Result<Answer> {
+        let mut url = url;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut req = self.authorized(&self.control, Method::GET, &url);
+            if let Some(t) = self.request_timeout {
+                req = req.timeout(t);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.tag(transport_error(e, &url)))?;
+            match location_of(&resp).map_err(|e| self.tag(e))? {
+                Some(location) => {
+                    let target = checked_location(&url, &location, self.rewrite_localhost)
+                        .map_err(|e| self.tag(e))?;
+                    if !self.trust.allows(&target) {
+                        return Err(self.tag(HostTrust::refused(&target)));
+                    }
+                    url = target;
+                }
+                None => return self.read(resp, url).await,
+            }
+        }
+        Err(self.too_many_redirects(&url))
+    }
+
+    /// Refuses a host that is not the cluster's: an unknown host triggers one BE discovery
+    /// (the FE is trusted, a BE it names may simply not be known yet). When the FE cannot be
+    /// asked right now, nothing is sent to the unverified host, but the refusal is temporary.
+    pub(super) async fn check_trusted(&self, target: &Url) -> Result<()> {
+        if self.trust.allows(target) {
+            return Ok(());
+        }
+        match self.discover().await {
+            Ok(_) if self.trust.allows(target) => Ok(()),
+            Err(e) if e.is_retryable() => Err(self.tag(
+                Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "cannot check the redirect target {}: BE discovery failed",
+                        host_port(target)
+                    ),
+                )
+                .set_source(e)
+                .temporary(),
+            )),
+            Ok(_) => Err(self.tag(HostTrust::refused(target))),
+            Err(e) => Err(self.tag(HostTrust::refused(target).set_source(e))),
+        }
+    }
+}
