@@ -165,6 +165,12 @@ impl Release {
         self.starrocks_since(3, 5, 4)
     }
 
+    /// StarRocks multi-table transactions, `transaction_type: multi` on `/api/transaction/*`
+    /// (4.0).
+    pub fn multi_table_txn(&self) -> bool {
+        self.starrocks_since(4, 0, 0)
+    }
+
     /// `current_version()` / `@@version_comment` product string.
     pub fn product(&self) -> String {
         self.version.product(self.flavor)
@@ -209,6 +215,7 @@ mod tests {
         assert!(!sr("3.3").merge_commit() && sr("3.4").merge_commit());
         assert!(!sr("3.5.3").prepared_timeout() && sr("3.5").prepared_timeout());
         assert!(!sr("3.2.6").json_compression() && sr("3.2.7").json_compression());
+        assert!(!sr("3.5").multi_table_txn() && sr("4.0").multi_table_txn());
         assert!(!doris("2.0").group_commit() && doris("2.1").group_commit());
         assert!(!doris("2.0").two_phase_by_label() && doris("3.0").two_phase_by_label());
         assert!(!doris("3.0").transactions() && !sr("4.0").group_commit());

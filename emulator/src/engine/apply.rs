@@ -120,6 +120,44 @@ pub(crate) fn apply(
     rows: &[StagedRow],
     now_ms: i64,
 ) -> Result<(), EngineError> {
+    apply_tables(conn, flavor, &[(schema, write, rows)], txn_id, now_ms)
+}
+
+/// Applies the rows of several tables of one database (a StarRocks multi-table transaction) in
+/// one SQLite transaction, which also marks `txn_id` applied: after a crash the database file
+/// holds every table's rows or none of them.
+pub(crate) fn apply_tables(
+    conn: &mut Connection,
+    flavor: Flavor,
+    tables: &[(&TableSchema, &WriteMode, &[StagedRow])],
+    txn_id: i64,
+    now_ms: i64,
+) -> Result<(), EngineError> {
+    let Some(first) = tables.first() else {
+        return Ok(());
+    };
+    let db = first.0.db.clone();
+    let tx = conn.transaction()?;
+    for (i, (schema, write, rows)) in tables.iter().enumerate() {
+        if i > 0 {
+            crash_point::hit(crash_point::COMMIT_BETWEEN_TABLES);
+        }
+        write_rows(&tx, flavor, schema, write, rows, now_ms)?;
+    }
+    table_files::mark_applied(&tx, &db, txn_id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes one table's rows inside the caller's SQLite transaction.
+fn write_rows(
+    tx: &Connection,
+    flavor: Flavor,
+    schema: &TableSchema,
+    write: &WriteMode,
+    rows: &[StagedRow],
+    now_ms: i64,
+) -> Result<(), EngineError> {
     let table = format!(
         "{}.{}",
         quote_ident(&schema.db),
@@ -171,7 +209,6 @@ pub(crate) fn apply(
     let needs_read =
         schema.model == KeysModel::Aggregate || partial || seq_idx.is_some() || cond_idx.is_some();
 
-    let tx = conn.transaction()?;
     {
         let mut ins = tx.prepare(if schema.model == KeysModel::Duplicate {
             &insert
@@ -236,7 +273,5 @@ pub(crate) fn apply(
             ins.execute(params_from_iter(merged.iter().map(to_sql)))?;
         }
     }
-    table_files::mark_applied(&tx, &schema.db, txn_id)?;
-    tx.commit()?;
     Ok(())
 }

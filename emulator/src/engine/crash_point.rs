@@ -15,6 +15,9 @@ pub const CRASH_AT_ENV: &str = "STREAMLOAD_EMULATOR_CRASH_AT";
 
 /// Inside a commit, after half of the transaction's rows were written (not yet committed).
 pub const COMMIT_MID_APPLY: &str = "commit:mid-apply";
+/// Inside the commit of a multi-table transaction, after the first table's rows were written
+/// and before the next table's (nothing committed yet).
+pub const COMMIT_BETWEEN_TABLES: &str = "commit:between-tables";
 /// After the rows were committed to the table file, before the state is persisted.
 pub const COMMIT_AFTER_APPLY: &str = "commit:after-apply";
 /// After the VISIBLE state was persisted.

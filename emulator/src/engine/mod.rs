@@ -17,6 +17,7 @@ mod ddl_types;
 mod fe_config;
 mod infoschema;
 pub(crate) mod lexer;
+mod multi;
 pub mod partition;
 mod persist;
 mod restore;

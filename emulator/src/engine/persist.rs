@@ -13,7 +13,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 
 use super::schema::Value;
-use super::txn_table::TxnRecord;
+use super::txn_table::{TablePart, TxnRecord};
 use super::txn_types::{EngineError, RowOp, StagedRow, TxnInfo, TxnState, WriteMode};
 
 /// The metadata store.
@@ -83,7 +83,11 @@ impl Meta {
                  precommitted_ms INTEGER, timeout_ms INTEGER, partial INTEGER,
                  merge_condition TEXT, precommit_timeout_ms INTEGER);
              CREATE TABLE IF NOT EXISTS staged (txn_id INTEGER, seq INTEGER, op INTEGER,
-                 vals TEXT, PRIMARY KEY (txn_id, seq));",
+                 vals TEXT, PRIMARY KEY (txn_id, seq));
+             CREATE TABLE IF NOT EXISTS multi_txns (txn_id INTEGER PRIMARY KEY);
+             CREATE TABLE IF NOT EXISTS staged_parts (txn_id INTEGER, part INTEGER,
+                 tbl TEXT NOT NULL, partial INTEGER, merge_condition TEXT, seq INTEGER,
+                 op INTEGER, vals TEXT, PRIMARY KEY (txn_id, part, seq));",
         )?;
         Ok(Meta { conn: Some(conn) })
     }
@@ -108,6 +112,14 @@ impl Meta {
                 "DELETE FROM staged WHERE txn_id IN (SELECT id FROM txns WHERE db_id = ?1)",
                 [id],
             )?;
+            for table in ["multi_txns", "staged_parts"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE txn_id IN (SELECT id FROM txns WHERE db_id = ?1)"
+                    ),
+                    [id],
+                )?;
+            }
             tx.execute("DELETE FROM txns WHERE db_id = ?1", [id])?;
             tx.commit()?;
         }
@@ -143,6 +155,10 @@ impl Meta {
                 rec.precommit_timeout_ms,
             ],
         )?;
+        if rec.multi {
+            tx.execute("INSERT OR IGNORE INTO multi_txns VALUES (?1)", [i.id])?;
+            save_parts(&tx, rec)?;
+        }
         match i.state {
             TxnState::Precommitted => {
                 tx.execute("DELETE FROM staged WHERE txn_id = ?1", [i.id])?;
@@ -166,6 +182,8 @@ impl Meta {
             let tx = c.unchecked_transaction()?;
             tx.execute("DELETE FROM txns WHERE id = ?1", [id])?;
             tx.execute("DELETE FROM staged WHERE txn_id = ?1", [id])?;
+            tx.execute("DELETE FROM multi_txns WHERE txn_id = ?1", [id])?;
+            tx.execute("DELETE FROM staged_parts WHERE txn_id = ?1", [id])?;
             tx.commit()?;
         }
         Ok(())
@@ -211,11 +229,18 @@ impl Meta {
                         merge_condition: r.get(14)?,
                     },
                     rows: Vec::new(),
+                    multi: false,
+                    parts: Vec::new(),
                 })
             })?
             .collect::<Result<_, _>>()?;
         let mut st = c.prepare("SELECT op, vals FROM staged WHERE txn_id = ?1 ORDER BY seq")?;
+        let multi = multi_ids(c)?;
         for mut t in txns {
+            if multi.contains(&t.info.id) {
+                t.multi = true;
+                t.parts = load_parts(c, t.info.id)?;
+            }
             if t.info.state == TxnState::Precommitted {
                 t.rows = st
                     .query_map([t.info.id], |r| {
@@ -236,6 +261,80 @@ impl Meta {
         }
         Ok(out)
     }
+}
+
+/// Writes the parts of a multi-table transaction: their rows while PRECOMMITTED (as `staged`
+/// keeps a one-table transaction's), only their tables otherwise.
+fn save_parts(tx: &rusqlite::Transaction<'_>, rec: &TxnRecord) -> Result<(), EngineError> {
+    let id = rec.info.id;
+    tx.execute("DELETE FROM staged_parts WHERE txn_id = ?1", [id])?;
+    let keep_rows = rec.info.state == TxnState::Precommitted;
+    let mut st = tx.prepare("INSERT INTO staged_parts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    for (n, p) in rec.parts.iter().enumerate() {
+        let (partial, cond) = (p.write.partial_columns, p.write.merge_condition.as_deref());
+        // Sequence -1 names the table even when it has no rows to keep.
+        st.execute(params![
+            id, n as i64, p.table, partial, cond, -1i64, 0i64, ""
+        ])?;
+        if keep_rows {
+            for (seq, row) in p.rows.iter().enumerate() {
+                let op = i64::from(row.op == RowOp::Delete);
+                let vals = encode(&row.values);
+                st.execute(params![
+                    id, n as i64, p.table, partial, cond, seq as i64, op, vals
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn multi_ids(c: &Connection) -> Result<std::collections::HashSet<i64>, EngineError> {
+    let mut st = c.prepare("SELECT txn_id FROM multi_txns")?;
+    let ids = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+fn load_parts(c: &Connection, id: i64) -> Result<Vec<TablePart>, EngineError> {
+    let mut st = c.prepare(
+        "SELECT part, tbl, partial, merge_condition, seq, op, vals FROM staged_parts
+         WHERE txn_id = ?1 ORDER BY part, seq",
+    )?;
+    let mut rows = st.query([id])?;
+    let mut parts: Vec<(i64, TablePart)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let n: i64 = r.get(0)?;
+        if parts.last().is_none_or(|(last, _)| *last != n) {
+            let write = WriteMode {
+                partial_columns: r.get(2)?,
+                merge_condition: r.get(3)?,
+            };
+            let table = r.get(1)?;
+            parts.push((
+                n,
+                TablePart {
+                    table,
+                    write,
+                    rows: Vec::new(),
+                },
+            ));
+        }
+        if r.get::<_, i64>(4)? >= 0
+            && let Some((_, part)) = parts.last_mut()
+        {
+            let op: i64 = r.get(5)?;
+            let vals: String = r.get(6)?;
+            part.rows.push(StagedRow {
+                op: if op == 1 {
+                    RowOp::Delete
+                } else {
+                    RowOp::Upsert
+                },
+                values: decode(&vals),
+            });
+        }
+    }
+    Ok(parts.into_iter().map(|(_, p)| p).collect())
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ impl Inner {
     }
 
     /// Lowers the next expiry check to this transaction's deadline.
-    fn note_deadline(&mut self, txn_id: i64) {
+    pub(crate) fn note_deadline(&mut self, txn_id: i64) {
         if let Some(d) = self.txns.get(txn_id).and_then(|t| self.deadline(t)) {
             self.next_expiry_ms = self.next_expiry_ms.min(d);
         }
@@ -117,15 +117,26 @@ impl Inner {
     }
 
     pub(crate) fn begin(&mut self, req: BeginRequest) -> Result<TxnInfo, BeginError> {
+        self.begin_any(req, false)
+    }
+
+    /// Opens a transaction; a `multi` one (StarRocks multi-table) needs no table.
+    pub(crate) fn begin_any(
+        &mut self,
+        req: BeginRequest,
+        multi: bool,
+    ) -> Result<TxnInfo, BeginError> {
         self.expire();
         let Some(db) = self.catalog.database(&req.db) else {
             return Err(BeginError::UnknownDatabase);
         };
         let (db_id, db_name) = (db.id, db.name.clone());
-        let Some(table) = self.catalog.table(&req.db, &req.table) else {
-            return Err(BeginError::UnknownTable);
+        // A multi-table transaction learns its tables from its loads.
+        let table_name = match self.catalog.table(&req.db, &req.table) {
+            Some(table) => table.name.clone(),
+            None if multi => String::new(),
+            None => return Err(BeginError::UnknownTable),
         };
-        let table_name = table.name.clone();
         if let Some(holder) = self.txns.label_holder(&req.db, &req.label) {
             return Err(BeginError::LabelAlreadyExists {
                 txn_id: holder.info.id,
@@ -166,13 +177,15 @@ impl Inner {
             timeout_ms: timeout.as_millis() as i64,
             precommit_timeout_ms: None,
             rows: Vec::new(),
+            multi,
+            parts: Vec::new(),
         });
         self.persist(info.id);
         self.note_deadline(info.id);
         Ok(info)
     }
 
-    fn check_open(&self, txn_id: i64) -> Result<&TxnRecord, TxnError> {
+    pub(crate) fn check_open(&self, txn_id: i64) -> Result<&TxnRecord, TxnError> {
         let t = self.txns.get(txn_id).ok_or(TxnError::NotFound)?;
         match t.info.state {
             TxnState::Aborted => Err(TxnError::AlreadyAborted {
@@ -189,6 +202,11 @@ impl Inner {
         let t = self.check_open(txn_id)?;
         if t.info.state != TxnState::Prepare {
             return Err(TxnError::WrongState(t.info.state));
+        }
+        if t.multi {
+            return Err(TxnError::BadRow(
+                "a multi-table transaction stages rows per table".into(),
+            ));
         }
         let width = self
             .catalog
@@ -251,7 +269,9 @@ impl Inner {
 
     pub(crate) fn commit(&mut self, txn_id: i64) -> Result<TxnInfo, TxnError> {
         self.expire();
-        self.check_open(txn_id)?;
+        if self.check_open(txn_id)?.multi {
+            return self.commit_multi(txn_id);
+        }
         let now = self.now_ms();
         let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
         let rows = std::mem::take(&mut t.rows);
@@ -294,6 +314,7 @@ impl Inner {
     fn finish_abort(&mut self, txn_id: i64, reason: &str, now: i64) -> Result<TxnInfo, TxnError> {
         let t = self.txns.get_mut(txn_id).ok_or(TxnError::NotFound)?;
         t.rows.clear();
+        t.parts.iter_mut().for_each(|p| p.rows.clear());
         t.info.state = TxnState::Aborted;
         t.info.abort_reason = Some(reason.to_string());
         t.info.finished_ms = Some(now);

@@ -21,6 +21,21 @@ pub(crate) struct TxnRecord {
     pub(crate) precommit_timeout_ms: Option<i64>,
     /// Rows staged so far (dropped once VISIBLE or ABORTED).
     pub(crate) rows: Vec<StagedRow>,
+    /// A StarRocks multi-table transaction (`transaction_type: multi`): its rows live in
+    /// `parts`, one per table, and `rows` stays empty.
+    pub(crate) multi: bool,
+    /// The tables of a multi-table transaction, in the order of their first load.
+    pub(crate) parts: Vec<TablePart>,
+}
+
+/// The staged rows of one table of a multi-table transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TablePart {
+    /// The table's name as the catalog spells it.
+    pub(crate) table: String,
+    /// How this table's rows are written (set by its first load).
+    pub(crate) write: WriteMode,
+    pub(crate) rows: Vec<StagedRow>,
 }
 
 fn label_key(db: &str, label: &str) -> (String, String) {

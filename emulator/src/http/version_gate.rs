@@ -9,8 +9,9 @@
 //!   clients' transaction probe looks for;
 //! * a header the release does not know is ignored, as the servers ignore any unknown header:
 //!   the load runs as a plain load (group commit on Doris 2.0, merge commit before StarRocks
-//!   3.4), `prepared_timeout` falls back to the server default. The handlers see the request
-//!   without it; the request log keeps what the client sent.
+//!   3.4), `prepared_timeout` falls back to the server default, `transaction_type: multi` (before
+//!   4.0) leaves a one-table transaction. The handlers see the request without it; the request
+//!   log keeps what the client sent.
 //!
 //! Some old behaviour is a refusal rather than an omission: Doris 2.0 settles a 2PC
 //! transaction by `txn_id` only, and reads no compressed JSON (its format parser leaves a
@@ -131,6 +132,9 @@ fn unknown_headers(release: Release, req: &Req) -> Vec<&'static str> {
             }
             if !release.prepared_timeout() {
                 names.push("prepared_timeout");
+            }
+            if !release.multi_table_txn() {
+                names.push("transaction_type");
             }
             if !release.json_compression() && is_json(req) {
                 names.extend(["compression", "content-encoding"]);

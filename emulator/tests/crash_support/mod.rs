@@ -94,10 +94,16 @@ impl Emu {
     /// Starts the binary on `dir` (optionally with a crash point armed) and waits for its
     /// ready line; panics with its stderr if it does not start.
     pub fn start(flavor: Flavor, dir: &Path, crash_at: Option<&str>) -> Emu {
+        Emu::start_with(flavor, dir, crash_at, &[])
+    }
+
+    /// Like [`Emu::start`], with more command-line arguments (e.g. `--version 4.0`).
+    pub fn start_with(flavor: Flavor, dir: &Path, crash_at: Option<&str>, args: &[&str]) -> Emu {
         let log = dir.with_extension(format!("{}.log", std::process::id()));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_streamload-emulator"));
         cmd.args(["--flavor", flavor_arg(flavor), "--data-dir"])
             .arg(dir)
+            .args(args)
             .env_remove(CRASH_AT_ENV)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(File::create(&log).unwrap()));

@@ -196,6 +196,12 @@ fn transaction(state: &HttpState, req: &Req, op: &str) -> Response<Body> {
     if db.is_empty() {
         return fe_failed("No database selected.");
     }
+    if let Some(multi) = super::multi_txn::fe(state, req, op, &label, &db) {
+        return match multi {
+            super::multi_txn::FeAnswer::Reply(r) => r,
+            super::multi_txn::FeAnswer::ToBe(be) => redirect(&be_location(state, req, be), false),
+        };
+    }
     let key = (db.to_ascii_lowercase(), label.clone());
     if op == "begin" {
         let be = {

@@ -37,6 +37,9 @@ pub(crate) async fn handle(
     let is_put = req.parts.method == Method::PUT;
     match op.as_str() {
         "begin" => begin(state, req, be),
+        "load" if is_put && super::multi_txn::is_multi(state, req) => {
+            super::multi_load::be_load(state, req, be).await
+        }
         "load" if is_put => load(state, req, be).await,
         "prepare" | "commit" => finish(state, req, be, op == "prepare").await,
         "rollback" => rollback(state, req, be).await,
