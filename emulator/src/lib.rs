@@ -293,9 +293,15 @@ impl Emulator {
         }
         let mysql_engine = engine.clone();
         let mut mysql_rx = rx.clone();
+        let topology = mysql::Topology {
+            host: config.host.clone(),
+            fe_http_ports: fe_addrs.iter().map(|a| a.port()).collect(),
+            be_http_ports: be_addrs.iter().map(|a| a.port()).collect(),
+            query_port: mysql_addr.port(),
+        };
         tasks.push(tokio::spawn(async move {
             tokio::select! {
-                _ = mysql::serve_release(mysql, mysql_engine, release) => {}
+                _ = mysql::serve_cluster(mysql, mysql_engine, release, topology) => {}
                 _ = mysql_rx.changed() => {}
             }
         }));

@@ -1,6 +1,9 @@
-//! `information_schema` (SCHEMATA, TABLES, COLUMNS) built from the catalog on demand, so
-//! connectors that read table metadata over the MySQL port (the StarRocks Flink connector asks
-//! `information_schema.COLUMNS` for `COLUMN_KEY = 'PRI'`) get the servers' answers.
+//! `information_schema` (SCHEMATA, TABLES, COLUMNS, and StarRocks' TABLES_CONFIG) built from the
+//! catalog on demand, so connectors that read table metadata over the MySQL port get the
+//! servers' answers: the StarRocks Flink connector asks `information_schema.COLUMNS` for
+//! `COLUMN_KEY = 'PRI'`, and the StarRocks SQLAlchemy dialect reflects a table from `SELECT *`
+//! over TABLES, TABLES_CONFIG and COLUMNS, reading columns by name (so COLUMNS carries the
+//! servers' full column list, `GENERATION_EXPRESSION` included).
 
 use rusqlite::{Connection, params};
 
@@ -20,9 +23,15 @@ pub(crate) fn create(conn: &Connection) -> Result<(), EngineError> {
          CREATE TABLE information_schema.columns (TABLE_CATALOG TEXT, TABLE_SCHEMA TEXT,
              TABLE_NAME TEXT, COLUMN_NAME TEXT, ORDINAL_POSITION INTEGER, COLUMN_DEFAULT TEXT,
              IS_NULLABLE TEXT, DATA_TYPE TEXT, CHARACTER_MAXIMUM_LENGTH INTEGER,
-             NUMERIC_PRECISION INTEGER, NUMERIC_SCALE INTEGER, COLUMN_TYPE TEXT,
-             COLUMN_KEY TEXT, EXTRA TEXT, COLUMN_COMMENT TEXT, COLUMN_SIZE INTEGER,
-             DECIMAL_DIGITS INTEGER);",
+             CHARACTER_OCTET_LENGTH INTEGER, NUMERIC_PRECISION INTEGER, NUMERIC_SCALE INTEGER,
+             DATETIME_PRECISION INTEGER, CHARACTER_SET_NAME TEXT, COLLATION_NAME TEXT,
+             COLUMN_TYPE TEXT, COLUMN_KEY TEXT, EXTRA TEXT, PRIVILEGES TEXT,
+             COLUMN_COMMENT TEXT, COLUMN_SIZE INTEGER, DECIMAL_DIGITS INTEGER,
+             GENERATION_EXPRESSION TEXT, SRS_ID INTEGER);
+         CREATE TABLE information_schema.tables_config (TABLE_SCHEMA TEXT, TABLE_NAME TEXT,
+             TABLE_ENGINE TEXT, TABLE_MODEL TEXT, PRIMARY_KEY TEXT, PARTITION_KEY TEXT,
+             DISTRIBUTE_KEY TEXT, DISTRIBUTE_TYPE TEXT, DISTRIBUTE_BUCKET INTEGER,
+             SORT_KEY TEXT, PROPERTIES TEXT, TABLE_ID INTEGER);",
     )?;
     Ok(())
 }
@@ -32,6 +41,11 @@ fn data_type(ty: &ColumnType) -> String {
     let full = ty.sql_name();
     let end = full.find(['(', '<']).unwrap_or(full.len());
     full[..end].to_string()
+}
+
+/// True for the character types (which report a character set and collation).
+fn text_type(ty: &ColumnType) -> bool {
+    matches!(ty, ColumnType::Char(_) | ColumnType::Varchar(_))
 }
 
 /// (COLUMN_SIZE, DECIMAL_DIGITS) as the servers report them.
@@ -50,13 +64,24 @@ fn size(ty: &ColumnType) -> (Option<i64>, Option<i64>) {
     }
 }
 
-/// Rebuilds the three tables from the catalog.
+/// `TABLE_MODEL` of TABLES_CONFIG.
+fn table_model(model: KeysModel) -> &'static str {
+    match model {
+        KeysModel::Primary => "PRI_KEYS",
+        KeysModel::Unique => "UNQ_KEYS",
+        KeysModel::Duplicate => "DUP_KEYS",
+        KeysModel::Aggregate => "AGG_KEYS",
+    }
+}
+
+/// Rebuilds the tables from the catalog.
 pub(crate) fn refresh(conn: &Connection, catalog: &Catalog) -> Result<(), EngineError> {
     let tx = conn.unchecked_transaction()?;
     tx.execute_batch(
         "DELETE FROM information_schema.schemata;
          DELETE FROM information_schema.tables;
-         DELETE FROM information_schema.columns;",
+         DELETE FROM information_schema.columns;
+         DELETE FROM information_schema.tables_config;",
     )?;
     {
         let mut schemata = tx.prepare(
@@ -67,15 +92,36 @@ pub(crate) fn refresh(conn: &Connection, catalog: &Catalog) -> Result<(), Engine
         )?;
         let mut columns = tx.prepare(
             "INSERT INTO information_schema.columns VALUES
-             ('def', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', ?13, ?14, ?15)",
+             ('def', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, NULL, ?11, ?12, ?13, ?14,
+              '', 'SELECT,INSERT,UPDATE,REFERENCES', ?15, ?16, ?17, NULL, NULL)",
+        )?;
+        let mut config = tx.prepare(
+            "INSERT INTO information_schema.tables_config VALUES
+             (?1, ?2, 'OLAP', ?3, ?4, '', ?5, 'HASH', 1, ?4, ?6, ?7)",
         )?;
         for db in catalog.database_names() {
             schemata.execute([&db])?;
             let Some(d) = catalog.database(&db) else {
                 continue;
             };
-            for t in d.tables.values() {
+            for (n, t) in d.tables.values().enumerate() {
                 tables.execute(params![db, t.name])?;
+                // The servers quote each key column; the emulator distributes by the first key
+                // column into one bucket, as its SHOW CREATE TABLE says.
+                let keys: Vec<String> = t
+                    .visible_columns()
+                    .filter(|c| c.is_key)
+                    .map(|c| format!("`{}`", c.name))
+                    .collect();
+                config.execute(params![
+                    db,
+                    t.name,
+                    table_model(t.model),
+                    keys.join(", "),
+                    keys.first().cloned().unwrap_or_default(),
+                    r#"{"replication_num":"1"}"#,
+                    10_000 + n as i64,
+                ])?;
                 let key = match t.model {
                     KeysModel::Primary => "PRI",
                     KeysModel::Unique => "UNI",
@@ -100,6 +146,8 @@ pub(crate) fn refresh(conn: &Connection, catalog: &Catalog) -> Result<(), Engine
                         char_len,
                         numeric,
                         digits,
+                        text_type(&c.ty).then_some("utf8"),
+                        text_type(&c.ty).then_some("utf8_general_ci"),
                         c.ty.sql_name(),
                         if c.is_key { key } else { "" },
                         c.comment.clone().unwrap_or_default(),

@@ -6,8 +6,8 @@
 //! `version()` / `current_version()`, CREATE / DROP in vendor DDL, `INSERT ... VALUES` and
 //! `INSERT ... SELECT` through the engine's transactions (so table models apply), SELECT /
 //! DELETE / UPDATE / TRUNCATE on SQLite (MySQL literals rewritten), `information_schema`,
-//! SHOW DATABASES / \[FULL\] TABLES / COLUMNS / CREATE TABLE, DESC, and
-//! `ADMIN SET FRONTEND CONFIG`. Errors carry Doris' `errCode = 2, detailMessage = ` framing on
+//! SHOW DATABASES / \[FULL\] TABLES / \[FULL\] COLUMNS / CREATE TABLE / TABLE STATUS /
+//! BACKENDS / FRONTENDS / PROC, DESC, and `ADMIN SET` / `SHOW FRONTEND CONFIG`. Errors carry Doris' `errCode = 2, detailMessage = ` framing on
 //! the Doris flavor.
 //!
 //! Authentication is `mysql_native_password` against the engine's configured user and password;
@@ -21,11 +21,14 @@ mod insert;
 mod reply;
 mod router;
 mod show;
+mod show_cluster;
 mod show_txn;
+mod sql_text;
 mod wire;
 
 pub use reply::Reply;
 pub use router::{Session, product_version, server_version};
+pub use show_cluster::Topology;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -50,18 +53,36 @@ pub async fn serve_release(
     engine: Engine,
     release: Release,
 ) -> std::io::Result<()> {
+    let mut topology = Topology::default();
+    if let Ok(addr) = listener.local_addr() {
+        topology.host = addr.ip().to_string();
+        topology.query_port = addr.port();
+    }
+    serve_cluster(listener, engine, release, topology).await
+}
+
+/// [`serve_release`], listing `topology`'s nodes in SHOW BACKENDS / FRONTENDS.
+pub async fn serve_cluster(
+    listener: tokio::net::TcpListener,
+    engine: Engine,
+    release: Release,
+    topology: Topology,
+) -> std::io::Result<()> {
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     loop {
         let (socket, peer) = listener.accept().await?;
         let _ = socket.set_nodelay(true);
         let engine = engine.clone();
+        let topology = topology.clone();
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let (r, w) = socket.into_split();
             let outcome = std::sync::Arc::new(access_denied::LoginOutcome::default());
             let w = access_denied::Writer::new(w, std::sync::Arc::clone(&outcome));
             let shim = wire::Shim::new(
-                Session::new(engine, id).with_release(release),
+                Session::new(engine, id)
+                    .with_release(release)
+                    .with_topology(topology),
                 id,
                 peer.ip().to_string(),
                 outcome,

@@ -9,6 +9,9 @@ use super::dialect;
 use super::insert::insert;
 use super::reply::{Reply, text};
 use super::show;
+use super::show_cluster::{self, Topology};
+pub(crate) use super::sql_text::like;
+use super::sql_text::{replace_ci, strip_leading_comments};
 
 /// The handshake version string: Doris reports a MySQL 5.7 look-alike, StarRocks 8.0.
 pub fn server_version(flavor: Flavor) -> &'static str {
@@ -106,6 +109,8 @@ pub struct Session {
     connection_id: u32,
     /// The version reported by `current_version()` and `@@version_comment`.
     release: Release,
+    /// The nodes SHOW BACKENDS / FRONTENDS list.
+    topology: Topology,
 }
 
 fn engine_error(e: EngineError) -> Reply {
@@ -133,7 +138,14 @@ impl Session {
             current_db: None,
             connection_id,
             release: Release::new(flavor, ServerVersion::default_for(flavor)),
+            topology: Topology::default(),
         }
+    }
+
+    /// The same session listing `topology`'s nodes in SHOW BACKENDS / FRONTENDS.
+    pub fn with_topology(mut self, topology: Topology) -> Session {
+        self.topology = topology;
+        self
     }
 
     /// The same session reporting `release`'s version.
@@ -150,7 +162,7 @@ impl Session {
     /// `USE db` / COM_INIT_DB.
     pub fn use_db(&mut self, db: &str) -> Reply {
         let db = db.trim().trim_matches('`');
-        if self.engine.database_id(db).is_some() {
+        if self.engine.database_id(db).is_some() || db.eq_ignore_ascii_case("information_schema") {
             self.current_db = Some(db.to_string());
             Reply::ok()
         } else {
@@ -206,14 +218,27 @@ impl Session {
                     Err(e) => engine_error(e),
                 }
             }
-            "show" => show::show(&self.engine, self.current_db.as_deref(), sql, |n| {
-                let known: Vec<(String, Value)> = VARIABLES
-                    .iter()
-                    .filter(|v| n.is_none_or(|p| like(p, v)))
-                    .filter_map(|v| variable(&release, v).map(|x| (v.to_string(), x)))
-                    .collect();
-                known
-            }),
+            "show" => {
+                let version = self.release.product();
+                let cluster = show::Cluster {
+                    topology: &self.topology,
+                    version: &version,
+                };
+                show::show(
+                    &self.engine,
+                    self.current_db.as_deref(),
+                    sql,
+                    &cluster,
+                    |n| {
+                        let known: Vec<(String, Value)> = VARIABLES
+                            .iter()
+                            .filter(|v| n.is_none_or(|p| like(p, v)))
+                            .filter_map(|v| variable(&release, v).map(|x| (v.to_string(), x)))
+                            .collect();
+                        known
+                    },
+                )
+            }
             "desc" | "describe" | "explain" if !lower.contains("select") => {
                 show::describe(&self.engine, self.current_db.as_deref(), sql)
             }
@@ -228,14 +253,21 @@ impl Session {
         }
     }
 
-    /// `ADMIN SET [FRONTEND] CONFIG ("key" = "value"[, ...])`; other ADMIN statements are
-    /// accepted as no-ops.
+    /// `ADMIN SET [FRONTEND] CONFIG ("key" = "value"[, ...])` and `ADMIN SHOW FRONTEND CONFIG
+    /// [LIKE 'p']`; other ADMIN statements are accepted as no-ops.
     fn admin(&self, sql: &str) -> Reply {
         let mut cur = match Cursor::new(sql) {
             Ok(c) => c,
             Err(e) => return engine_error(e),
         };
         cur.expect_kw("ADMIN").ok();
+        if cur.eat_kw("SHOW") {
+            if !(cur.eat_kw("FRONTEND") && cur.eat_kw("CONFIG")) {
+                return Reply::ok();
+            }
+            let pattern = cur.eat_kw("LIKE").then(|| cur.literal().ok()).flatten();
+            return show_cluster::frontend_config(&self.engine, pattern.as_deref());
+        }
         if !cur.eat_kw("SET") {
             return Reply::ok();
         }
@@ -308,78 +340,21 @@ impl Session {
         for (f, v) in &subs {
             rewritten = replace_ci(&rewritten, f, v);
         }
-        match self.engine.query(self.current_db.as_deref(), &rewritten) {
+        let mut current_db = self.current_db.as_deref();
+        if current_db.is_some_and(|d| d.eq_ignore_ascii_case("information_schema")) {
+            // After `USE information_schema` its tables are named bare: refresh them, then run
+            // on the connection that has them attached (SQLite resolves a bare name there).
+            if let Err(e) = self
+                .engine
+                .query(None, "SELECT 1 FROM information_schema.schemata LIMIT 0")
+            {
+                return engine_error(e);
+            }
+            current_db = None;
+        }
+        match self.engine.query(current_db, &rewritten) {
             Ok(r) => Reply::Rows(r),
             Err(e) => engine_error(e),
         }
     }
-}
-
-/// Drops leading `/* ... */` and `-- ...` comments (JDBC prefixes its connect-time queries
-/// with `/* mysql-connector-j-8.x */`).
-fn strip_leading_comments(sql: &str) -> &str {
-    let mut s = sql.trim_start();
-    loop {
-        if let Some(rest) = s.strip_prefix("/*") {
-            match rest.find("*/") {
-                Some(end) => s = rest[end + 2..].trim_start(),
-                None => return "",
-            }
-        } else if s.starts_with("--") || s.starts_with('#') {
-            match s.find('\n') {
-                Some(end) => s = s[end + 1..].trim_start(),
-                None => return "",
-            }
-        } else {
-            return s;
-        }
-    }
-}
-
-/// Case-insensitive replace of an ASCII pattern that is not preceded by a word character.
-fn replace_ci(s: &str, pat: &str, with: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while let Some(pos) = lower[i..].find(pat) {
-        let at = i + pos;
-        let prev_ok = at == 0
-            || !lower.as_bytes()[at - 1].is_ascii_alphanumeric()
-                && lower.as_bytes()[at - 1] != b'_';
-        out.push_str(&s[i..at]);
-        if prev_ok {
-            out.push_str(with);
-            // A bare select item keeps the function's text as its column name, as MySQL does.
-            let before = lower[..at].trim_end();
-            let after = lower[at + pat.len()..].trim_start();
-            let item_start = before.ends_with("select") || before.ends_with(',');
-            let item_end = after.is_empty()
-                || after.starts_with(',')
-                || after.starts_with("from ")
-                || after.starts_with("limit ");
-            if item_start && item_end {
-                out.push_str(&format!(" AS \"{pat}\""));
-            }
-        } else {
-            out.push_str(&s[at..at + pat.len()]);
-        }
-        i = at + pat.len();
-    }
-    out.push_str(&s[i..]);
-    out
-}
-
-/// SQL LIKE with `%` and `_`, case-insensitive.
-pub(crate) fn like(pattern: &str, s: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match p.split_first() {
-            None => s.is_empty(),
-            Some((b'%', rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
-            Some((b'_', rest)) => !s.is_empty() && go(rest, &s[1..]),
-            Some((c, rest)) => {
-                s.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &s[1..])
-            }
-        }
-    }
-    go(pattern.as_bytes(), s.as_bytes())
 }
