@@ -4,7 +4,7 @@
 //! rustls with the *ring* provider, chosen explicitly (no process-wide default is installed), so
 //! the emulator builds with a C compiler alone and never depends on what its host installed.
 //! Every FE and BE listener uses the same certificate; redirects and advertised URLs say
-//! `https://` ([`crate::http::HttpState::scheme`]).
+//! `https://`.
 
 use std::fmt;
 use std::io;
