@@ -5,7 +5,7 @@
 
 mod http_support;
 
-use http_support::{ddl, rows, via_fe};
+use http_support::{authority, basic, ddl, request, rows, via_fe};
 use serde_json::Value as Json;
 use streamload_emulator::engine::{Flavor, TxnState};
 use streamload_emulator::version::ServerVersion;
@@ -209,6 +209,72 @@ async fn a_load_over_the_filter_ratio_aborts_the_whole_transaction() {
     assert_eq!(bad["Status"], "INTERNAL_ERROR", "{bad}");
     assert!(bad["ErrorURL"].as_str().is_some());
     assert_eq!(op(&emu, "commit", "ratio", &[]).await["Status"], "FAILED");
+    assert!(sorted(&emu, "t1").is_empty() && sorted(&emu, "t2").is_empty());
+}
+
+/// The FE plans each table's load before it sends it on: a load that does not plan (here its
+/// `columns` leave out the NOT NULL `id`) is the FE's `FAILED`, without a redirect, and rolls
+/// the transaction back.
+#[tokio::test]
+async fn a_load_that_does_not_plan_is_refused_by_the_fe() {
+    let emu = playing("4.0").await;
+    assert_eq!(op(&emu, "begin", "plan", &[]).await["Status"], "OK");
+    assert_eq!(load(&emu, "plan", "t2", "1,alice\n").await["Status"], "OK");
+    let h = [
+        ("label", "plan"),
+        ("db", "db"),
+        ("table", "t1"),
+        ("transaction_type", "multi"),
+        ("columns", "name"),
+    ];
+    let r = via_fe(&emu, "PUT", "/api/transaction/load", &h, Some(b"alice\n")).await;
+    assert_eq!(r.status, 200, "answered by the FE, not redirected");
+    assert_eq!(r.json()["Status"], "FAILED", "{}", r.body);
+    let txn = emu.engine().txn_by_label("db", "plan").unwrap();
+    assert_eq!(txn.state, TxnState::Aborted);
+    assert!(sorted(&emu, "t2").is_empty());
+}
+
+/// A BE refuses to begin (or finish) a multi-table transaction: only the FE keeps them
+/// (StarRocks' `test_be_reject_transaction_type`).
+#[tokio::test]
+async fn a_be_refuses_to_begin_a_multi_table_transaction() {
+    let emu = playing("4.0").await;
+    let be = authority(&emu.be_urls()[0]);
+    let auth = basic("root", "");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("label", "on_be"),
+        ("db", "db"),
+        ("table", "t1"),
+        ("transaction_type", "multi"),
+    ];
+    let r = request(&be, "POST", "/api/transaction/begin", &h, None).await;
+    assert_eq!(r.json()["Status"], "INVALID_ARGUMENT", "{}", r.body);
+    assert_eq!(
+        r.json()["Message"],
+        "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes"
+    );
+    assert!(emu.engine().txn_by_label("db", "on_be").is_none());
+}
+
+/// A transaction past its `timeout` (StarRocks' test_multi_txn_timeout waits it out) is gone:
+/// a load and the commit fail, and nothing is loaded.
+#[tokio::test]
+async fn a_transaction_past_its_timeout_is_aborted() {
+    let emu = playing("4.0").await;
+    assert_eq!(
+        op(&emu, "begin", "slow", &[("timeout", "5")]).await["Status"],
+        "OK"
+    );
+    assert_eq!(load(&emu, "slow", "t1", "1,alice\n").await["Status"], "OK");
+    emu.engine()
+        .advance_clock(std::time::Duration::from_secs(8));
+    assert_eq!(
+        load(&emu, "slow", "t2", "2,bob\n").await["Status"],
+        "FAILED"
+    );
+    assert_eq!(op(&emu, "commit", "slow", &[]).await["Status"], "FAILED");
     assert!(sorted(&emu, "t1").is_empty() && sorted(&emu, "t2").is_empty());
 }
 

@@ -18,6 +18,8 @@ use http::Response;
 
 use crate::engine::{BeginError, BeginRequest, Flavor, TxnInfo, TxnState, WriteMode};
 
+use crate::http::load::params_starrocks::starrocks_params;
+use crate::http::load::rows::Plan;
 use crate::http::reply::{Body, Obj, json_200};
 use crate::http::server::Req;
 use crate::http::state::HttpState;
@@ -196,9 +198,16 @@ fn load(state: &HttpState, req: &Req, label: &str, db: &str, txn: Option<TxnInfo
         return FeAnswer::Reply(failed(&why));
     }
     let table = req.header("table").unwrap_or_default();
-    if state.engine.table(db, table).is_none() {
-        // The FE's task fails to add the table and the transaction is rolled back.
-        let msg = format!("Failed to find table {table} in db {db}");
+    // The FE's task adds the table and plans the load before it sends it to a BE; a failure
+    // there is the FE's FAILED, and the transaction is rolled back.
+    let planned = match state.engine.table(db, table) {
+        None => Err(format!("Failed to find table {table} in db {db}")),
+        Some(schema) => starrocks_params(&req.parts.headers)
+            .and_then(|p| Plan::new(&schema, &p, Flavor::StarRocks))
+            .map(|_| ())
+            .map_err(|e| e.message),
+    };
+    if let Err(msg) = planned {
         let _ = state.engine.abort(t.id, &format!("LOAD exception: {msg}"));
         return FeAnswer::Reply(failed(&msg));
     }

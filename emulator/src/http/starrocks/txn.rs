@@ -35,6 +35,13 @@ pub(crate) async fn handle(
 ) -> Response<Body> {
     let op = op.to_ascii_lowercase();
     let is_put = req.parts.method == Method::PUT;
+    if op != "load" && super::multi_txn::is_multi(state, req) {
+        // Only the FE keeps multi-table transactions (StarRocks' test_be_reject_transaction_type).
+        return error(
+            "INVALID_ARGUMENT",
+            "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes",
+        );
+    }
     match op.as_str() {
         "begin" => begin(state, req, be),
         "load" if is_put && super::multi_txn::is_multi(state, req) => {
