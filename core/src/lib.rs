@@ -103,4 +103,4 @@ pub use retry::RetryConfig;
 pub use row::{Op, RowKind};
 pub use sink::{Checkpoint, Sink, TableCursor};
 pub use table::Table;
-pub use vendor_tag::VendorTransaction;
+pub use vendor_tag::{VendorProtocol, VendorTransaction};

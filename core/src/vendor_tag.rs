@@ -1,17 +1,95 @@
 //! Tagging a vendor's errors once, at its crate boundary.
 //!
 //! Every error a vendor crate hands out names the vendor (`backend=doris`), so a pipeline that
-//! writes to both can tell them apart. Rather than each error site adding the tag, a vendor's
-//! public entry points pass their results through [`Error::with_vendor`] and wrap the
-//! transactions they open in [`VendorTransaction`], whose every answer is tagged the same way.
+//! writes to both can tell them apart. Rather than each error site adding the tag, a vendor
+//! implements [`VendorProtocol`] (the wire, untagged) and gets [`LoadProtocol`] from it: every
+//! answer passes [`Error::with_vendor`], and every transaction it opens is a
+//! [`VendorTransaction`], whose answers are tagged the same way.
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::protocol::{PreparedLoad, Transaction};
-use crate::report::LoadReport;
+use crate::protocol::{LoadOptions, LoadProtocol, PreparedLoad, TableDescription, Transaction};
+use crate::report::{LabelState, LoadReport, Prepared};
+use crate::table::Table;
+
+/// A vendor's wire, before its errors are tagged: the methods of [`LoadProtocol`] under their
+/// own names. Implementing it gives [`LoadProtocol`], with every error naming [`Self::VENDOR`].
+#[async_trait]
+pub trait VendorProtocol: Send + Sync + std::fmt::Debug + 'static {
+    /// The vendor's name (`doris`, `starrocks`), put on every error as `backend`.
+    const VENDOR: &'static str;
+
+    /// See [`LoadProtocol::capabilities`].
+    fn vendor_capabilities(&self) -> Capabilities;
+
+    /// See [`LoadProtocol::describe`].
+    async fn describe_table(&self, table: &Table) -> Result<TableDescription>;
+
+    /// See [`LoadProtocol::begin`].
+    async fn open(
+        &self,
+        table: &Table,
+        label: Option<Label>,
+        options: &LoadOptions,
+    ) -> Result<Box<dyn Transaction>>;
+
+    /// See [`LoadProtocol::commit`].
+    async fn commit_prepared(&self, prepared: &Prepared) -> Result<()>;
+
+    /// See [`LoadProtocol::abort`].
+    async fn abort_prepared(&self, prepared: &Prepared) -> Result<()>;
+
+    /// See [`LoadProtocol::label_state`].
+    async fn read_label_state(&self, db: &str, label: &Label) -> Result<LabelState>;
+}
+
+#[async_trait]
+impl<V: VendorProtocol> LoadProtocol for V {
+    fn capabilities(&self) -> Capabilities {
+        self.vendor_capabilities()
+    }
+
+    async fn describe(&self, table: &Table) -> Result<TableDescription> {
+        self.describe_table(table)
+            .await
+            .map_err(|e| e.with_vendor(V::VENDOR))
+    }
+
+    async fn begin(
+        &self,
+        table: &Table,
+        label: Option<Label>,
+        options: &LoadOptions,
+    ) -> Result<Box<dyn Transaction>> {
+        let txn = self
+            .open(table, label, options)
+            .await
+            .map_err(|e| e.with_vendor(V::VENDOR))?;
+        Ok(VendorTransaction::wrap(txn, V::VENDOR))
+    }
+
+    async fn commit(&self, prepared: &Prepared) -> Result<()> {
+        self.commit_prepared(prepared)
+            .await
+            .map_err(|e| e.with_vendor(V::VENDOR))
+    }
+
+    async fn abort(&self, prepared: &Prepared) -> Result<()> {
+        self.abort_prepared(prepared)
+            .await
+            .map_err(|e| e.with_vendor(V::VENDOR))
+    }
+
+    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        self.read_label_state(db, label)
+            .await
+            .map_err(|e| e.with_vendor(V::VENDOR))
+    }
+}
 
 impl Error {
     /// Names the vendor (`backend` context) unless the error already does.

@@ -39,6 +39,7 @@ pub use config::{ConfigKey, DorisConfig, DorisMode, GroupCommitMode};
 pub use metadata::{DELETE_SIGN, delete_column};
 pub use protocol::DorisProtocol;
 pub use sink::{DorisSink, DorisSinkBuilder};
+pub use streamload_core::http::{PemSource, TlsConfig};
 
 /// The workspace README's API tour, compiled as a doctest so it stays true.
 #[cfg(doctest)]

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use streamload_core::{
-    Capabilities, Error, ErrorKind, KeysModel, Label, LabelState, LoadOptions, LoadProtocol,
-    Prepared, Result, Table, TableDescription, Transaction, VendorTransaction,
+    Capabilities, Error, ErrorKind, KeysModel, Label, LabelState, LoadOptions, Prepared, Result,
+    Table, TableDescription, Transaction, VendorProtocol,
 };
 
 use crate::BACKEND;
@@ -73,45 +73,16 @@ impl DorisProtocol {
     }
 }
 
-/// The crate boundary: every answer names the vendor (see `VendorTransaction`).
+/// The crate boundary: core's blanket `LoadProtocol` for a `VendorProtocol` tags every answer
+/// (and every open transaction's) with `backend`.
 #[async_trait]
-impl LoadProtocol for DorisProtocol {
-    fn capabilities(&self) -> Capabilities {
+impl VendorProtocol for DorisProtocol {
+    const VENDOR: &'static str = BACKEND;
+
+    fn vendor_capabilities(&self) -> Capabilities {
         capabilities(self.mode)
     }
 
-    async fn describe(&self, table: &Table) -> Result<TableDescription> {
-        self.describe_table(table).await.map_err(tag)
-    }
-
-    async fn begin(
-        &self,
-        table: &Table,
-        label: Option<Label>,
-        options: &LoadOptions,
-    ) -> Result<Box<dyn Transaction>> {
-        let txn = self.open(table, label, options).await.map_err(tag)?;
-        Ok(VendorTransaction::wrap(txn, BACKEND))
-    }
-
-    async fn commit(&self, prepared: &Prepared) -> Result<()> {
-        self.commit_prepared(prepared).await.map_err(tag)
-    }
-
-    async fn abort(&self, prepared: &Prepared) -> Result<()> {
-        self.abort_prepared(prepared).await.map_err(tag)
-    }
-
-    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
-        self.shared.label_state(db, label).await.map_err(tag)
-    }
-}
-
-fn tag(e: Error) -> Error {
-    e.with_vendor(BACKEND)
-}
-
-impl DorisProtocol {
     async fn describe_table(&self, table: &Table) -> Result<TableDescription> {
         self.shared.describe(table).await
     }
@@ -198,5 +169,9 @@ impl DorisProtocol {
             )
             .await
             .map_err(|e| e.with_context("label", &prepared.label))
+    }
+
+    async fn read_label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        self.shared.label_state(db, label).await
     }
 }

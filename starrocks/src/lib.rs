@@ -33,4 +33,5 @@ pub use config::{ConfigKey, Mode, Semantic, SinkVersion, StarRocksConfig};
 pub use metadata::OP_COLUMN;
 pub use protocol::StarRocksProtocol;
 pub use sink::{StarRocksSink, StarRocksSinkBuilder};
+pub use streamload_core::http::{PemSource, TlsConfig};
 pub use version::ServerVersion;

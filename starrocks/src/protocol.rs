@@ -10,8 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use reqwest::Method;
 use streamload_core::{
-    Capabilities, Error, ErrorKind, Label, LabelState, LoadOptions, LoadProtocol, Prepared, Result,
-    Table, TableDescription, Transaction, VendorTransaction,
+    Capabilities, Error, ErrorKind, Label, LabelState, LoadOptions, Prepared, Result, Table,
+    TableDescription, Transaction, VendorProtocol,
 };
 
 use crate::BACKEND;
@@ -24,7 +24,7 @@ use crate::response::classify_v1;
 use crate::session::{Shared, stream_load_path};
 use crate::transaction::{BodyStream, Split, V1Transaction, V2Transaction};
 
-/// The StarRocks [`LoadProtocol`]. Build it with [`crate::StarRocksBuilder`].
+/// The StarRocks [`streamload_core::LoadProtocol`]. Build it with [`crate::StarRocksBuilder`].
 #[derive(Debug, Clone)]
 pub struct StarRocksProtocol {
     pub(crate) shared: Arc<Shared>,
@@ -48,45 +48,16 @@ impl StarRocksProtocol {
     }
 }
 
-/// The crate boundary: every answer names the vendor (see `VendorTransaction`).
+/// The crate boundary: core's blanket `LoadProtocol` for a `VendorProtocol` tags every answer
+/// (and every open transaction's) with `backend`.
 #[async_trait]
-impl LoadProtocol for StarRocksProtocol {
-    fn capabilities(&self) -> Capabilities {
+impl VendorProtocol for StarRocksProtocol {
+    const VENDOR: &'static str = BACKEND;
+
+    fn vendor_capabilities(&self) -> Capabilities {
         capabilities::of(self.shared.mode)
     }
 
-    async fn describe(&self, table: &Table) -> Result<TableDescription> {
-        self.describe_table(table).await.map_err(tag)
-    }
-
-    async fn begin(
-        &self,
-        table: &Table,
-        label: Option<Label>,
-        options: &LoadOptions,
-    ) -> Result<Box<dyn Transaction>> {
-        let txn = self.open(table, label, options).await.map_err(tag)?;
-        Ok(VendorTransaction::wrap(txn, BACKEND))
-    }
-
-    async fn commit(&self, prepared: &Prepared) -> Result<()> {
-        self.commit_prepared(prepared).await.map_err(tag)
-    }
-
-    async fn abort(&self, prepared: &Prepared) -> Result<()> {
-        self.abort_prepared(prepared).await.map_err(tag)
-    }
-
-    async fn label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
-        self.shared.label_state(db, label).await.map_err(tag)
-    }
-}
-
-fn tag(e: Error) -> Error {
-    e.with_vendor(BACKEND)
-}
-
-impl StarRocksProtocol {
     async fn describe_table(&self, table: &Table) -> Result<TableDescription> {
         if let Some(found) = self
             .shared
@@ -149,6 +120,10 @@ impl StarRocksProtocol {
 
     async fn abort_prepared(&self, prepared: &Prepared) -> Result<()> {
         self.shared.rollback(&prepared.table, &prepared.label).await
+    }
+
+    async fn read_label_state(&self, db: &str, label: &Label) -> Result<LabelState> {
+        self.shared.label_state(db, label).await
     }
 }
 

@@ -102,7 +102,7 @@ pub enum Resolved {
 /// Which failures move a request on to the next FE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failover {
-    /// Only requests that never reached the FE ([`Error::is_unsent`]): for calls that act.
+    /// Only requests that never reached the FE ([`crate::Error::is_unsent`]): for calls that act.
     Unsent,
     /// Any retryable failure and any 5xx answer: for reads that change nothing, and probes
     /// (which begin nothing).
