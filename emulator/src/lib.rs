@@ -65,6 +65,7 @@
 //! for their commit, labels keep their states (see `engine::table_files`). It is not durable
 //! against power loss. Tests can abort it at a named point inside a commit with
 //! `STREAMLOAD_EMULATOR_CRASH_AT` (see [`engine::crash_point`]).
+#![warn(missing_docs)]
 
 pub mod engine;
 pub mod http;
