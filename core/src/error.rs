@@ -66,6 +66,19 @@ pub struct Error {
     context: Vec<(&'static str, String)>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     unsent: bool,
+    server: ServerAnswer,
+}
+
+/// What the server said, when an error is its answer: typed fields a caller may act on (the
+/// same values also show as context pairs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ServerAnswer {
+    /// The answer's status word (`TXN_IN_PROCESSING`, `Label Already Exists`, …).
+    status: Option<String>,
+    /// For a label held by another load: that load's state (`FINISHED`, `PRECOMMITTED`, …).
+    existing_job_status: Option<String>,
+    /// For a label held by another load: that load's transaction id, when the server named it.
+    existing_txn_id: Option<i64>,
 }
 
 impl Error {
@@ -78,7 +91,43 @@ impl Error {
             context: Vec::new(),
             source: None,
             unsent: false,
+            server: ServerAnswer::default(),
         }
+    }
+
+    /// Records the server's status word (also shown as `server_status` context).
+    pub fn with_server_status(mut self, status: impl Into<String>) -> Self {
+        let status = status.into();
+        self.server.status = Some(status.clone());
+        self.with_context("server_status", status)
+    }
+
+    /// The server's status word, when the error is its answer.
+    pub fn server_status(&self) -> Option<&str> {
+        self.server.status.as_deref()
+    }
+
+    /// Records the load that holds a label: its state and, if known, its transaction id (also
+    /// shown as `existing_job_status` / `existing_txn_id` context).
+    pub fn with_existing_job(mut self, status: impl Into<String>, txn_id: Option<i64>) -> Self {
+        let status = status.into();
+        self.server.existing_job_status = Some(status.clone());
+        self.server.existing_txn_id = txn_id;
+        let e = self.with_context("existing_job_status", status);
+        match txn_id {
+            Some(id) => e.with_context("existing_txn_id", id),
+            None => e,
+        }
+    }
+
+    /// The state of the load holding a label, for a `LabelAlreadyExists` answer.
+    pub fn existing_job_status(&self) -> Option<&str> {
+        self.server.existing_job_status.as_deref()
+    }
+
+    /// The transaction id of the load holding a label, when the server named it.
+    pub fn existing_txn_id(&self) -> Option<i64> {
+        self.server.existing_txn_id
     }
 
     /// Marks the error as "the request never reached the node" (a refused connection): nothing
@@ -267,6 +316,28 @@ mod tests {
         assert!(std::error::Error::source(&err).is_some());
         let same = Error::new(ErrorKind::DataQuality, "x").with_rejected_rows("\n \n", 5);
         assert_eq!(same.message(), "x");
+    }
+
+    #[test]
+    fn server_answers_are_typed_and_shown() {
+        let err = Error::new(ErrorKind::LabelAlreadyExists, "Label Already Exists")
+            .with_server_status("LABEL_ALREADY_EXISTS")
+            .with_existing_job("PRECOMMITTED", Some(42));
+        assert_eq!(err.server_status(), Some("LABEL_ALREADY_EXISTS"));
+        assert_eq!(err.existing_job_status(), Some("PRECOMMITTED"));
+        assert_eq!(err.existing_txn_id(), Some(42));
+        let shown = err.to_string();
+        assert!(
+            shown.contains("existing_job_status=PRECOMMITTED"),
+            "{shown}"
+        );
+        assert!(shown.contains("existing_txn_id=42"), "{shown}");
+        let plain = Error::new(ErrorKind::Unavailable, "down").with_context("server_status", "X");
+        assert_eq!(
+            plain.server_status(),
+            None,
+            "a context pair is not the typed field"
+        );
     }
 
     #[test]

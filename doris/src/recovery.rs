@@ -77,19 +77,16 @@ pub(crate) async fn probe_abort(shared: &Shared, table: &Table, label: &Label) -
             Ok(Probed::Free)
         }
         Err(e) if e.kind() == ErrorKind::LabelAlreadyExists => {
-            if e.context("existing_job_status") == Some("FINISHED") {
+            if e.existing_job_status() == Some("FINISHED") {
                 return Err(finished_error(label));
             }
-            let id: i64 = e
-                .context("existing_txn_id")
-                .and_then(|id| id.parse().ok())
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::Protocol,
-                        "label is in use but no txn id was given",
-                    )
-                    .with_context("label", label)
-                })?;
+            let id: i64 = e.existing_txn_id().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    "label is in use but no txn id was given",
+                )
+                .with_context("label", label)
+            })?;
             shared
                 .txn_op(
                     &table.db,

@@ -257,13 +257,10 @@ pub(crate) fn classify_load(http: StatusCode, body: &[u8]) -> Result<StreamLoadR
         "Success" | "Publish Timeout" => Ok(response),
         "Label Already Exists" => {
             let job = response.existing_job_status.clone().unwrap_or_default();
-            let mut e = err(ErrorKind::LabelAlreadyExists, &response.message)
+            let txn = label_conflict_txn(&response.message).map(|(_, txn)| txn);
+            Err(err(ErrorKind::LabelAlreadyExists, &response.message)
                 .with_context("label", &response.label)
-                .with_context("existing_job_status", job);
-            if let Some((_, txn)) = label_conflict_txn(&response.message) {
-                e = e.with_context("existing_txn_id", txn);
-            }
-            Err(e)
+                .with_existing_job(job, txn))
         }
         "Fail" => {
             let mut e = with_load(error_for_message(&response.message));

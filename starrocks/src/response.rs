@@ -195,8 +195,7 @@ pub(crate) fn classify_message(message: &str) -> (ErrorKind, RetryStatus) {
 fn failure(body: &LoadBody, status: &str) -> Error {
     let message = body.text();
     let (kind, retry) = classify_message(message);
-    let mut err =
-        Error::new(kind, format!("{status}: {message}")).with_context("server_status", status);
+    let mut err = Error::new(kind, format!("{status}: {message}")).with_server_status(status);
     if let Some(label) = &body.label {
         err = err.with_context("label", label);
     }
@@ -217,8 +216,8 @@ fn with_retry(err: Error, retry: RetryStatus) -> Error {
 fn label_exists(body: &LoadBody, status: &str) -> Error {
     let existing = body.existingjobstatus.clone().unwrap_or_default();
     Error::new(ErrorKind::LabelAlreadyExists, body.text().to_owned())
-        .with_context("server_status", status)
-        .with_context("existing_job_status", existing)
+        .with_server_status(status)
+        .with_existing_job(existing, None)
         .outcome_unknown()
 }
 
@@ -232,8 +231,10 @@ pub(crate) fn classify_v1(http: u16, body: &[u8]) -> Result<LoadBody, Error> {
         "Success" | "Publish Timeout" => Ok(parsed),
         "Label Already Exists" => Err(label_exists(&parsed, &status)),
         "Fail" | "FAILED" => Err(failure(&parsed, &status)),
-        _ => Err(protocol(format!("unknown Stream Load status {status:?}"))
-            .with_context("server_status", status)),
+        _ => {
+            Err(protocol(format!("unknown Stream Load status {status:?}"))
+                .with_server_status(status))
+        }
     }
 }
 
@@ -246,7 +247,7 @@ pub(crate) fn classify_txn(http: u16, body: &[u8]) -> Result<LoadBody, Error> {
     let status = parsed.status.clone().unwrap_or_default();
     let err = |kind: ErrorKind, retry: RetryStatus| {
         let e = Error::new(kind, format!("{status}: {}", parsed.text()))
-            .with_context("server_status", &status);
+            .with_server_status(status.clone());
         with_retry(e, retry)
     };
     match status.as_str() {
@@ -278,8 +279,10 @@ pub(crate) fn classify_txn(http: u16, body: &[u8]) -> Result<LoadBody, Error> {
             }
             Err(e)
         }
-        _ => Err(protocol(format!("unknown transaction status {status:?}"))
-            .with_context("server_status", status)),
+        _ => {
+            Err(protocol(format!("unknown transaction status {status:?}"))
+                .with_server_status(status))
+        }
     }
 }
 
@@ -292,8 +295,7 @@ pub(crate) fn classify_label_state(http: u16, body: &[u8]) -> Result<LabelState,
         let text = parsed.msg.or(parsed.message).unwrap_or_default();
         let (kind, retry) = classify_message(&text);
         return Err(with_retry(
-            Error::new(kind, format!("get_load_state {status}: {text}"))
-                .with_context("server_status", status),
+            Error::new(kind, format!("get_load_state {status}: {text}")).with_server_status(status),
             retry,
         ));
     }
@@ -322,7 +324,7 @@ pub(crate) fn classify_cancel(http: u16, body: &[u8]) -> Result<bool, Error> {
     }
     Err(
         Error::new(ErrorKind::Unexpected, format!("cancel {status}: {text}"))
-            .with_context("server_status", status),
+            .with_server_status(status),
     )
 }
 
@@ -348,8 +350,10 @@ pub(crate) fn classify_merge_commit(http: u16, body: &[u8]) -> Result<LoadBody, 
         }
         "Fail" | "FAILED" => Err(failure(&parsed, &status)),
         _ if parsed.code.is_some() => Err(failure(&parsed, &status)),
-        _ => Err(protocol(format!("unknown merge commit status {status:?}"))
-            .with_context("server_status", status)),
+        _ => {
+            Err(protocol(format!("unknown merge commit status {status:?}"))
+                .with_server_status(status))
+        }
     }
 }
 

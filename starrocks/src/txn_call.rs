@@ -57,7 +57,7 @@ impl Shared {
             match classify_txn(reply.status.as_u16(), &reply.body) {
                 Ok(body) => return Ok((body, reply.url)),
                 Err(e)
-                    if e.context("server_status") == Some("TXN_IN_PROCESSING")
+                    if e.server_status() == Some("TXN_IN_PROCESSING")
                         && attempt + 1 < BUSY_TRIES =>
                 {
                     attempt += 1;
@@ -82,7 +82,7 @@ impl Shared {
                 Ok((body, _)) => return Ok(body),
                 Err(e) => e,
             };
-            let state = if e.context("server_status") == Some("TXN_NOT_EXISTS") {
+            let state = if e.server_status() == Some("TXN_NOT_EXISTS") {
                 self.settle(&table.db, label).await?
             } else if e.retry_status() == RetryStatus::OutcomeUnknown && lost < LOST_PREPARE_TRIES {
                 // The answer was lost: the label says whether the prepare took effect.
