@@ -31,6 +31,7 @@ mod storage_alter;
 mod table_files;
 mod txn_table;
 mod txn_types;
+mod users;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -43,6 +44,7 @@ pub use storage::{DECL_BOOLEAN, DECL_DATE, DECL_DATETIME, DECL_DECIMAL};
 pub use txn_types::{
     BeginError, BeginRequest, EngineError, RowOp, StagedRow, TxnError, TxnInfo, TxnState, WriteMode,
 };
+pub use users::{Privilege, Scope, UserError};
 
 /// Which server the emulator imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +139,7 @@ pub struct QueryResult {
 pub struct Engine {
     inner: Arc<Mutex<state::Inner>>,
     flavor: Flavor,
+    users: users::Users,
 }
 
 impl std::fmt::Debug for Engine {
@@ -156,6 +159,7 @@ impl Engine {
         Ok(Engine {
             inner: Arc::new(Mutex::new(inner)),
             flavor,
+            users: users::Users::default(),
         })
     }
 
@@ -169,10 +173,16 @@ impl Engine {
         self.flavor
     }
 
-    /// True when `user`/`password` match the configured account.
+    /// True when `user`/`password` match the configured account or a user made by
+    /// `CREATE USER`.
     pub fn check_password(&self, user: &str, password: &str) -> bool {
-        let inner = self.lock();
-        inner.config.user == user && inner.config.password == password
+        {
+            let inner = self.lock();
+            if inner.config.user == user {
+                return inner.config.password == password;
+            }
+        }
+        self.check_created_user(user, password)
     }
 
     /// The configured user name.

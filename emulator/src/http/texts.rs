@@ -130,6 +130,15 @@ pub(crate) fn txn_error(flavor: Flavor, e: &TxnError) -> String {
     }
 }
 
+/// Doris FE `LoadAction`'s refusal of a user without `LOAD_PRIV` on the table
+/// (`checkTblAuth` with `PrivPredicate.LOAD`, which `ADMIN_PRIV` also satisfies).
+pub(crate) const DORIS_FE_LOAD_DENIED: &str = "Access denied; you need (at least one of) the Admin_priv,Load_priv privilege(s) for this operation";
+
+/// The Doris FE's refusal when a BE asks on a user's behalf (`loadTxnBegin`, `loadTxn2PC`:
+/// `checkPasswordAndPrivs` with `PrivPredicate.LOAD`).
+pub(crate) const DORIS_LOAD_DENIED: &str =
+    "Access denied; you need (at least one of) the LOAD privilege(s) for this operation";
+
 /// Doris' `Access denied` text for a wrong password.
 pub(crate) fn doris_access_denied(user: &str, ip: &str, password: &str) -> String {
     let using = if password.is_empty() { "NO" } else { "YES" };

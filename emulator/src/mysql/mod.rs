@@ -10,8 +10,10 @@
 //! BACKENDS / FRONTENDS / PROC, DESC, and `ADMIN SET` / `SHOW FRONTEND CONFIG`. Errors carry Doris' `errCode = 2, detailMessage = ` framing on
 //! the Doris flavor.
 //!
-//! Authentication is `mysql_native_password` against the engine's configured user and password;
-//! a refused login answers `ERROR 1045 (28000) Access denied ...` like the servers. Prepared
+//! Authentication is `mysql_native_password` against the engine's configured user and the users
+//! made by `CREATE USER`; a refused login answers `ERROR 1045 (28000) Access denied ...` like the
+//! servers. `GRANT` / `REVOKE` give created users reading and loading, which queries and INSERT
+//! check (see `users`). Prepared
 //! statements are supported by substituting the parameters into the text and running it as a
 //! text query (results are then sent in the binary protocol).
 
@@ -24,6 +26,7 @@ mod show;
 mod show_cluster;
 mod show_txn;
 mod sql_text;
+pub(crate) mod users;
 mod wire;
 
 pub use reply::Reply;

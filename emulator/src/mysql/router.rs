@@ -12,6 +12,8 @@ use super::show;
 use super::show_cluster::{self, Topology};
 pub(crate) use super::sql_text::like;
 use super::sql_text::{replace_ci, strip_leading_comments};
+use super::users;
+use crate::engine::Privilege;
 
 /// The handshake version string: Doris reports a MySQL 5.7 look-alike, StarRocks 8.0.
 pub fn server_version(flavor: Flavor) -> &'static str {
@@ -111,6 +113,11 @@ pub struct Session {
     release: Release,
     /// The nodes SHOW BACKENDS / FRONTENDS list.
     topology: Topology,
+    /// The logged-in user; `None` for a session made without a handshake, which acts as the
+    /// configured user.
+    user: Option<String>,
+    /// The client's address, as privilege errors name it.
+    host: String,
 }
 
 fn engine_error(e: EngineError) -> Reply {
@@ -139,7 +146,35 @@ impl Session {
             connection_id,
             release: Release::new(flavor, ServerVersion::default_for(flavor)),
             topology: Topology::default(),
+            user: None,
+            host: "127.0.0.1".into(),
         }
+    }
+
+    /// The same session logged in as `user` from `host` (privileges apply to it).
+    pub fn with_user(mut self, user: impl Into<String>, host: impl Into<String>) -> Session {
+        self.set_user(user.into(), host.into());
+        self
+    }
+
+    /// Sets the logged-in user and the client's address.
+    pub fn set_user(&mut self, user: String, host: String) {
+        self.user = Some(user);
+        self.host = host;
+    }
+
+    fn user_name(&self) -> String {
+        self.user.clone().unwrap_or_else(|| self.engine.user())
+    }
+
+    /// The first table among `tables` the user may not use with `privilege`, as the server's
+    /// refusal.
+    fn refused(&self, privilege: Privilege, tables: &[(String, String)]) -> Option<Reply> {
+        let user = self.user_name();
+        tables
+            .iter()
+            .find(|(db, t)| !self.engine.has_privilege(&user, db, t, privilege))
+            .map(|(db, t)| users::denied(self.engine.flavor(), privilege, &user, &self.host, db, t))
     }
 
     /// The same session listing `topology`'s nodes in SHOW BACKENDS / FRONTENDS.
@@ -204,13 +239,33 @@ impl Session {
             }
             "use" => self.use_db(&sql[3..]),
             "admin" => self.admin(sql),
+            "create" | "drop" if lower.split_whitespace().nth(1) == Some("user") => {
+                if first == "create" {
+                    users::create_user(&self.engine, sql)
+                } else {
+                    users::drop_user(&self.engine, sql)
+                }
+            }
+            "grant" | "revoke" => {
+                users::grant_or_revoke(&self.engine, self.current_db.as_deref(), sql)
+            }
             "create" | "drop" | "alter" => {
                 match self.engine.execute_ddl_in(self.current_db.as_deref(), sql) {
                     Ok(()) => Reply::ok(),
                     Err(e) => engine_error(e),
                 }
             }
-            "insert" => insert(&self.engine, self.current_db.as_deref(), sql),
+            "insert" => {
+                let target = users::insert_target(sql, self.current_db.as_deref());
+                if let Some(denied) = self.refused(Privilege::Load, &target) {
+                    return denied;
+                }
+                let read = users::tables_read(sql, self.current_db.as_deref());
+                if let Some(denied) = self.refused(Privilege::Select, &read) {
+                    return denied;
+                }
+                insert(&self.engine, self.current_db.as_deref(), sql)
+            }
             "delete" | "update" | "truncate" => {
                 let sql = dialect::to_sqlite(sql);
                 match self.engine.execute_dml(self.current_db.as_deref(), &sql) {
@@ -245,7 +300,13 @@ impl Session {
             "select" if lower.contains("@@") && !lower.contains(" from ") => {
                 self.select_variables(sql)
             }
-            "select" | "with" | "values" => self.select(sql),
+            "select" | "with" | "values" => {
+                let read = users::tables_read(sql, self.current_db.as_deref());
+                match self.refused(Privilege::Select, &read) {
+                    Some(denied) => denied,
+                    None => self.select(sql),
+                }
+            }
             _ => Reply::Error {
                 code: 1064,
                 message: format!("statement not supported by the emulator: {sql}"),

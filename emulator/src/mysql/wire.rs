@@ -28,6 +28,8 @@ pub(crate) struct Shim {
     login: Arc<LoginOutcome>,
     statements: HashMap<u32, String>,
     next_statement: u32,
+    /// The user the handshake accepted (`authenticate` cannot reach the session).
+    user: std::sync::Mutex<Option<String>>,
 }
 
 impl Shim {
@@ -44,6 +46,19 @@ impl Shim {
             login,
             statements: HashMap::new(),
             next_statement: 1,
+            user: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Hands the logged-in user to the session once, before its first statement.
+    fn sync_user(&mut self) {
+        let user = self
+            .user
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(user) = user {
+            self.session.set_user(user, self.peer_host.clone());
         }
     }
 }
@@ -80,6 +95,17 @@ fn column_type(qr: &QueryResult, i: usize, binary: bool) -> ColumnType {
     ty.unwrap_or(ColumnType::MYSQL_TYPE_VAR_STRING)
 }
 
+/// The opensrv error kind for `code`. opensrv-mysql knows MySQL's own codes only; a server
+/// code beyond them (StarRocks' 5203 access denied) goes out as 1105 with a marker that
+/// [`super::access_denied`]'s writer turns back into the real code and SQLSTATE.
+fn error_kind(code: u16, message: String) -> (ErrorKind, String) {
+    if code < 2000 {
+        return (ErrorKind::from(code), message);
+    }
+    let marked = super::access_denied::mark_error(code, "42000", &message);
+    (ErrorKind::ER_UNKNOWN_ERROR, marked)
+}
+
 async fn write_reply<W: AsyncWrite + Send + Unpin>(
     reply: Reply,
     results: QueryResultWriter<'_, W>,
@@ -97,9 +123,8 @@ async fn write_reply<W: AsyncWrite + Send + Unpin>(
                 .await
         }
         Reply::Error { code, message } => {
-            results
-                .error(ErrorKind::from(code), message.as_bytes())
-                .await
+            let (kind, message) = error_kind(code, message);
+            results.error(kind, message.as_bytes()).await
         }
         Reply::Rows(qr) => {
             let cols: Vec<Column> = (0..qr.columns.len())
@@ -207,16 +232,18 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         auth_data: &[u8],
     ) -> bool {
         let engine = self.session.engine();
-        let password = engine.password();
-        let ok = username == engine.user().as_bytes()
-            && if password.is_empty() {
+        let user = String::from_utf8_lossy(username).into_owned();
+        let ok = engine.password_of(&user).is_some_and(|password| {
+            if password.is_empty() {
                 auth_data.is_empty()
             } else {
                 mysql_common::scramble::scramble_native(salt, password.as_bytes())
                     .is_some_and(|expected| expected.as_slice() == auth_data)
-            };
-        if !ok {
-            let user = String::from_utf8_lossy(username);
+            }
+        });
+        if ok {
+            *self.user.lock().unwrap_or_else(|e| e.into_inner()) = Some(user);
+        } else {
             self.login
                 .refuse(&user, &self.peer_host, !auth_data.is_empty());
         }
@@ -249,6 +276,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         params: ParamParser<'a>,
         results: QueryResultWriter<'a, W>,
     ) -> std::io::Result<()> {
+        self.sync_user();
         let Some(query) = self.statements.get(&id).cloned() else {
             return results
                 .error(
@@ -285,6 +313,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         query: &'a str,
         results: QueryResultWriter<'a, W>,
     ) -> std::io::Result<()> {
+        self.sync_user();
         let reply = self.session.execute(query);
         write_reply(reply, results, false).await
     }
@@ -296,9 +325,8 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
     ) -> std::io::Result<()> {
         match self.session.use_db(db) {
             Reply::Error { code, message } => {
-                writer
-                    .error(ErrorKind::from(code), message.as_bytes())
-                    .await
+                let (kind, message) = error_kind(code, message);
+                writer.error(kind, message.as_bytes()).await
             }
             _ => writer.ok().await,
         }

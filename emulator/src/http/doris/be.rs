@@ -144,6 +144,15 @@ async fn stream_load(
             "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = {denied}"
         ));
     }
+    if !state
+        .engine
+        .has_privilege(&creds.user, &db, &table, crate::engine::Privilege::Load)
+    {
+        return report.fail(format!(
+            "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = {}",
+            texts::DORIS_LOAD_DENIED
+        ));
+    }
     let body_size = content_length
         .as_deref()
         .and_then(|cl| cl.parse::<u64>().ok())

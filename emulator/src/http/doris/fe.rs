@@ -5,7 +5,7 @@
 
 use http::{Method, Response, StatusCode};
 
-use crate::engine::{ColumnType, KeysModel};
+use crate::engine::{ColumnType, KeysModel, Privilege};
 
 use crate::http::auth::{Credentials, basic_auth};
 use crate::http::reply::{Body, Obj, doris_fe_body, doris_fe_failed, redirect, respond};
@@ -123,6 +123,12 @@ fn stream_load(state: &HttpState, req: &Req, db: &str, table: &str) -> Response<
     }
     if table.is_empty() {
         return doris_fe_failed("No table selected.");
+    }
+    if !state
+        .engine
+        .has_privilege(&creds.user, db, table, Privilege::Load)
+    {
+        return doris_fe_failed(texts::DORIS_FE_LOAD_DENIED);
     }
     if group_commit.as_deref().is_some_and(|m| m != "off_mode") {
         if state.engine.database_id(db).is_none() {

@@ -58,6 +58,7 @@ pub(crate) fn be_2pc(state: &HttpState, req: &Req, db: &str) -> Response<Body> {
         }
     }
     let creds = basic_auth(&req.parts.headers);
+    let user = creds.as_ref().map(|c| c.user.clone()).unwrap_or_default();
     let authorized = creds
         .as_ref()
         .is_some_and(|c| engine.check_password(&c.user, &c.password));
@@ -99,6 +100,12 @@ pub(crate) fn be_2pc(state: &HttpState, req: &Req, db: &str) -> Response<Body> {
         }
         txns
     };
+    if txns
+        .iter()
+        .any(|t| !engine.has_privilege(&user, &t.db, &t.table, crate::engine::Privilege::Load))
+    {
+        return fe_error(texts::DORIS_LOAD_DENIED);
+    }
     let result = txns.iter().try_for_each(|txn| settle(engine, &op, txn));
     match result {
         Ok(()) => {

@@ -128,6 +128,14 @@ async fn stream_load(
             merge,
         );
     }
+    // The FE's `loadTxnBegin` checks INSERT on the table for the BE's caller.
+    if !state
+        .engine
+        .has_privilege(&creds.user, &db, &table, crate::engine::Privilege::Load)
+    {
+        let denied = crate::mysql::users::starrocks_denied(crate::engine::Privilege::Load, &table);
+        return (report.fail(denied), merge);
+    }
     let body_size = req
         .header("content-length")
         .and_then(|cl| cl.parse::<u64>().ok())

@@ -5,7 +5,7 @@
 
 use http::{Method, Response, StatusCode, Version};
 
-use crate::engine::TxnState;
+use crate::engine::{Privilege, TxnState};
 
 use crate::http::auth::basic_auth;
 use crate::http::reply::{Body, Obj, json_200, redirect, respond, starrocks_rest_result};
@@ -31,7 +31,7 @@ pub(crate) async fn handle(state: &HttpState, req: &mut Req, fe: usize) -> Respo
         return to_leader;
     }
     match (method, seg.as_slice()) {
-        (Method::PUT, ["api", _, _, "_stream_load"]) => stream_load(state, req),
+        (Method::PUT, ["api", db, table, "_stream_load"]) => stream_load(state, req, db, table),
         (Method::POST | Method::PUT, ["api", "transaction", op]) => {
             transaction(state, req, &op.to_ascii_lowercase())
         }
@@ -120,7 +120,7 @@ fn failed_rest(code: &str, msg: &str) -> Response<Body> {
     json_200(starrocks_rest_result("FAILED", code, msg, msg).compact())
 }
 
-fn stream_load(state: &HttpState, req: &Req) -> Response<Body> {
+fn stream_load(state: &HttpState, req: &Req, db: &str, table: &str) -> Response<Body> {
     let expect = req
         .header("expect")
         .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
@@ -138,6 +138,20 @@ fn stream_load(state: &HttpState, req: &Req) -> Response<Body> {
             http::HeaderValue::from_static("close"),
         );
         return r;
+    }
+    // `Authorizer.checkTableAction(..., INSERT)`: its AccessDeniedException leaves
+    // RestBaseAction as 401, like a wrong password.
+    let user = basic_auth(&req.parts.headers)
+        .map(|c| c.user)
+        .unwrap_or_default();
+    if !state
+        .engine
+        .has_privilege(&user, db, table, Privilege::Load)
+    {
+        return unauthorized(&crate::mysql::users::starrocks_denied(
+            Privilege::Load,
+            table,
+        ));
     }
     if let Ok(true) = merge_commit_flag(req)
         && let Err(msg) = merge_commit_settings(req)

@@ -99,6 +99,11 @@ fn begin(state: &HttpState, req: &Req, be: usize) -> Response<Body> {
             &format!("Access denied for {}@{}", creds.user, req.remote_ip),
         );
     }
+    // The FE's `loadTxnBegin` checks INSERT on the table for the BE's caller.
+    if !engine.has_privilege(&creds.user, &db, &table, crate::engine::Privilege::Load) {
+        let denied = crate::mysql::users::starrocks_denied(crate::engine::Privilege::Load, &table);
+        return error("ANALYSIS_ERROR", &denied);
+    }
     if !texts::starrocks_label_ok(&label) {
         return error(
             "INTERNAL_ERROR",
