@@ -66,7 +66,8 @@ pub struct Error {
     context: Vec<(&'static str, String)>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     unsent: bool,
-    server: ServerAnswer,
+    /// Boxed: most errors are not a server's answer, and `Result<_, Error>` stays small.
+    server: Option<Box<ServerAnswer>>,
 }
 
 /// What the server said, when an error is its answer: typed fields a caller may act on (the
@@ -91,28 +92,29 @@ impl Error {
             context: Vec::new(),
             source: None,
             unsent: false,
-            server: ServerAnswer::default(),
+            server: None,
         }
     }
 
     /// Records the server's status word (also shown as `server_status` context).
     pub fn with_server_status(mut self, status: impl Into<String>) -> Self {
         let status = status.into();
-        self.server.status = Some(status.clone());
+        self.server.get_or_insert_default().status = Some(status.clone());
         self.with_context("server_status", status)
     }
 
     /// The server's status word, when the error is its answer.
     pub fn server_status(&self) -> Option<&str> {
-        self.server.status.as_deref()
+        self.server.as_ref()?.status.as_deref()
     }
 
     /// Records the load that holds a label: its state and, if known, its transaction id (also
     /// shown as `existing_job_status` / `existing_txn_id` context).
     pub fn with_existing_job(mut self, status: impl Into<String>, txn_id: Option<i64>) -> Self {
         let status = status.into();
-        self.server.existing_job_status = Some(status.clone());
-        self.server.existing_txn_id = txn_id;
+        let server = self.server.get_or_insert_default();
+        server.existing_job_status = Some(status.clone());
+        server.existing_txn_id = txn_id;
         let e = self.with_context("existing_job_status", status);
         match txn_id {
             Some(id) => e.with_context("existing_txn_id", id),
@@ -122,12 +124,12 @@ impl Error {
 
     /// The state of the load holding a label, for a `LabelAlreadyExists` answer.
     pub fn existing_job_status(&self) -> Option<&str> {
-        self.server.existing_job_status.as_deref()
+        self.server.as_ref()?.existing_job_status.as_deref()
     }
 
     /// The transaction id of the load holding a label, when the server named it.
     pub fn existing_txn_id(&self) -> Option<i64> {
-        self.server.existing_txn_id
+        self.server.as_ref()?.existing_txn_id
     }
 
     /// Marks the error as "the request never reached the node" (a refused connection): nothing

@@ -3,15 +3,14 @@
 //! `doris.enable.tls` option family, and an https FE that redirects to plain http.
 
 mod common;
-mod tls_support;
 
 use std::sync::atomic::Ordering;
 
 use common::*;
 use streamload_core::{ErrorKind, LoadProtocol, Table};
 use streamload_doris::{DorisBuilder, DorisProtocol};
+use streamload_emulator::test_pki::{Pki, counting_listener, https_redirector, temp_file};
 use streamload_emulator::{EmulatorHandle, Listener, TlsPem};
-use tls_support::{Pki, counting_listener, https_redirector, temp_file};
 
 async fn load_one_row(
     doris: &DorisProtocol,

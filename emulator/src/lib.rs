@@ -70,6 +70,8 @@
 pub mod engine;
 pub mod http;
 pub mod mysql;
+#[cfg(feature = "test-pki")]
+pub mod test_pki;
 pub mod version;
 
 use std::net::SocketAddr;

@@ -3,16 +3,15 @@
 //! certificate, the hostname switch, mutual TLS, and an https FE that redirects to plain http.
 
 mod support;
-mod tls_support;
 
 use std::sync::atomic::Ordering;
 
 use streamload_core::{CsvFormat, ErrorKind, Format, Label, LoadOptions, LoadProtocol, Table};
 use streamload_emulator::engine::Flavor;
+use streamload_emulator::test_pki::{Pki, counting_listener, https_redirector, temp_file};
 use streamload_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Listener, TlsPem};
 use streamload_starrocks::{SinkVersion, StarRocksBuilder};
 use support::emu;
-use tls_support::{Pki, counting_listener, https_redirector, temp_file};
 
 /// An emulator serving `pem` on every HTTP listener, with table `test.score_board`.
 async fn https_emulator(pem: TlsPem) -> EmulatorHandle {

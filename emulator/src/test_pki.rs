@@ -1,23 +1,24 @@
-//! Fixtures of the TLS tests: a throwaway CA with the server and client certificates it signs
-//! (generated per test, never stored), a hand-made HTTPS node that answers every request with a
-//! redirect, and a plain listener that counts the connections it gets.
-#![allow(dead_code, unreachable_pub)]
+//! TLS fixtures for tests of clients against the emulator (feature `test-pki`): a throwaway CA
+//! with the server and client certificates it signs (generated per test, never stored), a
+//! hand-made HTTPS node that answers every request with a redirect, and a plain listener that
+//! counts the connections it gets. Fixtures panic on failure, as test code does.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::TlsPem;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use streamload_emulator::TlsPem;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// A CA that signs the certificates of one test.
+#[allow(missing_debug_implementations)]
 pub struct Pki {
     ca: CertifiedIssuer<'static, KeyPair>,
 }
