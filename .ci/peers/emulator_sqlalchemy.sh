@@ -2,7 +2,8 @@
 # The MySQL port as SQL clients we did not write use it: the two SQLAlchemy dialects (`starrocks`
 # and `doris-alchemy` from PyPI, installed by .ci/setup into .venv) create a table, reflect its
 # columns, keys and table options with inspect(), insert rows and read them back exactly; then
-# the mariadb CLI checks the shapes of the SHOW statements those tools and users rely on.
+# the mariadb CLI checks the shapes of the SHOW statements those tools and users rely on, and a
+# created user's privileges.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source .ci/peers/emulator_lib.bash
@@ -54,4 +55,18 @@ expect_eq "sr: information_schema.tables_config" \
 expect_eq "dr: a missing table is 1105 Unknown table" \
     "$(sql "$dr_MYSQL_PORT" "DESCRIBE demo.nope" 2>&1 | tail -1)" \
     "ERROR 1105 (HY000) at line 1: errCode = 2, detailMessage = Unknown table 'nope' in demo"
+# A created user through the mariadb CLI: logs in with its password, is refused a query on a
+# table it may not read with each server's code, and reads it once granted.
+as_user() { mariadb -h 127.0.0.1 -P "$1" -u loader -ppw --skip-ssl -N -B -e "$2" 2>&1 | tail -1; }
+sql "$sr_MYSQL_PORT" "CREATE USER 'loader'@'%' IDENTIFIED BY 'pw'"
+expect_eq "sr: a user without SELECT gets 5203" "$(as_user "$sr_MYSQL_PORT" "SELECT * FROM demo.shapes")" \
+    "ERROR 5203 (42000) at line 1: Access denied; you need (at least one of) the SELECT privilege(s) on TABLE shapes for this operation. Please ask the admin to grant permission(s) or try activating existing roles using <set [default] role>. Current role(s): NONE. Inactivated role(s): NONE."
+sql "$sr_MYSQL_PORT" "GRANT SELECT ON ALL TABLES IN DATABASE demo TO USER 'loader'@'%'"
+expect_eq "sr: granted SELECT" "$(as_user "$sr_MYSQL_PORT" "SELECT COUNT(*) FROM demo.shapes")" "0"
+sql "$dr_MYSQL_PORT" "CREATE USER 'loader'@'%' IDENTIFIED BY 'pw'"
+expect_eq "dr: a user without SELECT_PRIV gets 1105" \
+    "$(as_user "$dr_MYSQL_PORT" "SELECT * FROM demo.shapes" | sed 's/@.[^ ]*/@H/')" \
+    "ERROR 1105 (HY000) at line 1: errCode = 2, detailMessage = SELECT command denied to user 'loader'@H for table 'internal: demo: shapes'"
+sql "$dr_MYSQL_PORT" "GRANT SELECT_PRIV ON demo.* TO 'loader'@'%'"
+expect_eq "dr: granted SELECT_PRIV" "$(as_user "$dr_MYSQL_PORT" "SELECT COUNT(*) FROM demo.shapes")" "0"
 echo "emulator_sqlalchemy: all checks passed"

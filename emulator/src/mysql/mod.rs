@@ -13,22 +13,24 @@
 //! Authentication is `mysql_native_password` against the engine's configured user and the users
 //! made by `CREATE USER`; a refused login answers `ERROR 1045 (28000) Access denied ...` like the
 //! servers. `GRANT` / `REVOKE` give created users reading and loading, which queries and INSERT
-//! check (see `users`). Prepared
+//! check (see `privileges`). Prepared
 //! statements are supported by substituting the parameters into the text and running it as a
 //! text query (results are then sent in the binary protocol).
 
 mod access_denied;
 mod dialect;
 mod insert;
+mod privileges;
 mod reply;
 mod router;
 mod show;
 mod show_cluster;
 mod show_txn;
 mod sql_text;
-pub(crate) mod users;
+mod users;
 mod wire;
 
+pub(crate) use privileges::starrocks_denied;
 pub use reply::Reply;
 pub use router::{Session, product_version, server_version};
 pub use show_cluster::Topology;

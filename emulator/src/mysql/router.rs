@@ -7,6 +7,7 @@ use crate::version::{Release, ServerVersion};
 
 use super::dialect;
 use super::insert::insert;
+use super::privileges;
 use super::reply::{Reply, text};
 use super::show;
 use super::show_cluster::{self, Topology};
@@ -174,7 +175,9 @@ impl Session {
         tables
             .iter()
             .find(|(db, t)| !self.engine.has_privilege(&user, db, t, privilege))
-            .map(|(db, t)| users::denied(self.engine.flavor(), privilege, &user, &self.host, db, t))
+            .map(|(db, t)| {
+                privileges::denied(self.engine.flavor(), privilege, &user, &self.host, db, t)
+            })
     }
 
     /// The same session listing `topology`'s nodes in SHOW BACKENDS / FRONTENDS.
@@ -256,11 +259,11 @@ impl Session {
                 }
             }
             "insert" => {
-                let target = users::insert_target(sql, self.current_db.as_deref());
+                let target = privileges::insert_target(sql, self.current_db.as_deref());
                 if let Some(denied) = self.refused(Privilege::Load, &target) {
                     return denied;
                 }
-                let read = users::tables_read(sql, self.current_db.as_deref());
+                let read = privileges::tables_read(sql, self.current_db.as_deref());
                 if let Some(denied) = self.refused(Privilege::Select, &read) {
                     return denied;
                 }
@@ -301,7 +304,7 @@ impl Session {
                 self.select_variables(sql)
             }
             "select" | "with" | "values" => {
-                let read = users::tables_read(sql, self.current_db.as_deref());
+                let read = privileges::tables_read(sql, self.current_db.as_deref());
                 match self.refused(Privilege::Select, &read) {
                     Some(denied) => denied,
                     None => self.select(sql),

@@ -13,13 +13,13 @@ use crate::engine::{Engine, Flavor, Privilege, Scope, UserError};
 use super::reply::Reply;
 
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
+pub(super) enum Tok {
     Word(String),
     Quoted(String),
     Punct(char),
 }
 
-fn tokens(sql: &str) -> Vec<Tok> {
+pub(super) fn tokens(sql: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
@@ -64,27 +64,27 @@ fn tokens(sql: &str) -> Vec<Tok> {
     out
 }
 
-struct Parser {
-    toks: Vec<Tok>,
-    at: usize,
+pub(super) struct Parser {
+    pub(super) toks: Vec<Tok>,
+    pub(super) at: usize,
 }
 
 impl Parser {
     fn peek_kw(&self, kw: &str) -> bool {
         matches!(self.toks.get(self.at), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw))
     }
-    fn kw(&mut self, kw: &str) -> bool {
+    pub(super) fn kw(&mut self, kw: &str) -> bool {
         let hit = self.peek_kw(kw);
         self.at += usize::from(hit);
         hit
     }
-    fn punct(&mut self, p: char) -> bool {
+    pub(super) fn punct(&mut self, p: char) -> bool {
         let hit = self.toks.get(self.at) == Some(&Tok::Punct(p));
         self.at += usize::from(hit);
         hit
     }
     /// A name, quoted or not.
-    fn name(&mut self) -> Option<String> {
+    pub(super) fn name(&mut self) -> Option<String> {
         let t = match self.toks.get(self.at)? {
             Tok::Word(w) | Tok::Quoted(w) => w.clone(),
             Tok::Punct(_) => return None,
@@ -109,8 +109,9 @@ fn syntax(sql: &str) -> Reply {
     }
 }
 
-fn user_error(e: UserError, operation: &str, user: &str) -> Reply {
-    let _ = e;
+/// ER_CANNOT_USER (1396), as both servers answer a user that exists already (CREATE) or does
+/// not exist (DROP, GRANT, REVOKE).
+fn user_error(_: UserError, operation: &str, user: &str) -> Reply {
     Reply::Error {
         code: 1396,
         message: format!("Operation {operation} failed for '{user}'@'%'"),
@@ -285,126 +286,4 @@ fn scope(p: &mut Parser, current_db: Option<&str>) -> Option<Scope> {
         [Some(t)] => Some(Scope::Table(current_db?.to_string(), t.clone())),
         _ => None,
     }
-}
-
-/// The tables a SELECT reads: each name after FROM / JOIN (and after a comma in a FROM
-/// list), qualified with the current database; subqueries and `information_schema` skipped.
-pub(crate) fn tables_read(sql: &str, current_db: Option<&str>) -> Vec<(String, String)> {
-    let toks = tokens(sql);
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut in_from = false;
-    while i < toks.len() {
-        let starts = match &toks[i] {
-            Tok::Word(w) if w.eq_ignore_ascii_case("from") || w.eq_ignore_ascii_case("join") => {
-                in_from = true;
-                true
-            }
-            Tok::Punct(',') => in_from,
-            Tok::Word(w)
-                if [
-                    "where", "group", "order", "limit", "having", "on", "union", "set",
-                ]
-                .iter()
-                .any(|k| w.eq_ignore_ascii_case(k)) =>
-            {
-                in_from = false;
-                false
-            }
-            _ => false,
-        };
-        i += 1;
-        if !starts {
-            continue;
-        }
-        let name = |t: Option<&Tok>| match t {
-            Some(Tok::Word(w) | Tok::Quoted(w)) => Some(w.clone()),
-            _ => None,
-        };
-        let Some(first) = name(toks.get(i)) else {
-            continue;
-        };
-        let (db, table) = if toks.get(i + 1) == Some(&Tok::Punct('.')) {
-            match name(toks.get(i + 2)) {
-                Some(t) => (Some(first), t),
-                None => continue,
-            }
-        } else {
-            (current_db.map(str::to_string), first)
-        };
-        if let Some(db) = db
-            && !db.eq_ignore_ascii_case("information_schema")
-        {
-            out.push((db, table));
-        }
-    }
-    out
-}
-
-/// The table an `INSERT INTO [db.]t` loads into.
-pub(crate) fn insert_target(sql: &str, current_db: Option<&str>) -> Vec<(String, String)> {
-    let mut p = Parser {
-        toks: tokens(sql),
-        at: 0,
-    };
-    if !p.kw("INSERT") {
-        return Vec::new();
-    }
-    let _ = p.kw("INTO") || p.kw("OVERWRITE");
-    p.kw("TABLE");
-    let Some(first) = p.name() else {
-        return Vec::new();
-    };
-    let target = if p.punct('.') {
-        p.name().map(|t| (first, t))
-    } else {
-        current_db.map(|db| (db.to_string(), first))
-    };
-    target.into_iter().collect()
-}
-
-/// The servers' refusal of `privilege` on `db.table` to `user` connected from `host`: Doris
-/// `ERR_TABLEACCESS_DENIED_ERROR` (the Nereids wording, catalog `internal`), StarRocks
-/// `ERR_ACCESS_DENIED` (5203) with its role hint.
-pub(crate) fn denied(
-    flavor: Flavor,
-    privilege: Privilege,
-    user: &str,
-    host: &str,
-    db: &str,
-    table: &str,
-) -> Reply {
-    match flavor {
-        Flavor::Doris => {
-            let command = match privilege {
-                Privilege::Select => "SELECT",
-                Privilege::Load => "LOAD",
-            };
-            Reply::Error {
-                // The Nereids analysis error is not a UserException: the FE answers it as
-                // ER_UNKNOWN_ERROR with ERR_TABLEACCESS_DENIED_ERROR's text.
-                code: 1105,
-                message: format!(
-                    "{command} command denied to user '{user}'@'{host}' for table 'internal: {db}: {table}'"
-                ),
-            }
-        }
-        Flavor::StarRocks => Reply::Error {
-            code: 5203,
-            message: starrocks_denied(privilege, table),
-        },
-    }
-}
-
-/// StarRocks' `ERR_ACCESS_DENIED` text for a table privilege (also the HTTP load answer).
-pub(crate) fn starrocks_denied(privilege: Privilege, table: &str) -> String {
-    let name = match privilege {
-        Privilege::Select => "SELECT",
-        Privilege::Load => "INSERT",
-    };
-    format!(
-        "Access denied; you need (at least one of) the {name} privilege(s) on TABLE {table} for \
-         this operation. Please ask the admin to grant permission(s) or try activating existing \
-         roles using <set [default] role>. Current role(s): NONE. Inactivated role(s): NONE."
-    )
 }

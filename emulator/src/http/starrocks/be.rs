@@ -133,7 +133,7 @@ async fn stream_load(
         .engine
         .has_privilege(&creds.user, &db, &table, crate::engine::Privilege::Load)
     {
-        let denied = crate::mysql::users::starrocks_denied(crate::engine::Privilege::Load, &table);
+        let denied = crate::mysql::starrocks_denied(crate::engine::Privilege::Load, &table);
         return (report.fail(denied), merge);
     }
     let body_size = req

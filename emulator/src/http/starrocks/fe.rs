@@ -148,10 +148,7 @@ fn stream_load(state: &HttpState, req: &Req, db: &str, table: &str) -> Response<
         .engine
         .has_privilege(&user, db, table, Privilege::Load)
     {
-        return unauthorized(&crate::mysql::users::starrocks_denied(
-            Privilege::Load,
-            table,
-        ));
+        return unauthorized(&crate::mysql::starrocks_denied(Privilege::Load, table));
     }
     if let Ok(true) = merge_commit_flag(req)
         && let Err(msg) = merge_commit_settings(req)

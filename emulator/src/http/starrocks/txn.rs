@@ -101,7 +101,7 @@ fn begin(state: &HttpState, req: &Req, be: usize) -> Response<Body> {
     }
     // The FE's `loadTxnBegin` checks INSERT on the table for the BE's caller.
     if !engine.has_privilege(&creds.user, &db, &table, crate::engine::Privilege::Load) {
-        let denied = crate::mysql::users::starrocks_denied(crate::engine::Privilege::Load, &table);
+        let denied = crate::mysql::starrocks_denied(crate::engine::Privilege::Load, &table);
         return error("ANALYSIS_ERROR", &denied);
     }
     if !texts::starrocks_label_ok(&label) {
