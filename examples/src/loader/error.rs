@@ -32,8 +32,9 @@ pub enum LoadError {
         chunk: u64,
         /// First and last line of the chunk, 1-based.
         lines: (u64, u64),
-        /// The library's error (kind, message, rejected rows).
-        error: streamload_core::Error,
+        /// The library's error (kind, message, rejected rows); boxed, so the other variants
+        /// stay small.
+        error: Box<streamload_core::Error>,
     },
 }
 
@@ -65,7 +66,7 @@ impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             LoadError::Io { error, .. } => Some(error),
-            LoadError::Load { error, .. } => Some(error),
+            LoadError::Load { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

@@ -274,7 +274,7 @@ async fn load_chunk(shared: &Shared, chunk: Chunk, fields: Option<usize>) -> Res
         input: input.name(),
         chunk: chunk.index,
         lines,
-        error,
+        error: Box::new(error),
     };
     let mut config = shared.base.clone();
     config.writer_id = input.writer_id(&chunk.bytes);
