@@ -2,9 +2,12 @@
 //! for mutual TLS, and the hostname-verification switch.
 //!
 //! The settings are plain data available in every build, so one option map gets one verdict
-//! whether or not HTTPS is compiled in; applying them needs the `rustls` feature (rustls with
-//! the *ring* crypto provider, which builds with a C compiler alone). A build without it refuses
-//! TLS settings and `https://` nodes when the transport is built, rather than at the first load.
+//! whether or not HTTPS is compiled in; applying them needs the `rustls` feature (reqwest's
+//! rustls backend). The transport installs *ring* as the process's crypto provider unless the
+//! application installed one; reqwest's own default provider stays compiled in, so any other
+//! reqwest client of the process keeps working whether or not a transport was built first. A
+//! build without the feature refuses TLS settings and `https://` nodes when the transport is
+//! built, rather than at the first load.
 //!
 //! Two rules the connectors share:
 //!
