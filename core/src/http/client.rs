@@ -213,7 +213,7 @@ impl Transport {
                 return Ok(Resolved::Answered(self.read(resp, url).await?));
             };
             let target = self.follow(&url, &location).await?;
-            if !self.trust.is_frontend(&target) && self.is_backend(&target).await {
+            if !self.is_frontend_hop(&target).await {
                 tracing::debug!(backend = self.backend, target = %host_port(&target), "redirected to a BE");
                 return Ok(Resolved::Node(target));
             }

@@ -153,3 +153,59 @@ fn the_password_never_shows_in_debug_output() {
         "{shown}"
     );
 }
+
+/// A directory that lists one BE (not the redirect target of the test below).
+#[derive(Debug)]
+struct OtherBe;
+
+impl BackendDirectory for OtherBe {
+    fn path_and_query(&self) -> &str {
+        "/api/backends"
+    }
+    fn parse(&self, _answer: &Answer) -> Result<Vec<Url>> {
+        Ok(vec![Url::parse("http://127.0.0.9:8040/").unwrap()])
+    }
+}
+
+/// A peer that answers its BE list with an empty 200 and every other request with `response`.
+async fn fe_peer(response: String) -> Url {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = vec![0u8; 4096];
+            let n = socket.read(&mut head).await.unwrap_or(0);
+            let text = String::from_utf8_lossy(&head[..n]);
+            let answer = if text.contains("/api/backends") {
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+            } else {
+                response.clone()
+            };
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_redirect_target_not_known_as_an_fe_gets_the_body_not_a_probe() {
+    // The target is allowed but the cluster lists it neither as FE nor as BE: taking it for an
+    // FE would send it the empty-body probe, which a BE runs as an empty load under the label.
+    let (target, target_seen) = peer(
+        "127.0.0.2",
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+    )
+    .await;
+    let fe = fe_peer(redirect_to(&target)).await;
+    let transport = Transport::new(config(&fe, &["127.0.0.2"]), Box::new(OtherBe)).unwrap();
+    let url = fe.join("/api/db/t/_stream_load").unwrap();
+    match transport.probe(url, &HeaderMap::new()).await.unwrap() {
+        Resolved::Node(node) => assert_eq!(node.host_str(), Some("127.0.0.2")),
+        Resolved::Answered(answer) => panic!("probed the target as an FE: {answer:?}"),
+    }
+    assert_eq!(
+        target_seen.load(Ordering::SeqCst),
+        0,
+        "the probe reached the target"
+    );
+}

@@ -68,17 +68,19 @@ impl Transport {
         }
     }
 
-    /// Whether a redirect target is a BE. A target that is neither a configured BE nor among
-    /// the BEs the FE reports is another FE (a leader missing from the FE list); when the FE
-    /// cannot list its BEs, the target is taken for a BE, as the FE protocol intends.
-    pub async fn is_backend(&self, url: &Url) -> bool {
-        if self.trust.is_known_backend(url) {
+    /// Whether a redirect target is another FE rather than the BE that takes the body. Only an
+    /// FE known as one — configured, or listed by the cluster (asked once more when the target
+    /// is a stranger to both lists) — counts: a probe sent to a BE would be an empty load under
+    /// the label, which then holds it, while a body sent to an FE is merely refused.
+    pub async fn is_frontend_hop(&self, url: &Url) -> bool {
+        if self.trust.is_frontend(url) {
             return true;
         }
-        match self.discover().await {
-            Ok(_) => self.trust.is_known_backend(url),
-            Err(_) => true,
+        if self.trust.is_known_backend(url) {
+            return false;
         }
+        let _ = self.discover().await;
+        self.trust.is_frontend(url)
     }
 
     /// A GET that follows redirects only to hosts already trusted (follower FE → leader FE):
