@@ -154,7 +154,8 @@ fn the_password_never_shows_in_debug_output() {
     );
 }
 
-/// A directory that lists one BE (not the redirect target of the test below).
+/// A directory that lists one BE and no other FE (neither is the redirect target of the test
+/// below).
 #[derive(Debug)]
 struct OtherBe;
 
@@ -165,9 +166,15 @@ impl BackendDirectory for OtherBe {
     fn parse(&self, _answer: &Answer) -> Result<Vec<Url>> {
         Ok(vec![Url::parse("http://127.0.0.9:8040/").unwrap()])
     }
+    fn frontends_path(&self) -> Option<&str> {
+        Some("/api/frontends")
+    }
+    fn parse_frontends(&self, _answer: &Answer) -> Result<Vec<Url>> {
+        Ok(Vec::new())
+    }
 }
 
-/// A peer that answers its BE list with an empty 200 and every other request with `response`.
+/// A peer that answers its node lists with an empty 200 and every other request with `response`.
 async fn fe_peer(response: String) -> Url {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
@@ -176,7 +183,7 @@ async fn fe_peer(response: String) -> Url {
             let mut head = vec![0u8; 4096];
             let n = socket.read(&mut head).await.unwrap_or(0);
             let text = String::from_utf8_lossy(&head[..n]);
-            let answer = if text.contains("/api/backends") {
+            let answer = if text.contains("/api/backends") || text.contains("/api/frontends") {
                 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
             } else {
                 response.clone()
@@ -189,8 +196,9 @@ async fn fe_peer(response: String) -> Url {
 
 #[tokio::test]
 async fn a_redirect_target_not_known_as_an_fe_gets_the_body_not_a_probe() {
-    // The target is allowed but the cluster lists it neither as FE nor as BE: taking it for an
-    // FE would send it the empty-body probe, which a BE runs as an empty load under the label.
+    // The target is allowed but the cluster, which lists its FEs, lists it neither as FE nor as
+    // BE: taking it for an FE would send it the empty-body probe, which a BE runs as an empty
+    // load under the label.
     let (target, target_seen) = peer(
         "127.0.0.2",
         "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),

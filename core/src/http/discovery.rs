@@ -68,10 +68,13 @@ impl Transport {
         }
     }
 
-    /// Whether a redirect target is another FE rather than the BE that takes the body. Only an
-    /// FE known as one — configured, or listed by the cluster (asked once more when the target
-    /// is a stranger to both lists) — counts: a probe sent to a BE would be an empty load under
-    /// the label, which then holds it, while a body sent to an FE is merely refused.
+    /// Whether a redirect target is another FE rather than the BE that takes the body.
+    ///
+    /// An FE known as one (configured, or listed by the cluster) is. Where the vendor lists its
+    /// FEs (StarRocks), nothing else is: a probe sent to a BE would be an empty load under the
+    /// label, which then holds it, while a body sent to an FE is merely refused. Where it does
+    /// not (Doris), a target the cluster's BE list leaves out is taken for another FE (a leader
+    /// missing from the FE list), and one the BE list cannot be read for is taken for a BE.
     pub async fn is_frontend_hop(&self, url: &Url) -> bool {
         if self.trust.is_frontend(url) {
             return true;
@@ -79,8 +82,14 @@ impl Transport {
         if self.trust.is_known_backend(url) {
             return false;
         }
-        let _ = self.discover().await;
-        self.trust.is_frontend(url)
+        let listed = self.discover().await.is_ok();
+        if self.trust.is_frontend(url) {
+            return true;
+        }
+        if self.directory.frontends_path().is_some() {
+            return false;
+        }
+        listed && !self.trust.is_known_backend(url)
     }
 
     /// A GET that follows redirects only to hosts already trusted (follower FE → leader FE):
