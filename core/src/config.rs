@@ -135,18 +135,13 @@ impl SinkConfig {
     }
 }
 
-/// True for keys whose values must never be printed.
-pub(crate) fn is_secret_key(key: &str) -> bool {
-    crate::options::is_secret_key(key)
-}
-
 impl fmt::Debug for SinkConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let extra: BTreeMap<&str, &str> = self
             .extra
             .iter()
             .map(|(k, v)| {
-                let shown = if is_secret_key(k) {
+                let shown = if crate::options::is_secret_key(k) {
                     "<redacted>"
                 } else {
                     v.as_str()

@@ -99,34 +99,6 @@ impl HttpClient {
             .await
     }
 
-    /// A whole-body request to a checked node (merge commit sends its batch at once).
-    pub(crate) async fn send_body(
-        &self,
-        url: &Url,
-        headers: &HeaderMap,
-        body: bytes::Bytes,
-    ) -> Result<Reply> {
-        let resp = self
-            .transport
-            .stream(Method::PUT, url, headers.clone(), body.into())
-            .send()
-            .await
-            .map_err(|e| {
-                self.transport
-                    .tag(streamload_core::http::transport_error(e, url))
-            })?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| {
-            self.transport
-                .tag(streamload_core::http::transport_error(e, url))
-        })?;
-        Ok(Answer {
-            status,
-            body,
-            url: url.clone(),
-        })
-    }
-
     /// A GET without credentials (the BE's error log), to a host of the cluster only.
     pub(crate) async fn get_plain(&self, url: Url, limit: usize) -> Result<(u16, String)> {
         let (status, text) = self.transport.get_limited(&url, limit).await?;

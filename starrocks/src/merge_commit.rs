@@ -75,7 +75,10 @@ impl MergeCommitTransaction {
                 };
             }
         };
-        let reply = client.send_body(&url, &self.headers, body).await?;
+        let reply = client
+            .transport
+            .send_whole(Method::PUT, &url, self.headers.clone(), body)
+            .await?;
         match classify_merge_commit(reply.status.as_u16(), &reply.body) {
             Ok(parsed) => Ok(parsed),
             // A rejected merge carries the same error log as V1: its first rows go into the error.

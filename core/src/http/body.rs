@@ -101,11 +101,6 @@ impl StreamedBody {
         self.task.is_some()
     }
 
-    /// Whether the body is still being written.
-    pub fn is_open(&self) -> bool {
-        self.tx.is_some()
-    }
-
     /// Queues one chunk.
     pub async fn write(&mut self, chunk: Bytes) -> std::result::Result<(), BodyOutcome> {
         let len = chunk.len() as u64;

@@ -31,6 +31,9 @@ pub struct Transport {
     pub(super) auth: HeaderValue,
     pub(super) trust: HostTrust,
     pub(super) directory: Box<dyn BackendDirectory>,
+    /// Until when a node list the cluster refused to give (a user without admin rights, a server
+    /// without the endpoint) is not asked for again.
+    pub(super) unlisted_until: std::sync::Mutex<Option<std::time::Instant>>,
     pub(super) rewrite_localhost: bool,
     pub(super) next: AtomicUsize,
     pub(super) request_timeout: Option<Duration>,
@@ -78,6 +81,7 @@ impl Transport {
             auth: basic_auth(&config.username, &config.password).map_err(tag)?,
             trust: HostTrust::new(config.frontends, config.backends, config.allowed_hosts),
             directory,
+            unlisted_until: std::sync::Mutex::new(None),
             rewrite_localhost: config.rewrite_localhost,
             next: AtomicUsize::new(0),
             request_timeout: config.request_timeout,
@@ -221,6 +225,23 @@ impl Transport {
             url = target;
         }
         Err(self.too_many_redirects(&url))
+    }
+
+    /// A whole-body request to a checked node (a merge-commit batch), with credentials and the
+    /// load deadline; the answer is read in full.
+    pub async fn send_whole(
+        &self,
+        method: Method,
+        url: &Url,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Answer> {
+        let resp = self
+            .stream(method, url, headers, body.into())
+            .send()
+            .await
+            .map_err(|e| self.tag(transport_error(e, url)))?;
+        self.read(resp, url.clone()).await
     }
 
     /// A streamed request to a checked node (a BE the probe named, or a configured node), with

@@ -217,3 +217,23 @@ async fn a_redirect_target_not_known_as_an_fe_gets_the_body_not_a_probe() {
         "the probe reached the target"
     );
 }
+
+#[tokio::test]
+async fn a_refused_node_list_is_not_asked_for_on_every_load() {
+    let (fe, seen) = peer(
+        "127.0.0.1",
+        "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+    )
+    .await;
+    let transport = Transport::new(config(&fe, &[]), Box::new(NoDirectory)).unwrap();
+    assert!(transport.discover().await.is_err());
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    for _ in 0..3 {
+        assert!(transport.discover().await.is_err());
+    }
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "the refused list was asked again"
+    );
+}

@@ -2,6 +2,8 @@
 //! a configured FE, and the trust check every request and redirect passes before credentials
 //! are sent. Part of [`super::Transport`], split from the request plumbing by role.
 
+use std::time::{Duration, Instant};
+
 use reqwest::Method;
 use url::Url;
 
@@ -12,9 +14,36 @@ use super::trust::HostTrust;
 use super::{host_port, transport_error};
 use crate::{Error, ErrorKind, Result};
 
+/// How long a node list the FE refused (not a transient failure) is not asked for again.
+const UNLISTED_FOR: Duration = Duration::from_secs(60);
+
 impl Transport {
     /// Asks the FEs for the alive BEs and remembers them as trusted hosts.
     pub async fn discover(&self) -> Result<Vec<Url>> {
+        let refused_lately = self
+            .unlisted_until
+            .lock()
+            .ok()
+            .and_then(|until| *until)
+            .is_some_and(|until| Instant::now() < until);
+        if refused_lately {
+            // A refusal that will not change soon is not asked again on every load.
+            return Err(self.tag(Error::new(
+                ErrorKind::Unavailable,
+                "the FE refused its node list lately; not asking again yet",
+            )));
+        }
+        let listed = self.list_backends().await;
+        if let Err(e) = &listed
+            && !e.is_retryable()
+            && let Ok(mut until) = self.unlisted_until.lock()
+        {
+            *until = Some(Instant::now() + UNLISTED_FOR);
+        }
+        listed
+    }
+
+    async fn list_backends(&self) -> Result<Vec<Url>> {
         let path = self.directory.path_and_query().to_owned();
         let found = self
             .with_failover(Failover::Retryable, |fe| {
